@@ -1,0 +1,20 @@
+// Every check Vigil knows, by stable id. Each domain exports its list from checks/<domain>/index.ts.
+import type { CheckDefinition } from './types.ts'
+import { tlsChecks } from './tls/index.ts'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCheck = CheckDefinition<any, any>
+
+export const CHECKS: readonly AnyCheck[] = [...tlsChecks]
+
+const byId = new Map(CHECKS.map((c) => [c.id, c]))
+
+export function findCheck(id: string): AnyCheck | undefined {
+  return byId.get(id)
+}
+
+export function getCheck(id: string): AnyCheck {
+  const c = byId.get(id)
+  if (!c) throw new Error(`unknown check id "${id}"`)
+  return c
+}

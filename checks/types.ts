@@ -1,0 +1,102 @@
+// The contract between the three stages of a run:
+//   observe  -> a probe returns an Observation (data, including failures as data)
+//   judge    -> a check's pure `judge` turns (observation, parameters) into a Verdict
+//   report   -> the runner wraps a Verdict into a Finding (reports/model.ts)
+// Nothing in checks/ imports Cucumber; nothing in steps/ opens a socket.
+
+/** Outcome a check can reach by itself. `skipped` and `waived` are decided by the runner. */
+export type VerdictStatus = 'passed' | 'failed' | 'error'
+
+/** Why a check could not decide; only set when status is `error`. */
+export type ErrorKind =
+  | 'unreachable' // connection refused, DNS failure, reset before anything useful
+  | 'timeout' // the peer did not answer within the budget
+  | 'protocol' // the peer answered garbage or something we cannot parse
+  | 'hostkey-mismatch' // SSH host key differs from the pinned fingerprint
+  | 'access-denied' // credentials lack permission for a needed read
+  | 'inconclusive' // the observation exists but cannot decide this check
+  | 'not-observed' // the observation the check needs was not collected
+
+/** One piece of raw material that supports a verdict. */
+export interface EvidenceItem {
+  /** short machine name, e.g. `pem-chain`, `client-hello`, `kexinit`, `api-response` */
+  kind: string
+  /** one line a person can read */
+  description: string
+  mediaType?: string
+  /** JSON data, or a string (PEM, text) */
+  data: unknown
+}
+
+export interface Verdict {
+  status: VerdictStatus
+  /** one line a person can read: why this status */
+  summary: string
+  errorKind?: ErrorKind
+  /** what the policy requires, as data (e.g. `{ minDaysLeft: 30 }`) */
+  expected: Record<string, unknown>
+  /** what was found, as data (e.g. `{ daysLeft: 12, certificate: 'CN=…' }`) */
+  actual: Record<string, unknown>
+  /** decisive facts as data (days left, accepted protocols, suites by protocol, key bits, …) */
+  observed: Record<string, unknown>
+  /** raw material (PEM chain, hello/response summaries, API responses) */
+  evidence: EvidenceItem[]
+}
+
+/** Description of one check parameter, shown by `vigil checks` and documented in the README. */
+export interface ParamSpec {
+  name: string
+  description: string
+  default: unknown
+}
+
+/** Kinds of inventory target. A check applies to exactly one kind. */
+export type TargetKind = 'tls' | 'ssh' | 'keyDir' | 'aws'
+
+/** Time the judge should treat as "now": the observation's collection time, so verdicts re-derive offline. */
+export interface JudgeContext {
+  now: Date
+}
+
+export interface CheckDefinition<Obs = unknown, P = Record<string, unknown>> {
+  /** stable public id, e.g. `tls.forward-secrecy` */
+  id: string
+  /** target kinds it applies to (most checks: one; `ssh.keys.*` judge SSH servers and key folders) */
+  kinds: readonly TargetKind[]
+  title: string
+  /** what makes it fail, in one or two sentences */
+  description: string
+  params: ParamSpec[]
+  /** observation parts the check needs; the planner asks probes for their union */
+  needs: string[]
+  /** pure: no I/O, no clock (use ctx.now) */
+  judge(observation: Obs, params: P, ctx: JudgeContext): Verdict
+}
+
+/** Helper for judges that cannot decide. */
+export function errorVerdict(errorKind: ErrorKind, summary: string, observed: Record<string, unknown> = {}): Verdict {
+  return { status: 'error', errorKind, summary, expected: {}, actual: {}, observed, evidence: [] }
+}
+
+/** What a probe gets besides its target. */
+export interface ObserveContext {
+  /** observation parts to collect (union of the selected checks' `needs`) */
+  needs: ReadonlySet<string>
+  /** per network operation budget, ms */
+  timeoutMs: number
+  /** PEM certificates trusted in addition to the system roots (inventory `trust.extraCaFiles`) */
+  extraCaPems: string[]
+  /** runs `fn` under the global and per-host connection bounds */
+  limit<T>(host: string, fn: () => Promise<T>): Promise<T>
+}
+
+/** One target's observations, as stored in `observations.json` and in the evidence bundle. */
+export interface TargetObservation<T = unknown> {
+  target: string
+  kind: TargetKind
+  startedAt: string
+  finishedAt: string
+  durationMs: number
+  parts: string[]
+  data: T
+}

@@ -1,0 +1,83 @@
+// The World every scenario runs in. It reads the observations collected before Cucumber started
+// (worldParameters.observationsFile), never the network, and turns each judged target into a
+// finding attachment that the runner collects.
+import { readFileSync } from 'node:fs'
+import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber'
+import { getCheck } from '../../checks/catalog.ts'
+import type { TargetKind, TargetObservation, Verdict } from '../../checks/types.ts'
+
+export const FINDING_MEDIA_TYPE = 'application/vnd.vigil.verdict+json'
+
+export interface VigilWorldParameters {
+  observationsFile: string
+  /** target names selected by --targets; empty = all */
+  targets?: string[]
+}
+
+export interface ObservationStore {
+  schemaVersion: 1
+  targets: (TargetObservation & { tags: string[] })[]
+}
+
+const stores = new Map<string, ObservationStore>()
+function loadStore(file: string): ObservationStore {
+  let s = stores.get(file)
+  if (!s) {
+    s = JSON.parse(readFileSync(file, 'utf8')) as ObservationStore
+    stores.set(file, s)
+  }
+  return s
+}
+
+/** What a step attaches for each target it judged; the runner turns it into a Finding. */
+export interface VerdictAttachment {
+  checkId: string
+  target: string
+  targetKind: TargetKind
+  params: Record<string, unknown>
+  observedAt: string
+  verdict: Verdict
+}
+
+export class VigilWorld extends World<VigilWorldParameters> {
+  private selection: { kind: TargetKind; tag?: string }[] = []
+
+  constructor(options: IWorldOptions<VigilWorldParameters>) {
+    super(options)
+  }
+
+  /** `Given every TLS endpoint [tagged "x"]`; several Given steps add up (`And every key folder`) */
+  select(kind: TargetKind, tag?: string): void {
+    this.selection.push({ kind, tag })
+  }
+
+  /** Judge every selected target with one check; attach one verdict per target; fail the step on any failure or error. */
+  async judge(checkId: string, params: Record<string, unknown>): Promise<void> {
+    const check = getCheck(checkId)
+    if (this.selection.length === 0)
+      throw new Error(`the scenario must select targets (e.g. "Given every TLS endpoint") before "${checkId}" can be judged`)
+    const wrong = this.selection.filter((s) => !check.kinds.includes(s.kind))
+    if (wrong.length > 0)
+      throw new Error(`check ${checkId} applies to ${check.kinds.join('/')} targets, but the scenario selected ${wrong.map((s) => s.kind).join('/')} targets`)
+    const store = loadStore(this.parameters.observationsFile)
+    const only = this.parameters.targets ?? []
+    const chosen = store.targets.filter(
+      (t) => (only.length === 0 || only.includes(t.target)) && this.selection.some((s) => s.kind === t.kind && (!s.tag || t.tags.includes(s.tag))),
+    )
+    const bad: string[] = []
+    for (const obs of chosen) {
+      let verdict: Verdict
+      try {
+        verdict = check.judge(obs.data, params, { now: new Date(obs.startedAt) })
+      } catch (e) {
+        verdict = { status: 'error', errorKind: 'inconclusive', summary: `the check could not judge this observation: ${(e as Error).message}`, expected: {}, actual: {}, observed: {}, evidence: [] }
+      }
+      const att: VerdictAttachment = { checkId, target: obs.target, targetKind: obs.kind, params, observedAt: obs.startedAt, verdict }
+      await this.attach(JSON.stringify(att), FINDING_MEDIA_TYPE)
+      if (verdict.status !== 'passed') bad.push(`${obs.target}: ${verdict.status}: ${verdict.summary}`)
+    }
+    if (bad.length > 0) throw new Error(bad.join('\n'))
+  }
+}
+
+setWorldConstructor(VigilWorld)
