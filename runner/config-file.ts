@@ -25,7 +25,7 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!
-    const line = e.linePos?.[0]?.line
+    const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line
     throw new ConfigError(`${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`)
   }
   const lineOf = (path: readonly PropertyKey[]): number | undefined => {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber'
 import { getCheck } from '../../checks/catalog.ts'
-import type { TargetKind, TargetObservation, Verdict } from '../../checks/types.ts'
+import { errorVerdict, type TargetKind, type TargetObservation, type Verdict } from '../../checks/types.ts'
 
 export const FINDING_MEDIA_TYPE = 'application/vnd.vigil.verdict+json'
 
@@ -16,7 +16,7 @@ export interface VigilWorldParameters {
 
 export interface ObservationStore {
   schemaVersion: 1
-  targets: (TargetObservation & { tags: string[] })[]
+  targets: (TargetObservation & { tags: string[]; probeError?: { kind: string; message: string } })[]
 }
 
 const stores = new Map<string, ObservationStore>()
@@ -68,7 +68,9 @@ export class VigilWorld extends World<VigilWorldParameters> {
     for (const obs of chosen) {
       let verdict: Verdict
       try {
-        verdict = check.judge(obs.data, params, { now: new Date(obs.startedAt) })
+        verdict = obs.probeError
+          ? errorVerdict(obs.probeError.kind === 'timeout' ? 'timeout' : obs.probeError.kind === 'unreachable' ? 'unreachable' : 'protocol', `the probe failed: ${obs.probeError.message}`)
+          : check.judge(obs.data, params, { now: new Date(obs.startedAt) })
       } catch (e) {
         verdict = { status: 'error', errorKind: 'inconclusive', summary: `the check could not judge this observation: ${(e as Error).message}`, expected: {}, actual: {}, observed: {}, evidence: [] }
       }

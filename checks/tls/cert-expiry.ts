@@ -1,0 +1,45 @@
+// tls.cert.expiry — every certificate in the served chain is valid now and for at least N more days.
+import type { CheckDefinition } from '../types.ts'
+import { TLS_PARTS, type TlsObservation } from './observation.ts'
+import { part } from './observation-parts.ts'
+import { DAY_MS, chainEvidence } from './certificate-chain.ts'
+
+export interface CertExpiryParams {
+  days: number
+}
+
+export const certExpiry: CheckDefinition<TlsObservation, CertExpiryParams> = {
+  id: 'tls.cert.expiry',
+  kinds: ['tls'],
+  title: 'Certificates in the served chain are valid and not about to expire',
+  description: 'any certificate in the served chain expires within N days, is expired, or is not yet valid',
+  params: [{ name: 'days', description: 'minimum days of validity left for every certificate in the chain', default: 30 }],
+  needs: [TLS_PARTS.certificate],
+  judge(obs, { days = 30 }, { now }) {
+    const p = part(obs, 'certificate')
+    if ('verdict' in p) return p.verdict
+    const certs = p.data.certs.map((c) => ({
+      subject: c.subject,
+      notBefore: c.notBefore,
+      notAfter: c.notAfter,
+      daysLeft: Math.floor((Date.parse(c.notAfter) - now.getTime()) / DAY_MS),
+      notYetValid: Date.parse(c.notBefore) > now.getTime(),
+      expired: Date.parse(c.notAfter) <= now.getTime(),
+    }))
+    if (certs.length === 0) return { status: 'error', errorKind: 'inconclusive', summary: 'the server sent no certificate', expected: { minDaysLeft: days }, actual: {}, observed: {}, evidence: [] }
+    const soonest = certs.reduce((a, b) => (b.daysLeft < a.daysLeft ? b : a))
+    const problems = certs.filter((c) => c.expired || c.notYetValid || c.daysLeft < days)
+    const describe = (c: (typeof certs)[number]) =>
+      c.expired ? `${c.subject} expired on ${c.notAfter.slice(0, 10)}` : c.notYetValid ? `${c.subject} is not valid before ${c.notBefore.slice(0, 10)}` : `${c.subject} expires in ${c.daysLeft} day(s) (${c.notAfter.slice(0, 10)})`
+    return {
+      status: problems.length ? 'failed' : 'passed',
+      summary: problems.length
+        ? problems.map(describe).join('; ')
+        : `all ${certs.length} certificate(s) valid for at least ${soonest.daysLeft} more days (soonest: ${soonest.subject}, ${soonest.notAfter.slice(0, 10)})`,
+      expected: { minDaysLeft: days, validNow: true },
+      actual: { soonestExpiry: { subject: soonest.subject, notAfter: soonest.notAfter, daysLeft: soonest.daysLeft }, problems: problems.map(describe) },
+      observed: { checkedAt: now.toISOString(), certificates: certs },
+      evidence: [chainEvidence(p.data)],
+    }
+  },
+}

@@ -1,0 +1,34 @@
+// tls.cert.hostname — the leaf certificate is valid for the inventory `host` (RFC 6125 rules via node:crypto).
+import { X509Certificate } from 'node:crypto'
+import { isIP } from 'node:net'
+import type { CheckDefinition } from '../types.ts'
+import { TLS_PARTS, type TlsObservation } from './observation.ts'
+import { part } from './observation-parts.ts'
+import { chainEvidence } from './certificate-chain.ts'
+
+export const certHostname: CheckDefinition<TlsObservation, Record<string, never>> = {
+  id: 'tls.cert.hostname',
+  kinds: ['tls'],
+  title: 'The leaf certificate matches the host name',
+  description: 'the leaf certificate does not match the target `host` (subject alternative names, wildcards per RFC 6125)',
+  params: [],
+  needs: [TLS_PARTS.certificate],
+  judge(obs) {
+    const p = part(obs, 'certificate')
+    if ('verdict' in p) return p.verdict
+    const host = obs.target.host
+    const leafPem = p.data.chainPem[0]
+    const leaf = p.data.certs[0]
+    if (!leafPem || !leaf) return { status: 'error', errorKind: 'inconclusive', summary: 'the server sent no certificate', expected: { host }, actual: {}, observed: {}, evidence: [] }
+    const x = new X509Certificate(leafPem)
+    const matched = isIP(host) ? x.checkIP(host) : x.checkHost(host, { subject: 'default' })
+    return {
+      status: matched ? 'passed' : 'failed',
+      summary: matched ? `leaf certificate is valid for ${host} (matched ${matched})` : `leaf certificate is not valid for ${host}; it names ${leaf.subjectAltNames.join(', ') || leaf.subject}`,
+      expected: { host },
+      actual: { matched: matched ?? null, names: leaf.subjectAltNames, subject: leaf.subject },
+      observed: { host, subjectAltNames: leaf.subjectAltNames, subject: leaf.subject },
+      evidence: [chainEvidence(p.data)],
+    }
+  },
+}

@@ -1,0 +1,43 @@
+// tls.cert.key-strength — every served certificate's public key is at least RSA/DSA 2048 or EC 256 bits.
+import type { CheckDefinition } from '../types.ts'
+import { TLS_PARTS, type TlsObservation } from './observation.ts'
+import { part } from './observation-parts.ts'
+import { chainEvidence } from './certificate-chain.ts'
+
+export interface KeyStrengthParams {
+  minRsaBits: number
+  minEcBits: number
+}
+
+const EC_BITS: Record<string, number> = { prime256v1: 256, secp256r1: 256, 'P-256': 256, secp384r1: 384, 'P-384': 384, secp521r1: 521, 'P-521': 521, secp224r1: 224, secp192r1: 192, prime192v1: 192, secp256k1: 256 }
+
+export function keyBits(c: { keyType: string; keyBits?: number; curve?: string }): number | undefined {
+  if (c.keyType === 'ed25519') return 256
+  if (c.keyType === 'ed448') return 448
+  if (c.keyType === 'ec') return c.keyBits ?? (c.curve ? EC_BITS[c.curve] : undefined)
+  return c.keyBits
+}
+
+export const certKeyStrength: CheckDefinition<TlsObservation, KeyStrengthParams> = {
+  id: 'tls.cert.key-strength',
+  kinds: ['tls'],
+  title: 'Certificate keys are strong enough',
+  description: 'a served certificate has an RSA/DSA key below 2048 bits or an EC key below 256 bits',
+  params: [
+    { name: 'minRsaBits', description: 'minimum RSA and DSA modulus size', default: 2048 },
+    { name: 'minEcBits', description: 'minimum elliptic-curve key size', default: 256 },
+  ],
+  needs: [TLS_PARTS.certificate],
+  judge(obs, { minRsaBits = 2048, minEcBits = 256 }) {
+    const p = part(obs, 'certificate')
+    if ('verdict' in p) return p.verdict
+    const keys = p.data.certs.map((c) => ({ subject: c.subject, keyType: c.keyType, bits: keyBits(c) ?? null, curve: c.curve ?? null }))
+    const unknown = keys.filter((k) => k.bits === null)
+    const weak = keys.filter((k) => k.bits !== null && ((['rsa', 'rsa-pss', 'dsa'].includes(k.keyType) && k.bits < minRsaBits) || (['ec', 'ed25519', 'ed448'].includes(k.keyType) && k.bits < minEcBits)))
+    const base = { expected: { minRsaBits, minEcBits }, observed: { keys }, evidence: [chainEvidence(p.data)] }
+    if (weak.length) return { ...base, status: 'failed', summary: weak.map((k) => `${k.subject} has a ${k.bits}-bit ${k.keyType.toUpperCase()} key`).join('; '), actual: { weak } }
+    if (unknown.length) return { ...base, status: 'error', errorKind: 'inconclusive', summary: `key size unknown for ${unknown.map((k) => `${k.subject} (${k.keyType})`).join(', ')}`, actual: { unknown } }
+    const leaf = keys[0]
+    return { ...base, status: 'passed', summary: `all ${keys.length} key(s) strong enough (leaf: ${leaf?.keyType.toUpperCase()} ${leaf?.bits} bits)`, actual: { keys } }
+  },
+}

@@ -1,0 +1,41 @@
+// tls.ciphers.weak — no NULL, EXPORT, anonymous, RC4, DES/3DES, IDEA or MD5 suite is accepted.
+import type { CheckDefinition } from '../types.ts'
+import { TLS_PARTS, type TlsObservation, type TlsVersion } from './observation.ts'
+import { byVersion, helloEvidence, part } from './observation-parts.ts'
+import { weakReasons } from './cipher-suites.ts'
+
+export const ciphersWeak: CheckDefinition<TlsObservation, Record<string, never>> = {
+  id: 'tls.ciphers.weak',
+  kinds: ['tls'],
+  title: 'No weak cipher suite is accepted',
+  description: 'a NULL, EXPORT, anonymous, RC4, DES/3DES, IDEA or MD5 cipher suite is accepted under any protocol version',
+  params: [],
+  needs: [TLS_PARTS.protocols, TLS_PARTS.suites('weak')],
+  judge(obs) {
+    const pr = part(obs, 'protocols')
+    if ('verdict' in pr) return pr.verdict
+    const su = part(obs, 'suites')
+    if ('verdict' in su) return su.verdict
+    const weakByProtocol: Partial<Record<TlsVersion, { suite: string; reasons: string[] }[]>> = {}
+    const missing: TlsVersion[] = []
+    for (const v of [...pr.data.accepted].sort(byVersion)) {
+      if (v === 'TLSv1.3') continue // TLS 1.3 defines no weak suite
+      const list = su.data.byProtocol[v]?.weak ?? su.data.byProtocol[v]?.all?.filter((s) => weakReasons(s).length > 0)
+      if (!list) {
+        missing.push(v)
+        continue
+      }
+      if (list.length) weakByProtocol[v] = list.map((suite) => ({ suite, reasons: weakReasons(suite) }))
+    }
+    const found = Object.entries(weakByProtocol).flatMap(([v, l]) => l.map((x) => `${x.suite} (${x.reasons.join(', ')}) under ${v}`))
+    const base = {
+      expected: { weakSuitesAccepted: [] },
+      actual: { weakSuitesAccepted: weakByProtocol },
+      observed: { acceptedProtocols: pr.data.accepted, weakByProtocol },
+      evidence: [helloEvidence(obs, 'suites')],
+    }
+    if (found.length) return { ...base, status: 'failed', summary: `accepts ${found.length} weak suite(s): ${found.slice(0, 3).join('; ')}${found.length > 3 ? '; …' : ''}` }
+    if (missing.length) return { ...base, status: 'error', errorKind: 'inconclusive', summary: `weak suites not observed for ${missing.join(', ')}` }
+    return { ...base, status: 'passed', summary: `no weak suite accepted under ${pr.data.accepted.join(', ') || 'any protocol'}` }
+  },
+}

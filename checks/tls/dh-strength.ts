@@ -1,0 +1,48 @@
+// tls.dh-strength — DHE groups are at least 2048 bits and ECDHE curves at least 256 bits.
+import type { CheckDefinition } from '../types.ts'
+import { TLS_PARTS, type TlsObservation } from './observation.ts'
+import { helloEvidence, part } from './observation-parts.ts'
+
+export interface DhStrengthParams {
+  minDhBits: number
+  minEcBits: number
+}
+
+export const dhStrength: CheckDefinition<TlsObservation, DhStrengthParams> = {
+  id: 'tls.dh-strength',
+  kinds: ['tls'],
+  title: 'Key exchange groups are strong enough',
+  description: 'a DHE suite uses a group below 2048 bits, or an ECDHE curve below 256 bits is accepted',
+  params: [
+    { name: 'minDhBits', description: 'minimum finite-field DH prime size', default: 2048 },
+    { name: 'minEcBits', description: 'minimum ECDHE curve size', default: 256 },
+  ],
+  needs: [TLS_PARTS.protocols, TLS_PARTS.keyExchange],
+  judge(obs, { minDhBits = 2048, minEcBits = 256 }) {
+    const kx = part(obs, 'keyExchange')
+    if ('verdict' in kx) return kx.verdict
+    const { dheBits, acceptedGroups, groupBits } = kx.data
+    const weakDh = Object.entries(dheBits).filter(([, bits]) => bits !== undefined && bits < minDhBits)
+    const weakGroups = acceptedGroups.filter((g) => {
+      const bits = groupBits[g]
+      if (bits === undefined) return false
+      return g.startsWith('ffdhe') ? bits < minDhBits : bits < minEcBits
+    })
+    const unknown = acceptedGroups.filter((g) => groupBits[g] === undefined)
+    const problems = [...weakDh.map(([v, b]) => `DHE group of ${b} bits under ${v}`), ...weakGroups.map((g) => `curve ${g} (${groupBits[g]} bits)`)]
+    const base = {
+      expected: { minDhBits, minEcBits },
+      actual: { weakDhe: Object.fromEntries(weakDh), weakGroups },
+      observed: { dheBits, acceptedGroups, groupBits },
+      evidence: [helloEvidence(obs, 'kex')],
+    }
+    if (problems.length) return { ...base, status: 'failed', summary: `weak key exchange: ${problems.join('; ')}` }
+    if (unknown.length) return { ...base, status: 'error', errorKind: 'inconclusive', summary: `size unknown for group(s) ${unknown.join(', ')}` }
+    const dh = Object.values(dheBits)
+    return {
+      ...base,
+      status: 'passed',
+      summary: `${dh.length ? `DHE ${Math.min(...dh)} bits` : 'no DHE'}; groups ${acceptedGroups.join(', ') || 'none'} all ≥ ${minEcBits} bits`,
+    }
+  },
+}

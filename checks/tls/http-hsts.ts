@@ -1,0 +1,49 @@
+// http.hsts — the HTTPS response carries Strict-Transport-Security with max-age of at least a year.
+import type { CheckDefinition } from '../types.ts'
+import { TLS_PARTS, type TlsObservation } from './observation.ts'
+import { part } from './observation-parts.ts'
+
+export interface HstsParams {
+  minMaxAge: number
+}
+
+/** RFC 6797 §6.1: directives separated by `;`, names case-insensitive, max-age required. */
+export function parseHsts(header: string): { maxAge?: number; includeSubDomains: boolean; preload: boolean } {
+  let maxAge: number | undefined
+  let includeSubDomains = false
+  let preload = false
+  for (const raw of header.split(';')) {
+    const [name = '', ...rest] = raw.trim().split('=')
+    const value = rest.join('=').trim().replace(/^"(.*)"$/, '$1')
+    const n = name.trim().toLowerCase()
+    if (n === 'max-age' && /^\d+$/.test(value)) maxAge = Number(value)
+    else if (n === 'includesubdomains') includeSubDomains = true
+    else if (n === 'preload') preload = true
+  }
+  return { maxAge, includeSubDomains, preload }
+}
+
+export const httpHsts: CheckDefinition<TlsObservation, HstsParams> = {
+  id: 'http.hsts',
+  kinds: ['tls'],
+  title: 'HTTPS responses require HTTPS for the future (HSTS)',
+  description: 'the HTTPS response lacks a Strict-Transport-Security header whose max-age is at least one year',
+  params: [{ name: 'minMaxAge', description: 'minimum max-age in seconds', default: 31_536_000 }],
+  needs: [TLS_PARTS.hsts],
+  judge(obs, { minMaxAge = 31_536_000 }) {
+    const p = part(obs, 'hsts')
+    if ('verdict' in p) return p.verdict
+    const { header, url, status } = p.data
+    const evidence = [{ kind: 'http-response', description: `GET ${url} → HTTP ${status ?? '?'}`, data: { url, status, strictTransportSecurity: header, certificateTrusted: p.data.certificateTrusted } }]
+    const expected = { header: 'Strict-Transport-Security', minMaxAge }
+    if (header === null)
+      return { status: 'failed', summary: `GET ${url} (HTTP ${status}) has no Strict-Transport-Security header`, expected, actual: { header: null }, observed: { url, status, header: null }, evidence }
+    const parsed = parseHsts(header)
+    const observed = { url, status, header, ...parsed }
+    if (parsed.maxAge === undefined)
+      return { status: 'failed', summary: `Strict-Transport-Security "${header}" has no valid max-age`, expected, actual: { header }, observed, evidence }
+    if (parsed.maxAge < minMaxAge)
+      return { status: 'failed', summary: `HSTS max-age ${parsed.maxAge}s is below ${minMaxAge}s`, expected, actual: { maxAge: parsed.maxAge }, observed, evidence }
+    return { status: 'passed', summary: `HSTS max-age ${parsed.maxAge}s${parsed.includeSubDomains ? ', includeSubDomains' : ''}${parsed.preload ? ', preload' : ''}`, expected, actual: { maxAge: parsed.maxAge }, observed, evidence }
+  },
+}

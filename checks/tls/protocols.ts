@@ -1,0 +1,38 @@
+// tls.protocols — no SSLv2/SSLv3/TLS 1.0/TLS 1.1, and TLS 1.2 or 1.3 available.
+import type { CheckDefinition } from '../types.ts'
+import { TLS_PARTS, type TlsObservation, type TlsVersion } from './observation.ts'
+import { byVersion, helloEvidence, part } from './observation-parts.ts'
+
+export interface ProtocolsParams {
+  forbidden: TlsVersion[]
+}
+
+const MODERN: TlsVersion[] = ['TLSv1.2', 'TLSv1.3']
+
+export const protocols: CheckDefinition<TlsObservation, ProtocolsParams> = {
+  id: 'tls.protocols',
+  kinds: ['tls'],
+  title: 'Only current TLS protocol versions are accepted',
+  description: 'SSLv2, SSLv3, TLS 1.0 or TLS 1.1 is accepted, or neither TLS 1.2 nor TLS 1.3 is',
+  params: [{ name: 'forbidden', description: 'protocol versions that must be refused', default: ['SSLv2', 'SSLv3', 'TLSv1.0', 'TLSv1.1'] }],
+  needs: [TLS_PARTS.protocols],
+  judge(obs, { forbidden = ['SSLv2', 'SSLv3', 'TLSv1.0', 'TLSv1.1'] }) {
+    const p = part(obs, 'protocols')
+    if ('verdict' in p) return p.verdict
+    const accepted = [...p.data.accepted].sort(byVersion)
+    const bad = accepted.filter((v) => forbidden.includes(v))
+    const modern = accepted.filter((v) => MODERN.includes(v))
+    const base = {
+      expected: { refused: forbidden, atLeastOneOf: MODERN },
+      actual: { accepted, forbiddenAccepted: bad },
+      observed: { accepted, refused: [...p.data.refused].sort(byVersion), undetermined: p.data.undetermined },
+      evidence: [helloEvidence(obs, 'protocol')],
+    }
+    if (bad.length) return { ...base, status: 'failed', summary: `accepts ${bad.join(', ')} (accepted: ${accepted.join(', ')})` }
+    const unsure = p.data.undetermined.filter((u) => forbidden.includes(u.version) || MODERN.includes(u.version))
+    if (unsure.length)
+      return { ...base, status: 'error', errorKind: 'inconclusive', summary: `could not determine ${unsure.map((u) => `${u.version} (${u.reason})`).join(', ')}` }
+    if (!modern.length) return { ...base, status: 'failed', summary: `accepts neither TLS 1.2 nor TLS 1.3 (accepted: ${accepted.join(', ') || 'nothing'})` }
+    return { ...base, status: 'passed', summary: `accepts only ${accepted.join(', ')}` }
+  },
+}

@@ -1,0 +1,146 @@
+// The `vigil` command line. Exit codes (public API): 0 all passed, 1 any failed, 2 usage, config or
+// policy error, 3 errors (unreachable / inconclusive) but no failure, 4 internal error (a bug).
+import { Command, CommanderError, Option } from 'commander'
+import { SingleBar, Presets } from 'cli-progress'
+import { ConfigError } from '../runner/config-file.ts'
+import { run, VIGIL_VERSION, type RunOutcome } from '../runner/run.ts'
+import { consoleSummary } from '../reports/console.ts'
+import { EXIT, exitCodeFor } from '../reports/model.ts'
+import { listCatalog, formatCatalog } from './catalog-listing.ts'
+
+const INTERNAL = 4
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`vigil: ${message.replace(/\n/g, '\n  ')}\n`)
+  process.exit(code)
+}
+
+interface RunFlags {
+  config: string
+  out: string
+  features?: string[]
+  tags?: string
+  targets?: string
+  json?: boolean
+  quiet?: boolean
+  verbose?: boolean
+  color: boolean
+}
+
+export async function runAndReport(flags: RunFlags): Promise<RunOutcome> {
+  const tty = process.stderr.isTTY && !flags.quiet && !flags.json
+  let bar: SingleBar | undefined
+  const outcome = await run({
+    config: flags.config,
+    out: flags.out,
+    features: flags.features,
+    tags: flags.tags,
+    targets: flags.targets ? flags.targets.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    onStage: (m) => {
+      bar?.stop()
+      bar = undefined
+      if (!flags.quiet && !flags.json) process.stderr.write(`vigil: ${m}\n`)
+    },
+    onProgress: (_stage, done, total, target) => {
+      if (!tty) return
+      if (!bar) {
+        bar = new SingleBar({ format: '  observing [{bar}] {value}/{total} targets  {target}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic)
+        bar.start(total, 0, { target: '' })
+      }
+      bar.update(done, { target })
+      if (done === total) {
+        bar.stop()
+        bar = undefined
+      }
+    },
+  })
+  bar?.stop()
+  if (flags.json) process.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n')
+  else if (!flags.quiet) {
+    process.stdout.write(consoleSummary(outcome.results, { color: flags.color && !!process.stdout.isTTY, verbose: flags.verbose }) + '\n')
+    process.stdout.write(`results: ${outcome.files.results}\njunit:   ${outcome.files.junit}\n`)
+  }
+  return outcome
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+  program
+    .name('vigil')
+    .description('Continuous compliance and hardening checks: Gherkin policies, real probes, audit-grade evidence.')
+    .version(VIGIL_VERSION, '-V, --version')
+    .showHelpAfterError('(run `vigil --help` for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  every finding passed (or was waived)
+  1  at least one finding failed
+  2  usage, inventory or policy error (nothing was judged)
+  3  no failure, but some targets could not be decided (unreachable, timeout, inconclusive)
+  4  internal error in Vigil
+
+Examples:
+  vigil run --config vigil.yaml --out vigil-out
+  vigil run --tags '@tls and not @slow' --targets web-good,web-legacy
+  vigil checks
+  vigil lab`,
+    )
+
+  program
+    .command('run')
+    .description('probe every target in the inventory and judge it against the policies')
+    .option('-c, --config <file>', 'inventory file', 'vigil.yaml')
+    .option('-o, --out <dir>', 'where results.json, junit.xml and observations.json go', 'vigil-out')
+    .option('-f, --features <paths...>', 'feature files or globs (default: the policy library shipped with Vigil)')
+    .option('-t, --tags <expression>', "Cucumber tag expression selecting scenarios, e.g. '@tls and not @slow'")
+    .option('--targets <names>', 'comma-separated target names to narrow the run to')
+    .option('--json', 'print the results document on stdout instead of the summary')
+    .option('-q, --quiet', 'print nothing; rely on the exit code and the files')
+    .option('-v, --verbose', 'list passed findings too')
+    .addOption(new Option('--no-color', 'no ANSI colours'))
+    .action(async (flags: RunFlags) => {
+      const outcome = await runAndReport(flags)
+      process.exitCode = outcome.results.problems.length > 0 && outcome.results.findings.length === 0 ? EXIT.usage : exitCodeFor(outcome.results.totals)
+    })
+
+  program
+    .command('checks')
+    .description('list the check catalog: ids, what fails, parameters and control mappings')
+    .option('--json', 'machine-readable')
+    .action(async (flags: { json?: boolean }) => {
+      const entries = await listCatalog()
+      process.stdout.write(flags.json ? JSON.stringify(entries, null, 2) + '\n' : formatCatalog(entries))
+    })
+
+  program
+    .command('lab')
+    .description('start a local lab of real targets (good and bad), run the policies against it, keep the results')
+    .option('-o, --out <dir>', 'where the lab inventory and results go', 'vigil-lab')
+    .option('--keep', 'keep the lab servers running until Ctrl-C')
+    .action(async (flags: { out: string; keep?: boolean }) => {
+      const { runLab } = await import('../lab/run-lab.ts')
+      process.exitCode = await runLab({ out: flags.out, keep: !!flags.keep, report: (f) => runAndReport(f) })
+    })
+
+  return program
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram()
+  program.exitOverride()
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  try {
+    await program.parseAsync(argv)
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0
+      process.exit(e.exitCode === 0 ? 0 : EXIT.usage)
+    }
+    if (e instanceof ConfigError) fail(e.message, EXIT.usage)
+    if (process.env.VIGIL_DEBUG) process.stderr.write(`${(e as Error).stack}\n`)
+    fail(`internal error: ${(e as Error).message ?? String(e)} (set VIGIL_DEBUG=1 for a stack trace; please report it)`, INTERNAL)
+  }
+}
+
+await main(process.argv)

@@ -1,0 +1,163 @@
+// Runs Cucumber in-process through its API, twice per run: a dry run that lists the scenarios
+// (and finds undefined or ambiguous steps before anything is probed), and the judging run that
+// reads the stored observations. Cucumber's own output is discarded; Vigil writes its reports from
+// the message envelopes.
+import { Writable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { relative } from 'node:path'
+import { loadConfiguration, loadSupport, runCucumber, type IRunEnvironment, type IRunConfiguration } from '@cucumber/cucumber/api'
+import type { Envelope, Pickle } from '@cucumber/messages'
+
+export const VIGIL_ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const DEFAULT_FEATURES = [`${VIGIL_ROOT}features/**/*.feature`]
+const STEP_FILES = [`${VIGIL_ROOT}steps/**/*.ts`]
+
+export interface Scenario {
+  pickleId: string
+  name: string
+  /** feature file, relative to the current directory when inside it */
+  policy: string
+  line: number
+  tags: string[]
+  checkId: string | undefined
+  controls: string[]
+}
+
+export interface PolicyProblem {
+  kind: 'policy'
+  message: string
+}
+
+const sink = () =>
+  new Writable({
+    write(_chunk, _enc, cb) {
+      cb()
+    },
+  })
+
+function environment(): IRunEnvironment {
+  return { cwd: process.cwd(), stdout: sink(), stderr: sink(), env: process.env }
+}
+
+export function displayPath(uri: string): string {
+  const rel = relative(process.cwd(), uri)
+  return rel.startsWith('..') ? uri : rel
+}
+
+/** Tags that carry a control mapping: `@soc2:CC6.7`, `@hipaa:164.312(e)(1)`. */
+export const CONTROL_TAG = /^@(soc2|hipaa):(.+)$/
+
+function scenarioOf(p: Pickle): Scenario {
+  const tags = p.tags.map((t) => t.name)
+  const checkTags = tags.filter((t) => t.startsWith('@check:'))
+  return {
+    pickleId: p.id,
+    name: p.name,
+    policy: displayPath(p.uri),
+    line: p.location?.line ?? 0,
+    tags,
+    checkId: checkTags[0]?.slice('@check:'.length),
+    controls: tags.filter((t) => CONTROL_TAG.test(t)).map((t) => t.slice(1)),
+  }
+}
+
+export interface PolicySet {
+  runConfiguration: IRunConfiguration
+  support: Awaited<ReturnType<typeof loadSupport>>
+  scenarios: Scenario[]
+  problems: PolicyProblem[]
+}
+
+/** Loads the feature files and Vigil's step library, lists the selected scenarios and lints them. */
+export async function loadPolicies(opts: { features: string[]; tags?: string }): Promise<PolicySet> {
+  const env = environment()
+  const { runConfiguration } = await loadConfiguration(
+    {
+      file: false,
+      provided: { paths: opts.features, import: STEP_FILES, tags: opts.tags ?? '', format: [], strict: true },
+    },
+    env,
+  )
+  const support = await loadSupport(runConfiguration, env)
+  const pickles: Pickle[] = []
+  const problems: PolicyProblem[] = []
+  const stepText = new Map<string, { text: string; pickle: Pickle }>()
+  await runCucumber({ ...runConfiguration, support, runtime: { ...runConfiguration.runtime, dryRun: true } }, env, (e: Envelope) => {
+    if (e.pickle) {
+      pickles.push(e.pickle)
+      for (const s of e.pickle.steps) stepText.set(s.id, { text: s.text, pickle: e.pickle })
+    }
+    if (e.parseError) {
+      const where = e.parseError.source.uri ? `${displayPath(e.parseError.source.uri)}:${e.parseError.source.location?.line ?? '?'}` : 'feature file'
+      problems.push({ kind: 'policy', message: `${where}: ${e.parseError.message}` })
+    }
+    if (e.testCase) {
+      for (const ts of e.testCase.testSteps) {
+        if (!ts.pickleStepId) continue
+        const ids = ts.stepDefinitionIds ?? []
+        if (ids.length === 1) continue
+        const s = stepText.get(ts.pickleStepId)
+        if (!s) continue
+        const what = ids.length === 0 ? 'no step definition matches' : 'several step definitions match'
+        problems.push({
+          kind: 'policy',
+          message: `${displayPath(s.pickle.uri)}:${s.pickle.location?.line ?? '?'}: scenario "${s.pickle.name}": ${what} the step "${s.text}"`,
+        })
+      }
+    }
+  })
+  const scenarios = pickles.map(scenarioOf)
+  for (const s of scenarios) {
+    const n = s.tags.filter((t) => t.startsWith('@check:')).length
+    if (n !== 1)
+      problems.push({
+        kind: 'policy',
+        message: `${s.policy}:${s.line}: scenario "${s.name}": needs exactly one @check:<id> tag (found ${n})`,
+      })
+  }
+  return { runConfiguration, support, scenarios, problems }
+}
+
+export interface AttachmentRecord {
+  pickleId: string
+  body: string
+}
+
+export interface StepFailure {
+  pickleId: string
+  message: string
+}
+
+/** The judging run: Cucumber executes the scenarios against the stored observations. */
+export async function judgeWithCucumber(
+  set: PolicySet,
+  worldParameters: Record<string, unknown>,
+  mediaType: string,
+): Promise<{ attachments: AttachmentRecord[]; stepFailures: StepFailure[] }> {
+  const env = environment()
+  const caseToPickle = new Map<string, string>()
+  const startedToPickle = new Map<string, string>()
+  const attachments: AttachmentRecord[] = []
+  const stepFailures: StepFailure[] = []
+  const withVerdicts = new Set<string>()
+  await runCucumber(
+    { ...set.runConfiguration, support: set.support, runtime: { ...set.runConfiguration.runtime, worldParameters: worldParameters as IRunConfiguration['runtime']['worldParameters'] } },
+    env,
+    (e: Envelope) => {
+      if (e.testCase) caseToPickle.set(e.testCase.id, e.testCase.pickleId)
+      if (e.testCaseStarted) startedToPickle.set(e.testCaseStarted.id, caseToPickle.get(e.testCaseStarted.testCaseId) ?? '')
+      if (e.attachment && e.attachment.mediaType === mediaType && e.attachment.testCaseStartedId) {
+        const pickleId = startedToPickle.get(e.attachment.testCaseStartedId) ?? ''
+        attachments.push({ pickleId, body: e.attachment.body })
+        withVerdicts.add(pickleId)
+      }
+      const r = e.testStepFinished?.testStepResult
+      if (r && e.testStepFinished && r.status !== 'PASSED' && r.status !== 'SKIPPED') {
+        const pickleId = startedToPickle.get(e.testStepFinished.testCaseStartedId) ?? ''
+        stepFailures.push({ pickleId, message: `${r.status}: ${r.message ?? ''}`.trim() })
+      }
+    },
+  )
+  // A failing step that produced verdicts failed because of them; any other failure is a policy/runtime problem.
+  return { attachments, stepFailures: stepFailures.filter((f) => !withVerdicts.has(f.pickleId)) }
+}

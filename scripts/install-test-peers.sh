@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the real peers Vigil's tests and lab start on 127.0.0.1: OpenSSH's sshd, putty-tools
+# (puttygen for the key corpus), sslscan (benchmark comparison), and moto in server mode. Idempotent;
+# installs only what is missing. Debian packages need root; moto goes into a project-local .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v openssl >/dev/null || missing+=(openssl)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+command -v puttygen >/dev/null || missing+=(putty-tools)
+command -v sslscan >/dev/null || missing+=(sslscan)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-test-peers: need root to apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # the tests start their own sshd processes; keep the package from starting a system one on :22
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+[ "$(id -u)" != 0 ] || mkdir -p /run/sshd
+
+# moto in server mode: the machine's when present, else a project-local virtualenv from PyPI
+if ! command -v moto_server >/dev/null && [ ! -x .venv/bin/moto_server ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install -q 'moto[server]>=5.2,<6'
+fi
