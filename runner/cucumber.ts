@@ -119,12 +119,12 @@ export async function loadPolicies(opts: { features: string[]; tags?: string }):
 }
 
 export interface AttachmentRecord {
-  pickleId: string
+  scenario: Scenario
   body: string
 }
 
 export interface StepFailure {
-  pickleId: string
+  scenario: Scenario | undefined
   message: string
 }
 
@@ -135,6 +135,8 @@ export async function judgeWithCucumber(
   mediaType: string,
 ): Promise<{ attachments: AttachmentRecord[]; stepFailures: StepFailure[] }> {
   const env = environment()
+  // pickle ids are minted anew by every Cucumber run: map them to scenarios from this run's own pickles
+  const scenarios = new Map<string, Scenario>()
   const caseToPickle = new Map<string, string>()
   const startedToPickle = new Map<string, string>()
   const attachments: AttachmentRecord[] = []
@@ -144,20 +146,22 @@ export async function judgeWithCucumber(
     { ...set.runConfiguration, support: set.support, runtime: { ...set.runConfiguration.runtime, worldParameters: worldParameters as IRunConfiguration['runtime']['worldParameters'] } },
     env,
     (e: Envelope) => {
+      if (e.pickle) scenarios.set(e.pickle.id, scenarioOf(e.pickle))
       if (e.testCase) caseToPickle.set(e.testCase.id, e.testCase.pickleId)
       if (e.testCaseStarted) startedToPickle.set(e.testCaseStarted.id, caseToPickle.get(e.testCaseStarted.testCaseId) ?? '')
       if (e.attachment && e.attachment.mediaType === mediaType && e.attachment.testCaseStartedId) {
         const pickleId = startedToPickle.get(e.attachment.testCaseStartedId) ?? ''
-        attachments.push({ pickleId, body: e.attachment.body })
+        const scenario = scenarios.get(pickleId)
+        if (scenario) attachments.push({ scenario, body: e.attachment.body })
         withVerdicts.add(pickleId)
       }
       const r = e.testStepFinished?.testStepResult
       if (r && e.testStepFinished && r.status !== 'PASSED' && r.status !== 'SKIPPED') {
         const pickleId = startedToPickle.get(e.testStepFinished.testCaseStartedId) ?? ''
-        stepFailures.push({ pickleId, message: `${r.status}: ${r.message ?? ''}`.trim() })
+        if (!withVerdicts.has(pickleId)) stepFailures.push({ scenario: scenarios.get(pickleId), message: `${r.status}: ${r.message ?? ''}`.trim() })
       }
     },
   )
-  // A failing step that produced verdicts failed because of them; any other failure is a policy/runtime problem.
-  return { attachments, stepFailures: stepFailures.filter((f) => !withVerdicts.has(f.pickleId)) }
+  // A step that attached verdicts failed because of them; any other failure is a policy/runtime problem.
+  return { attachments, stepFailures }
 }

@@ -8,9 +8,9 @@ import { findCheck } from '../checks/catalog.ts'
 import type { TargetKind } from '../checks/types.ts'
 import { ConfigError } from './config-file.ts'
 import { allTargets, loadInventory, type Inventory } from './inventory.ts'
-import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, loadPolicies, type Scenario } from './cucumber.ts'
+import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, loadPolicies, type AttachmentRecord, type Scenario } from './cucumber.ts'
 import { observeAll, type PlannedTarget } from './observe.ts'
-import { FINDING_MEDIA_TYPE, type VerdictAttachment } from '../steps/support/world.ts'
+import { FINDING_MEDIA_TYPE, type VerdictAttachment } from './verdict-attachment.ts'
 import { RESULTS_SCHEMA_VERSION, countStatuses, type Finding, type Results } from '../reports/model.ts'
 import { writeJunit } from '../reports/junit.ts'
 
@@ -89,10 +89,9 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     { observationsFile: files.observations, targets: opts.targets ?? [] },
     FINDING_MEDIA_TYPE,
   )
-  const findings = toFindings(plan, attachments)
-  const byPickle = new Map(plan.scenarios.map((s) => [s.pickleId, s]))
+  const findings = toFindings(attachments)
   const problems = stepFailures.map((f) => {
-    const s = byPickle.get(f.pickleId)
+    const s = f.scenario
     return { kind: 'scenario', message: `${s ? `${s.policy}:${s.line}: scenario "${s.name}"` : 'a scenario'}: ${f.message}` }
   })
 
@@ -136,13 +135,10 @@ function safeUser(): string {
   }
 }
 
-export function toFindings(plan: Plan, attachments: { pickleId: string; body: string }[]): Finding[] {
-  const byPickle = new Map(plan.scenarios.map((s) => [s.pickleId, s]))
+export function toFindings(attachments: AttachmentRecord[]): Finding[] {
   const findings: Finding[] = []
-  for (const a of attachments) {
-    const s = byPickle.get(a.pickleId)
-    if (!s) continue
-    const v = JSON.parse(a.body) as VerdictAttachment
+  for (const { scenario: s, body } of attachments) {
+    const v = JSON.parse(body) as VerdictAttachment
     findings.push({
       id: `${v.checkId}@${v.target}#${s.policy}:${s.line}`,
       checkId: v.checkId,

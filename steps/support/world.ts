@@ -4,9 +4,8 @@
 import { readFileSync } from 'node:fs'
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber'
 import { getCheck } from '../../checks/catalog.ts'
+import { FINDING_MEDIA_TYPE, type VerdictAttachment } from '../../runner/verdict-attachment.ts'
 import { errorVerdict, type TargetKind, type TargetObservation, type Verdict } from '../../checks/types.ts'
-
-export const FINDING_MEDIA_TYPE = 'application/vnd.vigil.verdict+json'
 
 export interface VigilWorldParameters {
   observationsFile: string
@@ -27,16 +26,6 @@ function loadStore(file: string): ObservationStore {
     stores.set(file, s)
   }
   return s
-}
-
-/** What a step attaches for each target it judged; the runner turns it into a Finding. */
-export interface VerdictAttachment {
-  checkId: string
-  target: string
-  targetKind: TargetKind
-  params: Record<string, unknown>
-  observedAt: string
-  verdict: Verdict
 }
 
 export class VigilWorld extends World<VigilWorldParameters> {

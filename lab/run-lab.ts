@@ -1,0 +1,84 @@
+// `vigil lab` (the README's first command): start a local lab of real targets covering every
+// verdict, write an inventory for it, run the policy library against it, and say where the
+// results are. Nothing leaves 127.0.0.1.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { stringify } from 'yaml'
+import type { RunOutcome } from '../runner/run.ts'
+import { generateLabPki } from './tls/certificates.ts'
+import { startTlsLabFleet } from './tls/lab-fleet.ts'
+
+export interface LabSection {
+  /** inventory fragment: targets by kind */
+  targets: Record<string, unknown[]>
+  /** what each target demonstrates */
+  notes: { name: string; shows: string; expect: Record<string, string> }[]
+  stop(): Promise<void>
+}
+
+export interface LabOptions {
+  out: string
+  keep: boolean
+  report(flags: { config: string; out: string; color: boolean }): Promise<RunOutcome>
+  log?: (line: string) => void
+}
+
+export async function startTlsSection(dir: string): Promise<LabSection & { caFile: string }> {
+  const pki = await generateLabPki(join(dir, 'pki'))
+  const fleet = await startTlsLabFleet(pki)
+  return {
+    caFile: pki.caCert,
+    targets: {
+      tls: fleet.endpoints.map((e) => ({ name: e.name, host: e.host, address: '127.0.0.1', port: e.port, tags: e.tags })),
+    },
+    notes: fleet.endpoints.map((e) => ({ name: e.name, shows: e.shows, expect: e.expect })),
+    stop: fleet.stop,
+  }
+}
+
+/** Compares the run's findings with what each lab target was built to show. */
+export function labDeviations(outcome: RunOutcome, notes: LabSection['notes']): string[] {
+  const out: string[] = []
+  for (const n of notes)
+    for (const [checkId, want] of Object.entries(n.expect)) {
+      const f = outcome.results.findings.find((x) => x.target === n.name && x.checkId === checkId)
+      if (f && f.status !== want) out.push(`${n.name} ${checkId}: expected ${want}, got ${f.status} (${f.summary})`)
+    }
+  return out
+}
+
+export async function runLab(opts: LabOptions): Promise<number> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`))
+  const dir = resolve(opts.out)
+  mkdirSync(dir, { recursive: true })
+  log(`lab: starting local targets in ${dir} …`)
+  const sections: LabSection[] = []
+  try {
+    const tls = await startTlsSection(dir)
+    sections.push(tls)
+    const targets: Record<string, unknown[]> = {}
+    for (const s of sections) for (const [kind, list] of Object.entries(s.targets)) targets[kind] = [...(targets[kind] ?? []), ...list]
+    const config = join(dir, 'vigil.yaml')
+    writeFileSync(
+      config,
+      `# written by \`vigil lab\`: real servers on 127.0.0.1, one per verdict\n` +
+        stringify({ trust: { extraCaFiles: [tls.caFile] }, settings: { timeoutMs: 2000, concurrency: 100, perHost: 8 }, targets }),
+    )
+    const notes = sections.flatMap((s) => s.notes)
+    log(`lab: ${notes.length} targets up; inventory ${config}`)
+    for (const n of notes) log(`  ${n.name.padEnd(28)} ${n.shows}`)
+    const outcome = await opts.report({ config, out: join(dir, 'results'), color: true })
+    const deviations = labDeviations(outcome, notes)
+    for (const d of deviations) log(`lab: NOT AS DESIGNED: ${d}`)
+    log(`lab: done. Results: ${outcome.files.results}, JUnit: ${outcome.files.junit}, raw observations: ${outcome.files.observations}`)
+    log(`lab: rerun with: npx vigil run --config ${config} --out ${join(dir, 'results')}`)
+    if (opts.keep) {
+      log('lab: servers keep running; press Ctrl-C to stop them')
+      await new Promise<void>((r) => process.once('SIGINT', () => r()))
+    }
+    // The lab is built to fail: exit 0 when every target showed what it was built to show.
+    return deviations.length === 0 ? 0 : 1
+  } finally {
+    await Promise.all(sections.map((s) => s.stop()))
+  }
+}

@@ -1,0 +1,108 @@
+// The `vigil` command as a user runs it: a separate Node process, real files, exit codes.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { ResultsSchema } from '../../reports/model.ts'
+
+const BIN = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'))
+
+function vigil(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr })
+    })
+  })
+}
+
+async function deadPort(): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+  const port = (s.address() as { port: number }).port
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+function noStackTrace(text: string) {
+  expect(text).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/)
+}
+
+describe('vigil CLI', () => {
+  it('--help documents commands and exit codes; --version prints the version', async () => {
+    const help = await vigil(['--help'])
+    expect(help.code).toBe(0)
+    for (const s of ['run', 'checks', 'lab', 'Exit codes', '3  no failure']) expect(help.stdout).toContain(s)
+    const run = await vigil(['run', '--help'])
+    for (const s of ['--config', '--tags', '--targets', '--out']) expect(run.stdout).toContain(s)
+    const v = await vigil(['--version'])
+    expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version)
+  })
+
+  it('`checks --json` lists every TLS check with parameters and control tags', async () => {
+    const r = await vigil(['checks', '--json'])
+    expect(r.code).toBe(0)
+    const entries = JSON.parse(r.stdout) as { id: string; controls: string[]; params: unknown[]; policies: string[] }[]
+    const ids = entries.map((e) => e.id)
+    for (const id of ['tls.cert.expiry', 'tls.cert.trust', 'tls.cert.hostname', 'tls.cert.key-strength', 'tls.cert.signature', 'tls.protocols', 'tls.forward-secrecy', 'tls.ciphers.weak', 'tls.dh-strength', 'tls.profile', 'http.hsts'])
+      expect(ids).toContain(id)
+    for (const e of entries) {
+      expect(e.controls.some((c) => c.startsWith('soc2:')), e.id).toBe(true)
+      expect(e.controls.some((c) => c.startsWith('hipaa:')), e.id).toBe(true)
+      expect(e.policies.length, e.id).toBeGreaterThan(0)
+    }
+    expect(entries.find((e) => e.id === 'tls.cert.expiry')!.params).toEqual([expect.objectContaining({ name: 'days', default: 30 })])
+  })
+
+  it('a bad inventory is exit 2 with one paragraph naming file, line and field', async () => {
+    writeFileSync(join(dir, 'bad.yaml'), 'targets:\n  tls:\n    - name: web\n      host: web.test\n      port: "https"\n')
+    const r = await vigil(['run', '--config', 'bad.yaml', '--out', 'o1'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^vigil: bad\.yaml:5: field targets\.tls\[0\]\.port: /)
+    noStackTrace(r.stderr)
+  })
+
+  it('an unknown --targets name and an unknown option are usage errors (exit 2)', async () => {
+    writeFileSync(join(dir, 'one.yaml'), 'targets:\n  tls:\n    - {name: web, host: web.test}\n')
+    const r = await vigil(['run', '--config', 'one.yaml', '--targets', 'nope'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('no target named "nope"')
+    expect((await vigil(['run', '--frobnicate'])).code).toBe(2)
+  })
+
+  it('a policy with an undefined step or unknown check id is exit 2 naming the feature file and line', async () => {
+    mkdirSync(join(dir, 'pol'), { recursive: true })
+    writeFileSync(join(dir, 'pol', 'x.feature'), 'Feature: x\n\n  @check:tls.protocols\n  Scenario: s\n    Given every TLS endpoint\n    Then the moon is made of cheese\n')
+    const r = await vigil(['run', '--config', 'one.yaml', '--features', 'pol/x.feature', '--out', 'o2'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/pol\/x\.feature:4: scenario "s": no step definition matches the step "the moon is made of cheese"/)
+    writeFileSync(join(dir, 'pol', 'y.feature'), 'Feature: y\n\n  @check:tls.nonsense\n  Scenario: t\n    Given every TLS endpoint\n    Then only TLS 1.2 or TLS 1.3 is accepted\n')
+    const r2 = await vigil(['run', '--config', 'one.yaml', '--features', 'pol/y.feature', '--out', 'o3'])
+    expect(r2.code).toBe(2)
+    expect(r2.stderr).toMatch(/pol\/y\.feature:4: scenario "t": unknown check id "tls\.nonsense"/)
+    noStackTrace(r2.stderr)
+  })
+
+  it('a dead endpoint yields error findings (exit 3), a schema-valid results file and JUnit errors, quickly', async () => {
+    const port = await deadPort()
+    writeFileSync(join(dir, 'dead.yaml'), `settings: {timeoutMs: 2000}\ntargets:\n  tls:\n    - {name: dead, host: dead.test, address: 127.0.0.1, port: ${port}}\n`)
+    const t0 = Date.now()
+    const r = await vigil(['run', '--config', 'dead.yaml', '--out', 'o4', '--tags', '@check:tls.protocols or @check:tls.cert.expiry'])
+    expect(Date.now() - t0).toBeLessThan(20_000)
+    expect(r.code).toBe(3)
+    const results = ResultsSchema.parse(JSON.parse(readFileSync(join(dir, 'o4', 'results.json'), 'utf8')))
+    expect(results.findings.map((f) => [f.checkId, f.status]).sort()).toEqual([
+      ['tls.cert.expiry', 'error'],
+      ['tls.protocols', 'error'],
+    ])
+    expect(results.findings[0]!.errorKind).toBe('unreachable')
+    expect(results.population).toEqual({ tls: { planned: 1, observed: 1 } })
+    const junit = readFileSync(join(dir, 'o4', 'junit.xml'), 'utf8')
+    expect(junit.match(/<testcase /g)).toHaveLength(2)
+    expect(junit.match(/<error /g)).toHaveLength(2)
+    expect(r.stdout).toMatch(/2 findings: 0 passed, 0 failed, 2 error/)
+  })
+})
