@@ -70,6 +70,9 @@ export function buildProgram(): Command {
     .description('Continuous compliance and hardening checks: Gherkin policies, real probes, audit-grade evidence.')
     .version(VIGIL_VERSION, '-V, --version')
     .showHelpAfterError('(run `vigil --help` for usage)')
+    // set before the subcommands are added so they inherit it: usage errors must exit 2, not 1
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .addHelpText(
       'after',
       `
@@ -128,8 +131,6 @@ Examples:
 
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram()
-  program.exitOverride()
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) })
   try {
     await program.parseAsync(argv)
   } catch (e) {

@@ -8,7 +8,7 @@ export const ciphersWeak: CheckDefinition<TlsObservation, Record<string, never>>
   id: 'tls.ciphers.weak',
   kinds: ['tls'],
   title: 'No weak cipher suite is accepted',
-  description: 'a NULL, EXPORT, anonymous, RC4, DES/3DES, IDEA or MD5 cipher suite is accepted under any protocol version',
+  description: 'a NULL, EXPORT, anonymous, RC4, DES/3DES, IDEA or MD5 cipher suite is accepted under any protocol version (including the TLS 1.3 integrity-only suites TLS_SHA256_SHA256 / TLS_SHA384_SHA384)',
   params: [],
   needs: [TLS_PARTS.protocols, TLS_PARTS.suites('weak')],
   judge(obs) {
@@ -19,7 +19,6 @@ export const ciphersWeak: CheckDefinition<TlsObservation, Record<string, never>>
     const weakByProtocol: Partial<Record<TlsVersion, { suite: string; reasons: string[] }[]>> = {}
     const missing: TlsVersion[] = []
     for (const v of [...pr.data.accepted].sort(byVersion)) {
-      if (v === 'TLSv1.3') continue // TLS 1.3 defines no weak suite
       const list = su.data.byProtocol[v]?.weak ?? su.data.byProtocol[v]?.all?.filter((s) => weakReasons(s).length > 0)
       if (!list) {
         missing.push(v)

@@ -53,6 +53,8 @@ export interface HelloRecord {
   /** e.g. `handshake_failure(40)` */
   alert?: string
   error?: string
+  /** with `outcome: 'error'`: unreachable (connect failed), timeout, or protocol (not TLS, malformed) */
+  errorKind?: ErrorKind
   durationMs: number
 }
 
@@ -108,6 +110,8 @@ export interface SuitesObservation {
   byProtocol: Partial<Record<TlsVersion, Partial<Record<SuiteCategory, string[]>>>>
   /** the server's choice when offered everything, per protocol (its preferred suite) */
   preferred: Partial<Record<TlsVersion, string>>
+  /** categories that could not be enumerated under an accepted protocol (a hello failed), with the reason */
+  undetermined?: { protocol: TlsVersion; category: SuiteCategory; reason: string }[]
 }
 
 export interface KeyExchangeObservation {

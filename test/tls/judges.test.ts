@@ -127,8 +127,13 @@ describe('tls.ciphers.weak', () => {
     expect(JSON.stringify(v.observed)).toMatch(/3DES/i)
   })
   it('passes when the weak hello was refused everywhere', () => {
-    const v = ciphersWeak.judge(obs({ protocols: { accepted: ['TLSv1.2', 'TLSv1.3'], refused: [], undetermined: [] }, suites: { byProtocol: { 'TLSv1.2': { weak: [] } }, preferred: {} } }), {}, ctx)
+    const v = ciphersWeak.judge(obs({ protocols: { accepted: ['TLSv1.2', 'TLSv1.3'], refused: [], undetermined: [] }, suites: { byProtocol: { 'TLSv1.2': { weak: [] }, 'TLSv1.3': { weak: [] } }, preferred: {} } }), {}, ctx)
     expect(v.status).toBe('passed')
+  })
+  it('fails the TLS 1.3 integrity-only suites and is inconclusive without a list for an accepted protocol', () => {
+    const p = { accepted: ['TLSv1.3'], refused: [], undetermined: [] } as never
+    expect(ciphersWeak.judge(obs({ protocols: p, suites: { byProtocol: { 'TLSv1.3': { weak: ['TLS_SHA256_SHA256'] } }, preferred: {} } }), {}, ctx).status).toBe('failed')
+    expect(ciphersWeak.judge(obs({ protocols: p, suites: { byProtocol: {}, preferred: {} } }), {}, ctx)).toMatchObject({ status: 'error', errorKind: 'inconclusive' })
   })
 })
 

@@ -1,0 +1,184 @@
+// The cipher-suite catalog (checks/tls/data/cipher-suites.json) and the suite categories the TLS
+// probe enumerates and the judges reason about (SuiteCategory in observation.ts).
+//
+// Category decisions, so judges and probe agree on one definition:
+// - `fs` is ephemeral (EC)DH key exchange that is also authenticated (RSA/DSS/ECDSA, or a PSK), plus
+//   every TLS 1.3 suite. Anonymous (EC)DH suites are ephemeral but NOT counted as forward secret:
+//   without authentication an active attacker holds the session keys anyway, and testssl.sh leaves
+//   aNULL out of its forward-secrecy list for the same reason. They are `non-fs` and `weak`.
+// - `non-fs` is the complement of `fs` in the catalog, so fs ∪ non-fs = all for every protocol.
+// - `weak` is NULL encryption, EXPORT, anonymous, RC4, RC2, DES, 3DES, IDEA, or an MD5 MAC.
+//   RC2 is added to the usual list because every RC2 suite is export-grade or MD5 anyway and an
+//   explicit reason reads better in a finding.
+// - `outside-intermediate` / `outside-modern`: not in that Mozilla 6.0 profile's suites (TLS 1.2
+//   `ciphers.iana` plus TLS 1.3 `ciphersuites`).
+import type { SuiteCategory, TlsVersion } from './observation.ts'
+import rows from './data/cipher-suites.json' with { type: 'json' }
+import mozilla from './data/mozilla-6.0.json' with { type: 'json' }
+
+export interface CipherSuite {
+  /** wire code: 16 bits for SSLv3/TLS suites, 24 bits for SSLv2 cipher specs */
+  code: number
+  /** `0x00,0x2F` as in the IANA registry */
+  codeHex: string
+  /** the name Vigil reports: the IANA name, else OpenSSL's, else the hex code */
+  name: string
+  iana: string | null
+  openssl: string | null
+  /** lowest protocol the suite is defined for */
+  protocol: 'SSLv2' | 'SSLv3' | 'TLSv1.0' | 'TLSv1.2' | 'TLSv1.3'
+  kx: string
+  au: string
+  enc: string
+  mac: string
+  export: boolean
+}
+
+export const SUITE_CATEGORIES: readonly SuiteCategory[] = ['all', 'fs', 'non-fs', 'weak', 'outside-intermediate', 'outside-modern']
+
+const MIN_PROTOCOL: Record<string, CipherSuite['protocol']> = {
+  SSLv2: 'SSLv2',
+  SSLv3: 'SSLv3',
+  TLSv1: 'TLSv1.0',
+  'TLSv1.2': 'TLSv1.2',
+  'TLSv1.3': 'TLSv1.3',
+}
+
+export const CIPHER_SUITES: readonly CipherSuite[] = rows.map((r) => {
+  const bytes = r.code.split(',').map((b) => parseInt(b, 16))
+  const protocol = MIN_PROTOCOL[r.protocol]
+  if (!protocol) throw new Error(`cipher-suites.json: unknown protocol ${r.protocol} for ${r.code}`)
+  return {
+    code: bytes.reduce((acc, b) => acc * 256 + b, 0),
+    codeHex: r.code,
+    name: r.iana ?? r.openssl ?? r.code,
+    iana: r.iana,
+    openssl: r.openssl,
+    protocol,
+    kx: r.kx,
+    au: r.au,
+    enc: r.enc,
+    mac: r.mac,
+    export: r.export,
+  }
+})
+
+const byCode = new Map<string, CipherSuite>()
+const byName = new Map<string, CipherSuite>()
+for (const s of CIPHER_SUITES) {
+  const key = `${s.protocol === 'SSLv2' ? 'v2' : 'tls'}:${s.code}`
+  if (!byCode.has(key)) byCode.set(key, s)
+  for (const n of [s.name, s.iana, s.openssl]) if (n && !byName.has(n)) byName.set(n, s)
+}
+
+/** A suite by wire code; `sslv2` selects the 24-bit SSLv2 cipher-spec space. */
+export function suiteByCode(code: number, sslv2 = false): CipherSuite | undefined {
+  return byCode.get(`${sslv2 ? 'v2' : 'tls'}:${code}`)
+}
+
+/** A suite by IANA or OpenSSL name. */
+export function suiteByName(name: string): CipherSuite | undefined {
+  return byName.get(name)
+}
+
+/** The name Vigil reports for a wire code, `0xC0,0x2F` style when the catalog does not know it. */
+export function suiteName(code: number, sslv2 = false): string {
+  const s = suiteByCode(code, sslv2)
+  if (s) return s.name
+  const width = sslv2 ? 3 : 2
+  const bytes: string[] = []
+  for (let i = width - 1; i >= 0; i--) bytes.push(`0x${((code >> (8 * i)) & 0xff).toString(16).toUpperCase().padStart(2, '0')}`)
+  return bytes.join(',')
+}
+
+const EPHEMERAL_KX = new Set(['DH', 'DH(512)', 'DH(1024)', 'ECDH', 'DHEPSK', 'ECDHEPSK', 'CECPQ1', 'any'])
+
+export function isAnonymous(s: CipherSuite): boolean {
+  return s.au === 'None'
+}
+
+/** Ephemeral (EC)DHE with authentication, or TLS 1.3 (see the header for why anonymous is excluded). */
+export function isForwardSecret(nameOrSuite: string | CipherSuite): boolean {
+  const s = typeof nameOrSuite === 'string' ? suiteByName(nameOrSuite) : nameOrSuite
+  if (!s) return false
+  return EPHEMERAL_KX.has(s.kx) && !isAnonymous(s)
+}
+
+/** Finite-field ephemeral DH (what a DHE ServerKeyExchange carries), anonymous or not. */
+export function isDhe(s: CipherSuite): boolean {
+  return s.kx === 'DH' || s.kx === 'DH(512)' || s.kx === 'DH(1024)'
+}
+
+/** Elliptic-curve ephemeral DH, anonymous or not. */
+export function isEcdhe(s: CipherSuite): boolean {
+  return s.kx === 'ECDH'
+}
+
+/** Why a suite is weak; [] when it is not (or unknown to the catalog). */
+export function weakReasons(nameOrSuite: string | CipherSuite): string[] {
+  const s = typeof nameOrSuite === 'string' ? suiteByName(nameOrSuite) : nameOrSuite
+  if (!s) return []
+  const reasons: string[] = []
+  if (s.enc === 'None') reasons.push('NULL encryption')
+  if (s.export) reasons.push('EXPORT')
+  if (isAnonymous(s)) reasons.push('anonymous')
+  if (s.enc.startsWith('RC4')) reasons.push('RC4')
+  if (s.enc.startsWith('RC2')) reasons.push('RC2')
+  if (s.enc.startsWith('3DES')) reasons.push('3DES')
+  else if (s.enc.startsWith('DES')) reasons.push('DES')
+  if (s.enc.startsWith('IDEA')) reasons.push('IDEA')
+  if (s.mac === 'MD5') reasons.push('MD5 MAC')
+  return reasons
+}
+
+const intermediate = mozilla.configurations.intermediate
+const modern = mozilla.configurations.modern
+const INTERMEDIATE_SUITES = new Set([...intermediate.ciphersuites, ...intermediate.ciphers.iana])
+const MODERN_SUITES = new Set([...modern.ciphersuites, ...modern.ciphers.iana])
+
+export function suiteInCategory(nameOrSuite: string | CipherSuite, category: SuiteCategory): boolean {
+  const s = typeof nameOrSuite === 'string' ? suiteByName(nameOrSuite) : nameOrSuite
+  switch (category) {
+    case 'all':
+      return true
+    case 'fs':
+      return s ? isForwardSecret(s) : false
+    case 'non-fs':
+      // an unknown suite cannot be shown to be forward secret
+      return s ? !isForwardSecret(s) : true
+    case 'weak':
+      return s ? weakReasons(s).length > 0 : false
+    case 'outside-intermediate':
+      return !(s?.iana && INTERMEDIATE_SUITES.has(s.iana))
+    case 'outside-modern':
+      return !(s?.iana && MODERN_SUITES.has(s.iana))
+  }
+}
+
+/** Suites that can be offered in a hello of `version` (SSLv2 cipher specs only for SSLv2). */
+export function suitesForVersion(version: TlsVersion): CipherSuite[] {
+  const allowed: Record<TlsVersion, CipherSuite['protocol'][]> = {
+    SSLv2: ['SSLv2'],
+    SSLv3: ['SSLv3'],
+    'TLSv1.0': ['SSLv3', 'TLSv1.0'],
+    'TLSv1.1': ['SSLv3', 'TLSv1.0'],
+    'TLSv1.2': ['SSLv3', 'TLSv1.0', 'TLSv1.2'],
+    'TLSv1.3': ['TLSv1.3'],
+  }
+  const set = allowed[version]
+  return OFFER_ORDER.filter((s) => set.includes(s.protocol))
+}
+
+// Order in which suites are offered. Servers that honour the client's order then pick mainstream
+// suites first, and the first ≤128-suite chunk of a version holds everything a normal server runs,
+// so a protocol is usually decided by one hello.
+function offerRank(s: CipherSuite): number {
+  if (s.protocol === 'TLSv1.3') return s.enc === 'None' ? 5 : 0
+  const weak = weakReasons(s).length > 0
+  const kx = isAnonymous(s) ? 6 : s.kx === 'ECDH' ? 1 : s.kx === 'DH' ? 2 : s.kx === 'RSA' ? 3 : 5
+  const enc = /^(AESGCM|ChaCha20)/.test(s.enc) ? 0 : /^AES\(/.test(s.enc) ? 1 : /^(Camellia|ARIA|AESCCM|SEED)/.test(s.enc) ? 2 : 3
+  return (weak ? 60 : 0) + kx * 10 + enc
+}
+const OFFER_ORDER: CipherSuite[] = CIPHER_SUITES.map((s, i) => ({ s, i, r: offerRank(s) }))
+  .sort((a, b) => a.r - b.r || a.i - b.i)
+  .map((x) => x.s)

@@ -1,0 +1,420 @@
+// The TLS probe: observes one endpoint with raw ClientHellos (one TCP connection each, never a
+// finished handshake) and fills the parts of TlsObservation the selected checks need.
+//
+// Handshake economy, because a fleet scan is bounded by round trips:
+// - a version is decided by one hello offering its suites (a second ≤128-suite chunk only when the
+//   first is refused for a reason other than `protocol_version`);
+// - every answer is remembered per version (suites seen accepted, suites seen refused), so a suite
+//   category starts with ONE hello offering only its unknown members and is enumerated (pick,
+//   remove, repeat) only when the server accepts one; later categories reuse all earlier answers;
+// - DHE sizes, curves, and the certificate chain come from ServerKeyExchange/Certificate messages of
+//   hellos already made whenever possible;
+// - a dead or silent port costs one refusal/timeout: the first hello goes alone, the rest follow only
+//   if it was answered.
+import { isIP } from 'node:net'
+import type { ErrorKind, ObserveContext } from '../types.ts'
+import type { TlsTarget } from '../../runner/inventory.ts'
+import {
+  TLS_PARTS,
+  type CertificateObservation,
+  type HelloRecord,
+  type HstsObservation,
+  type KeyExchangeObservation,
+  type PartError,
+  type ProtocolsObservation,
+  type SuiteCategory,
+  type SuitesObservation,
+  type TlsObservation,
+  type TlsVersion,
+} from './observation.ts'
+import { SUITE_CATEGORIES, isDhe, isEcdhe, suiteByCode, suiteInCategory, suiteName, suitesForVersion, type CipherSuite } from './cipher-suites.ts'
+import { DEFAULT_TLS12_GROUPS, DEFAULT_TLS13_GROUPS, NAMED_GROUPS, groupByName, groupName, inMozillaCurves, isWeakGroup } from './named-groups.ts'
+import { MAX_SUITES_PER_HELLO, buildClientHello, buildSslv2ClientHello, chunkSuites } from './wire/client-hello.ts'
+import { parseServerKeyExchange, type ServerFlight } from './wire/server-messages.ts'
+import { exchangeHello, type HelloExchange } from './wire/raw-connection.ts'
+import { describeChain, fetchChainWithNodeTls } from './certificate.ts'
+import { probeHsts } from './hsts-probe.ts'
+
+/** Versions probed besides the first (TLS 1.2) hello, newest first. */
+const OTHER_VERSIONS: TlsVersion[] = ['TLSv1.3', 'TLSv1.1', 'TLSv1.0', 'SSLv3', 'SSLv2']
+const TLS12_OR_OLDER: TlsVersion[] = ['TLSv1.2', 'TLSv1.1', 'TLSv1.0', 'SSLv3']
+
+interface HelloResult {
+  outcome: 'accepted' | 'refused' | 'error'
+  /** the server answered this hello with a different version (it refused ours) */
+  otherVersion?: TlsVersion
+  /** `protocol_version` alert: the version is refused whatever the suites */
+  versionRefused: boolean
+  chosen?: number
+  group?: number
+  dhBits?: number
+  flight?: ServerFlight
+  errorKind?: ErrorKind
+  error?: string
+}
+
+interface VersionKnowledge {
+  /** suite codes the server picked under this version */
+  accepted: Set<number>
+  /** suite codes offered in a hello the server refused */
+  refused: Set<number>
+  dheBits?: number
+  /** SSLv2: cipher specs the server listed */
+  sslv2Specs?: number[]
+}
+
+type VersionStatus = { status: 'accepted'; preferred?: number } | { status: 'refused' } | { status: 'undetermined'; reason: string }
+
+function errorOf(e: unknown, fallback: ErrorKind = 'protocol'): PartError {
+  const err = e as Error & { kind?: ErrorKind }
+  return { kind: err?.kind ?? fallback, message: err?.message ?? String(e) }
+}
+
+class TlsProbeSession {
+  readonly hellos: HelloRecord[] = []
+  readonly stats = { rawHellos: 0, fullHandshakes: 0, connections: 0 }
+  readonly knowledge = new Map<TlsVersion, VersionKnowledge>()
+  readonly acceptedGroups = new Set<number>()
+  readonly refusedGroups = new Set<number>()
+  /** chain from the first accepted TLS ≤1.2 hello that carried a Certificate message */
+  chain?: { ders: Buffer[]; protocol: TlsVersion; index: number }
+  /** some hello got a TLS (or SSLv2) answer: the peer speaks the protocol */
+  sawTls = false
+  private readonly target: TlsTarget
+  private readonly ctx: ObserveContext
+  private readonly connectHost: string
+  private readonly sni: string | undefined
+
+  constructor(target: TlsTarget, ctx: ObserveContext) {
+    this.target = target
+    this.ctx = ctx
+    this.connectHost = target.address ?? target.host
+    this.sni = isIP(target.host) ? undefined : target.host
+  }
+
+  know(v: TlsVersion): VersionKnowledge {
+    let k = this.knowledge.get(v)
+    if (!k) this.knowledge.set(v, (k = { accepted: new Set(), refused: new Set() }))
+    return k
+  }
+
+  /**
+   * One raw hello. `groups` replaces the default supported_groups; such a hello asks about groups,
+   * so its refusal says nothing about the suites it offered.
+   */
+  async hello(purpose: string, version: TlsVersion, suites: readonly CipherSuite[], groups?: readonly number[], emptyKeyShare = false): Promise<HelloResult> {
+    const codes = suites.map((s) => s.code)
+    let bytes: Buffer
+    if (version === 'SSLv2') bytes = buildSslv2ClientHello(codes)
+    else {
+      const g = groups ?? (version === 'TLSv1.3' ? DEFAULT_TLS13_GROUPS : version === 'SSLv3' ? undefined : DEFAULT_TLS12_GROUPS)
+      bytes = buildClientHello({ version, suites: codes, serverName: this.sni, groups: g, ...(emptyKeyShare ? { keyShares: [] } : {}) })
+    }
+    const ex: HelloExchange = await this.ctx.limit(this.connectHost, () =>
+      exchangeHello({ host: this.connectHost, port: this.target.port, hello: bytes, timeoutMs: this.ctx.timeoutMs }),
+    )
+    this.stats.rawHellos++
+    if (ex.connected || ex.outcome !== 'error') this.stats.connections++
+    const result = this.interpret(version, groups ? [] : suites, ex)
+    const record: HelloRecord = {
+      protocol: version,
+      purpose,
+      offeredSuites: suites.length,
+      ...(groups ? { offeredGroups: groups.map(groupName) } : {}),
+      outcome: result.outcome,
+      ...(result.chosen !== undefined ? { chosenSuite: suiteName(result.chosen, version === 'SSLv2') } : {}),
+      ...(result.flight?.serverHello?.version ? { serverVersion: result.flight.serverHello.version } : result.flight?.sslv2ServerHello ? { serverVersion: 'SSLv2' as const } : {}),
+      ...(result.group !== undefined ? { group: groupName(result.group) } : {}),
+      ...(result.dhBits !== undefined ? { dhBits: result.dhBits } : {}),
+      ...(result.flight?.alert ? { alert: result.flight.alert.name } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      ...(result.outcome === 'error' && result.errorKind ? { errorKind: result.errorKind } : {}),
+      durationMs: ex.durationMs,
+    }
+    this.hellos.push(record)
+    return result
+  }
+
+  /** `refusable`: the offered suites a refusal proves unsupported under `version` */
+  private interpret(version: TlsVersion, refusable: readonly CipherSuite[], ex: HelloExchange): HelloResult {
+    if (ex.outcome === 'error') return { outcome: 'error', versionRefused: false, errorKind: ex.errorKind ?? 'protocol', error: ex.detail, flight: ex.flight }
+    if (ex.outcome === 'closed') return { outcome: 'refused', versionRefused: false, error: ex.detail }
+    this.sawTls = true
+    const f = ex.flight!
+    const k = this.know(version)
+    if (version === 'SSLv2') {
+      const sh = f.sslv2ServerHello
+      if (sh && sh.version === 0x0002 && sh.cipherSpecs.length > 0) {
+        k.sslv2Specs = sh.cipherSpecs
+        for (const c of sh.cipherSpecs) k.accepted.add(c)
+        return { outcome: 'accepted', versionRefused: false, chosen: sh.cipherSpecs[0], flight: f }
+      }
+      // a TLS-only server answers an SSLv2 hello with a TLS alert or its own ServerHello
+      return { outcome: 'refused', versionRefused: true, flight: f, otherVersion: f.serverHello?.version }
+    }
+    const sh = f.serverHello
+    if (!sh) {
+      if (!f.alert) return { outcome: 'error', versionRefused: false, errorKind: 'protocol', error: 'the server answered without a ServerHello or an alert', flight: f }
+      for (const s of refusable) k.refused.add(s.code)
+      return { outcome: 'refused', versionRefused: f.alert.description === 70, flight: f }
+    }
+    if (sh.version !== version) return { outcome: 'refused', versionRefused: true, otherVersion: sh.version, chosen: sh.cipherSuite, flight: f }
+    k.accepted.add(sh.cipherSuite)
+    const result: HelloResult = { outcome: 'accepted', versionRefused: false, chosen: sh.cipherSuite, flight: f }
+    if (sh.keyShareGroup !== undefined) result.group = sh.keyShareGroup
+    const suite = suiteByCode(sh.cipherSuite)
+    if (f.serverKeyExchange && suite) {
+      const ske = parseServerKeyExchange(f.serverKeyExchange, suite.kx)
+      if (ske.kind === 'dhe' && isDhe(suite)) {
+        result.dhBits = ske.primeBits
+        k.dheBits ??= ske.primeBits
+      } else if (ske.kind === 'ecdhe' && ske.namedGroup !== undefined) result.group = ske.namedGroup
+    }
+    if (result.group !== undefined) this.acceptedGroups.add(result.group)
+    if (f.certificates?.length && !this.chain && version !== 'TLSv1.3') this.chain = { ders: f.certificates, protocol: version, index: this.hellos.length }
+    return result
+  }
+
+  /** Is `version` accepted? One hello per ≤128-suite chunk, stopping at the first decisive answer. */
+  async probeVersion(version: TlsVersion): Promise<VersionStatus> {
+    const chunks = chunkSuites(suitesForVersion(version))
+    for (const chunk of chunks) {
+      const r = await this.hello('protocol support', version, chunk)
+      if (r.outcome === 'accepted') return { status: 'accepted', preferred: r.chosen }
+      if (r.outcome === 'error') return { status: 'undetermined', reason: r.error ?? 'error' }
+      // a peer that hangs up on a plain hello before ever speaking TLS is not probed further
+      if (!this.sawTls) return { status: 'undetermined', reason: r.error ?? 'closed without answering' }
+      if (r.versionRefused) return { status: 'refused' }
+    }
+    return { status: 'refused' }
+  }
+
+  /** Accepted suites of one category under one version: one hello, enumerated only when accepted. */
+  async enumerate(version: TlsVersion, category: SuiteCategory): Promise<string[] | { error: string }> {
+    const k = this.know(version)
+    const members = suitesForVersion(version).filter((s) => suiteInCategory(s, category))
+    if (version === 'SSLv2') {
+      // an SSLv2 SERVER-HELLO lists every shared cipher at once
+      return (k.sslv2Specs ?? []).filter((c) => members.some((m) => m.code === c)).map((c) => suiteName(c, true))
+    }
+    let first = true
+    for (;;) {
+      const unknown = members.filter((s) => !k.accepted.has(s.code) && !k.refused.has(s.code))
+      if (!unknown.length) break
+      const chunk = unknown.slice(0, MAX_SUITES_PER_HELLO)
+      const r = await this.hello(first ? `suites:${category}` : `suites:${category} (enumerate)`, version, chunk)
+      first = false
+      if (r.outcome === 'error') return { error: r.error ?? 'error' }
+      if (r.outcome === 'accepted') {
+        if (!chunk.some((s) => s.code === r.chosen)) return { error: `the server chose ${suiteName(r.chosen!)}, which was not offered` }
+      } else for (const s of chunk) k.refused.add(s.code)
+    }
+    return members.filter((s) => k.accepted.has(s.code)).map((s) => s.name)
+  }
+
+  /** DH prime size under `version`, from an earlier DHE answer or one hello offering only DHE suites. */
+  async dheBits(version: TlsVersion): Promise<number | undefined | { error: string }> {
+    const k = this.know(version)
+    if (k.dheBits !== undefined) return k.dheBits
+    let first = true
+    for (;;) {
+      const candidates = suitesForVersion(version).filter((s) => isDhe(s) && !k.refused.has(s.code))
+      if (!candidates.length) return undefined
+      const chunk = candidates.slice(0, MAX_SUITES_PER_HELLO)
+      const r = await this.hello(first ? 'kex: DHE group size' : 'kex: DHE group size (next chunk)', version, chunk)
+      first = false
+      if (r.outcome === 'error') return { error: r.error ?? 'error' }
+      if (r.outcome === 'accepted') return r.dhBits ?? { error: `DHE suite ${suiteName(r.chosen!)} accepted but its ServerKeyExchange was unreadable` }
+      for (const s of chunk) k.refused.add(s.code)
+    }
+  }
+
+  /**
+   * Which of `groups` the server accepts: hellos offering only these groups (and suites that use a
+   * group), recording the server's pick and removing it until it refuses.
+   */
+  async enumerateGroups(version: TlsVersion, label: string, groups: readonly number[]): Promise<{ error: string } | undefined> {
+    const tls13 = version === 'TLSv1.3'
+    const k = this.know(version)
+    const suites = suitesForVersion(version).filter((s) => (tls13 || isEcdhe(s)) && !k.refused.has(s.code)).slice(0, MAX_SUITES_PER_HELLO)
+    if (!suites.length) return undefined // no suite that would use a group is accepted here
+    let remaining = groups.filter((g) => !this.acceptedGroups.has(g) && !this.refusedGroups.has(g))
+    let first = true
+    while (remaining.length) {
+      // TLS 1.3: no key share at all, so the server must name its pick in a HelloRetryRequest
+      const r = await this.hello(first ? `kex: ${label}` : `kex: ${label} (enumerate)`, version, suites, remaining, tls13)
+      first = false
+      if (r.outcome === 'error') return { error: r.error ?? 'error' }
+      if (r.outcome !== 'accepted') {
+        for (const g of remaining) this.refusedGroups.add(g)
+        return undefined
+      }
+      if (r.group === undefined) return { error: `the server accepted a ${label} hello without naming a group` }
+      if (!remaining.includes(r.group)) return undefined // the server ignores supported_groups; its pick is recorded
+      remaining = remaining.filter((g) => g !== r.group)
+    }
+    return undefined
+  }
+}
+
+const WEAK_TLS12_GROUPS = NAMED_GROUPS.filter((g) => g.tls12 && isWeakGroup(g)).map((g) => g.code)
+const OUTSIDE_TLS12_GROUPS = NAMED_GROUPS.filter((g) => g.tls12 && !isWeakGroup(g) && !inMozillaCurves(g.name)).map((g) => g.code)
+const OUTSIDE_TLS13_GROUPS = NAMED_GROUPS.filter((g) => g.tls13 && !inMozillaCurves(g.name)).map((g) => g.code)
+
+export async function observeTls(target: TlsTarget, ctx: ObserveContext): Promise<TlsObservation> {
+  const started = performance.now()
+  const s = new TlsProbeSession(target, ctx)
+  const obs: TlsObservation = {
+    target: { name: target.name, host: target.host, address: target.address ?? target.host, port: target.port },
+    hellos: s.hellos,
+    stats: { ...s.stats, durationMs: 0 },
+  }
+  const needs = ctx.needs
+  const categories = SUITE_CATEGORIES.filter((c) => needs.has(TLS_PARTS.suites(c)))
+  const wantKex = needs.has(TLS_PARTS.keyExchange)
+  // suites and key exchange are probed per accepted protocol, so they imply the protocol probe
+  const wantProtocols = needs.has(TLS_PARTS.protocols) || categories.length > 0 || wantKex
+  const wantCert = needs.has(TLS_PARTS.certificate)
+
+  let hsts: Promise<HstsObservation | { error: PartError }> | undefined
+  try {
+    if (wantProtocols || wantCert) {
+      // the first hello goes alone: a dead or silent endpoint costs exactly one refusal or timeout
+      const first = await s.probeVersion('TLSv1.2')
+      const firstHello = s.hellos[0]
+      if (first.status === 'undetermined' && !s.sawTls && firstHello) {
+        obs.error = { kind: firstHello.errorKind ?? 'protocol', message: `${target.host}:${target.port}: ${firstHello.error ?? 'no answer'}` }
+        return finish()
+      }
+      // the endpoint speaks TLS: the HTTP request can run alongside the raw hellos
+      if (needs.has(TLS_PARTS.hsts)) hsts = observeHsts(s, target, ctx)
+      const status = new Map<TlsVersion, VersionStatus>([['TLSv1.2', first]])
+      if (wantProtocols) {
+        const rest = await Promise.all(OTHER_VERSIONS.map(async (v) => [v, await s.probeVersion(v)] as const))
+        for (const [v, st] of rest) status.set(v, st)
+      }
+      if (wantProtocols) {
+        const accepted = [...status].filter(([, st]) => st.status === 'accepted').map(([v]) => v)
+        obs.protocols = {
+          accepted,
+          refused: [...status].filter(([, st]) => st.status === 'refused').map(([v]) => v),
+          undetermined: [...status].flatMap(([v, st]) => (st.status === 'undetermined' ? [{ version: v, reason: st.reason }] : [])),
+        }
+        // suites first: key exchange then reuses what they learned (DHE suites refused, curves seen)
+        if (categories.length) obs.suites = await observeSuites(s, status, categories)
+        if (wantKex) obs.keyExchange = await observeKeyExchange(s, status)
+      }
+    }
+    if (wantCert) obs.certificate = await observeCertificate(s, target, ctx)
+    if (needs.has(TLS_PARTS.hsts)) obs.hsts = await (hsts ?? observeHsts(s, target, ctx))
+  } catch (e) {
+    // a bug here must not take the run down: it becomes the endpoint's error
+    obs.error = { kind: 'protocol', message: `TLS probe failed: ${(e as Error)?.message ?? String(e)}` }
+  }
+  return finish()
+
+  function finish(): TlsObservation {
+    obs.stats = { ...s.stats, durationMs: Math.round(performance.now() - started) }
+    return obs
+  }
+}
+
+async function observeSuites(s: TlsProbeSession, status: Map<TlsVersion, VersionStatus>, categories: SuiteCategory[]): Promise<SuitesObservation> {
+  const byProtocol: SuitesObservation['byProtocol'] = {}
+  const preferred: SuitesObservation['preferred'] = {}
+  const undetermined: NonNullable<SuitesObservation['undetermined']> = []
+  // enumerating `all` answers every other category without another hello
+  const order: SuiteCategory[] = categories.includes('all') ? ['all', ...categories.filter((c) => c !== 'all')] : sortCategories(categories)
+  await Promise.all(
+    [...status].map(async ([v, st]) => {
+      if (st.status !== 'accepted') return
+      if (st.preferred !== undefined && v !== 'SSLv2') preferred[v] = suiteName(st.preferred)
+      const cats: Partial<Record<SuiteCategory, string[]>> = {}
+      for (const c of order) {
+        const r = await s.enumerate(v, c)
+        if (Array.isArray(r)) cats[c] = r
+        else undetermined.push({ protocol: v, category: c, reason: r.error })
+      }
+      byProtocol[v] = cats
+    }),
+  )
+  return { byProtocol, preferred, ...(undetermined.length ? { undetermined } : {}) }
+}
+
+/** Small, usually refused categories first: their one refused hello settles many suites at once. */
+function sortCategories(cats: SuiteCategory[]): SuiteCategory[] {
+  const rank: SuiteCategory[] = ['weak', 'non-fs', 'fs', 'outside-intermediate', 'outside-modern', 'all']
+  return [...cats].sort((a, b) => rank.indexOf(a) - rank.indexOf(b))
+}
+
+async function observeKeyExchange(s: TlsProbeSession, status: Map<TlsVersion, VersionStatus>): Promise<KeyExchangeObservation | { error: PartError }> {
+  const accepted = (v: TlsVersion) => status.get(v)?.status === 'accepted'
+  const dheBits: KeyExchangeObservation['dheBits'] = {}
+  const problems: string[] = []
+  const legacy = TLS12_OR_OLDER.filter(accepted)
+  const tasks: Promise<void>[] = legacy.map(async (v) => {
+    const r = await s.dheBits(v)
+    if (typeof r === 'number') dheBits[v] = r
+    else if (r) problems.push(`DHE under ${v}: ${r.error}`)
+  })
+  // curve support does not depend on the protocol version: ask under the newest legacy version
+  const ecVersion = legacy.find((v) => v !== 'SSLv3') // SSLv3 hellos carry no supported_groups
+  if (ecVersion) {
+    tasks.push(
+      (async () => {
+        for (const [label, groups] of [
+          ['curves below 256 bits', WEAK_TLS12_GROUPS],
+          ['curves outside the Mozilla list', OUTSIDE_TLS12_GROUPS],
+        ] as const) {
+          const r = await s.enumerateGroups(ecVersion, label, groups)
+          if (r) problems.push(`${label} under ${ecVersion}: ${r.error}`)
+        }
+      })(),
+    )
+  }
+  if (accepted('TLSv1.3')) {
+    tasks.push(
+      (async () => {
+        const r = await s.enumerateGroups('TLSv1.3', 'TLS 1.3 groups outside the Mozilla list', OUTSIDE_TLS13_GROUPS)
+        if (r) problems.push(`TLS 1.3 groups: ${r.error}`)
+      })(),
+    )
+  }
+  await Promise.all(tasks)
+  if (problems.length) return { error: { kind: 'inconclusive', message: `key exchange not fully observed: ${problems.join('; ')}` } }
+  const acceptedGroups = [...s.acceptedGroups].map(groupName)
+  const groupBits: Record<string, number> = {}
+  for (const name of acceptedGroups) {
+    const g = groupByName(name)
+    if (g) groupBits[name] = g.bits
+  }
+  return {
+    dheBits,
+    acceptedGroups,
+    refusedGroups: [...s.refusedGroups].filter((g) => !s.acceptedGroups.has(g)).map(groupName),
+    groupBits,
+  }
+}
+
+async function observeCertificate(s: TlsProbeSession, target: TlsTarget, ctx: ObserveContext): Promise<CertificateObservation | { error: PartError }> {
+  try {
+    if (s.chain) return describeChain(s.chain.ders, { source: 'raw-hello', protocol: s.chain.protocol, host: target.host, extraCaPems: ctx.extraCaPems })
+    // TLS 1.3 only (its Certificate message is encrypted), or only anonymous suites: one real handshake
+    s.stats.fullHandshakes++
+    s.stats.connections++
+    const { ders, protocol } = await fetchChainWithNodeTls(target, ctx)
+    return describeChain(ders, { source: 'node-tls', protocol, host: target.host, extraCaPems: ctx.extraCaPems })
+  } catch (e) {
+    return { error: errorOf(e) }
+  }
+}
+
+async function observeHsts(s: TlsProbeSession, target: TlsTarget, ctx: ObserveContext): Promise<HstsObservation | { error: PartError }> {
+  try {
+    s.stats.fullHandshakes++
+    s.stats.connections++
+    return await probeHsts(target, ctx)
+  } catch (e) {
+    return { error: errorOf(e) }
+  }
+}

@@ -1,0 +1,102 @@
+// probeHsts against real HTTPS peers on 127.0.0.1: header present / absent / short, trust
+// recorded (not enforced), redirects not followed, and hostile peers turned into typed errors.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ProbeError } from '../../checks/tls/certificate.ts'
+import { probeHsts } from '../../checks/tls/hsts-probe.ts'
+import type { ObserveContext } from '../../checks/types.ts'
+import { generateLabPki, type LabPki } from '../../lab/tls/certificates.ts'
+import { deadPort, startGarbageServer, startNodeTlsServer, startSilentServer, type NodeTlsServerOptions, type RunningServer } from '../../lab/tls/servers.ts'
+
+let pki: LabPki
+let dir: string
+const servers: RunningServer[] = []
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vigil-hsts-test-'))
+  pki = await generateLabPki(dir)
+})
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()))
+  await rm(dir, { recursive: true, force: true })
+})
+
+function ctx(extraCaPems: string[], timeoutMs = 3000): ObserveContext & { limited: string[] } {
+  const limited: string[] = []
+  return { needs: new Set(['http.hsts']), timeoutMs, extraCaPems, limited, limit: (host, fn) => (limited.push(host), fn()) }
+}
+
+async function serve(opts: Partial<NodeTlsServerOptions> = {}) {
+  const s = await startNodeTlsServer({ certificate: pki.certs.good, ...opts })
+  servers.push(s)
+  return s
+}
+
+const target = (port: number, address = '127.0.0.1') => ({ name: 'lab', host: pki.host, address, port, tags: [] })
+
+describe('probeHsts', () => {
+  it('returns the raw header from a trusted server, connecting to the address with SNI and Host = host', async () => {
+    const hsts = 'max-age=63072000; includeSubDomains; preload'
+    const s = await serve({ http: { hsts } })
+    const c = ctx([pki.caPem])
+    const o = await probeHsts(target(s.port), c)
+    expect(o).toEqual({ url: `https://${pki.host}:${s.port}/`, status: 200, header: hsts, certificateTrusted: true })
+    expect(s.requests).toEqual([{ method: 'GET', path: '/', host: `${pki.host}:${s.port}`, servername: pki.host }])
+    expect(c.limited).toEqual([pki.host])
+  })
+
+  it('returns null when the header is absent, and records an untrusted certificate without failing', async () => {
+    const s = await serve()
+    const o = await probeHsts(target(s.port), ctx([]))
+    expect(o).toMatchObject({ status: 200, header: null, certificateTrusted: false })
+  })
+
+  it('passes a short max-age through unjudged', async () => {
+    const s = await serve({ http: { hsts: 'max-age=300' } })
+    expect((await probeHsts(target(s.port), ctx([pki.caPem]))).header).toBe('max-age=300')
+  })
+
+  it('a certificate for another host is not trusted (browsers ignore HSTS then)', async () => {
+    const s = await serve({ certificate: pki.certs['wrong-host'], http: { hsts: 'max-age=63072000' } })
+    expect(await probeHsts(target(s.port), ctx([pki.caPem]))).toMatchObject({ header: 'max-age=63072000', certificateTrusted: false })
+  })
+
+  it('does not follow redirects: the header of the redirect answer is what counts', async () => {
+    const s = await serve({ http: { status: 301, hsts: 'max-age=31536000', headers: { location: 'https://elsewhere.test/' } } })
+    expect(await probeHsts(target(s.port), ctx([pki.caPem]))).toMatchObject({ status: 301, header: 'max-age=31536000' })
+    expect(s.requests).toHaveLength(1)
+  })
+
+  it('retries once on 503, then reports the status it got', async () => {
+    const s = await serve({ http: { status: 503 } })
+    expect(await probeHsts(target(s.port), ctx([pki.caPem]))).toMatchObject({ status: 503, header: null })
+    expect(s.requests).toHaveLength(2)
+  })
+
+  it('dead port → unreachable', async () => {
+    const port = await deadPort()
+    const err = await probeHsts(target(port), ctx([])).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ProbeError)
+    expect(err).toMatchObject({ kind: 'unreachable' })
+  })
+
+  it('silent peer → timeout within the budget', async () => {
+    const s = await startSilentServer()
+    servers.push(s)
+    const started = Date.now()
+    const err = await probeHsts(target(s.port), ctx([], 500)).catch((e: unknown) => e)
+    expect(err).toMatchObject({ kind: 'timeout' })
+    expect(Date.now() - started).toBeLessThan(2500)
+  })
+
+  it('plain HTTP or junk on the port → protocol error', async () => {
+    for (const mode of ['plain-http', 'junk', 'huge-banner'] as const) {
+      const s = await startGarbageServer({ mode })
+      servers.push(s)
+      const err = await probeHsts(target(s.port), ctx([], 2000)).catch((e: unknown) => e)
+      expect(err, mode).toMatchObject({ kind: 'protocol' })
+    }
+  })
+})
