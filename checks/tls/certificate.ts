@@ -288,7 +288,7 @@ export function tidyNetworkMessage(message: string): string {
  * observation must show what was served. Throws a ProbeError (kind timeout/unreachable/protocol).
  */
 export function fetchChainWithNodeTls(target: TlsTarget, ctx: ObserveContext): Promise<{ ders: Buffer[]; protocol: TlsVersion }> {
-  return ctx.limit(target.host, () => new Promise((resolve, reject) => {
+  return ctx.limit(target.address ?? target.host, () => new Promise((resolve, reject) => {
     const connectTo = target.address ?? target.host
     const socket = tls.connect({
       host: connectTo,

@@ -62,7 +62,9 @@ function attempt(url: string, target: TlsTarget, ctx: ObserveContext, agent: htt
       dnsLookup: target.address ? pinnedLookup(target.address) : undefined,
       agent: { https: agent },
       // Trust is recorded, not enforced: HSTS is read either way and the verdict says which.
-      https: { rejectUnauthorized: false, certificateAuthority: [...systemRootPems(), ...ctx.extraCaPems] },
+      // Weak or legacy TLS is other checks' business: this one must still read the header from a
+      // TLS 1.0 or DHE-1024 server, so the client accepts anything OpenSSL can still negotiate.
+      https: { rejectUnauthorized: false, certificateAuthority: [...systemRootPems(), ...ctx.extraCaPems], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' },
       headers: { 'user-agent': 'vigil-compliance-probe', accept: '*/*' },
     })
     stream.on('request', (req) => {
@@ -98,7 +100,7 @@ function attempt(url: string, target: TlsTarget, ctx: ObserveContext, agent: htt
  */
 export function probeHsts(target: TlsTarget, ctx: ObserveContext): Promise<HstsObservation> {
   const url = `https://${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}/`
-  return ctx.limit(target.host, async () => {
+  return ctx.limit(target.address ?? target.host, async () => {
     const agent = new https.Agent({ keepAlive: false, maxSockets: 1 })
     try {
       let last: Attempt | undefined

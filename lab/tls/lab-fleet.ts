@@ -82,13 +82,13 @@ export async function startTlsLabFleet(pki: LabPki): Promise<TlsLabFleet> {
     await add('web-mixed-fs', 'ECDHE plus one static-RSA suite: forward secrecy "some"', { 'tls.forward-secrecy': 'failed', 'tls.ciphers.weak': 'passed' }, () =>
       startNodeTlsServer(hardened(pki, 'good', { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:AES128-GCM-SHA256' })),
     )
-    await add('web-legacy-tls10', 'TLS 1.0 only (openssl s_server at SECLEVEL=0)', { 'tls.protocols': 'failed', 'tls.profile': 'failed' }, () =>
+    await add('web-legacy-tls10', 'TLS 1.0 only (openssl s_server at SECLEVEL=0)', { 'tls.protocols': 'failed', 'tls.profile': 'failed', 'http.hsts': 'failed' }, () =>
       startOpensslServer({ certificate: cert('good'), args: [...OPENSSL_SERVER_ARGS.tls10] }),
     )
     await add('web-3des', '3DES and TLS 1.0/1.2 on a raw-TLS server (no modern OpenSSL can serve 3DES)', { 'tls.ciphers.weak': 'failed', 'tls.protocols': 'failed' }, () =>
       startScriptedServer(legacySuiteServer({ suites: [TLS_3DES, TLS_RSA_AES128_SHA], versions: [0x0301, 0x0303], chain: pemToDers(pki.certs.good.chainPem) })),
     )
-    await add('web-dhe-1024', 'DHE with a 1024-bit group (Logjam-size)', { 'tls.dh-strength': 'failed' }, () =>
+    await add('web-dhe-1024', 'DHE with a 1024-bit group (Logjam-size)', { 'tls.dh-strength': 'failed', 'http.hsts': 'failed' }, () =>
       startOpensslServer({ certificate: cert('good'), args: [...OPENSSL_SERVER_ARGS.dhe(pki.dhParams.dh1024)] }),
     )
     await add('web-expired', 'expired leaf certificate', { 'tls.cert.expiry': 'failed' }, () => startNodeTlsServer(hardened(pki, 'expired')))

@@ -44,7 +44,8 @@ describe('probeHsts', () => {
     const o = await probeHsts(target(s.port), c)
     expect(o).toEqual({ url: `https://${pki.host}:${s.port}/`, status: 200, header: hsts, certificateTrusted: true })
     expect(s.requests).toEqual([{ method: 'GET', path: '/', host: `${pki.host}:${s.port}`, servername: pki.host }])
-    expect(c.limited).toEqual([pki.host])
+    // bounded per connect address, the same key the raw probe uses
+    expect(c.limited).toEqual(['127.0.0.1'])
   })
 
   it('returns null when the header is absent, and records an untrusted certificate without failing', async () => {
