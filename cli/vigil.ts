@@ -87,6 +87,7 @@ Examples:
   vigil run --config vigil.yaml --out vigil-out
   vigil run --tags '@tls and not @slow' --targets web-good,web-legacy
   vigil checks
+  vigil doctor --config vigil.yaml
   vigil lab`,
     )
 
@@ -124,6 +125,28 @@ Examples:
     .action(async (flags: { out: string; keep?: boolean }) => {
       const { runLab } = await import('../lab/run-lab.ts')
       process.exitCode = await runLab({ out: flags.out, keep: !!flags.keep, report: (f) => runAndReport(f) })
+    })
+
+  program
+    .command('doctor')
+    .description("check Vigil's own footing: the credentials it will use for each AWS target, and whether they can write")
+    .option('-c, --config <file>', 'inventory file', 'vigil.yaml')
+    .option('--json', 'machine-readable')
+    .action(async (flags: { config: string; json?: boolean }) => {
+      const { loadInventory } = await import('../runner/inventory.ts')
+      const { doctorAws } = await import('../checks/aws/doctor.ts')
+      const inv = loadInventory(flags.config)
+      const reports = []
+      for (const t of inv.targets.aws) reports.push(await doctorAws(t, { timeoutMs: inv.settings.timeoutMs }))
+      if (flags.json) process.stdout.write(JSON.stringify(reports, null, 2) + '\n')
+      else {
+        if (reports.length === 0) process.stdout.write(`no AWS targets in ${flags.config}\n`)
+        for (const r of reports) {
+          process.stdout.write(`${r.ok ? 'OK  ' : 'WARN'} ${r.target}: ${r.identity ? r.identity.arn : 'identity unknown'}\n`)
+          for (const w of r.warnings) process.stdout.write(`     ${w}\n`)
+        }
+      }
+      process.exitCode = reports.every((r) => r.ok) ? EXIT.ok : EXIT.failed
     })
 
   return program

@@ -2,7 +2,6 @@
 // and a per-host bound. A probe that throws becomes a recorded probe error, never a crashed run.
 import pLimit, { type LimitFunction } from 'p-limit'
 import type { ObserveContext, TargetKind, TargetObservation } from '../checks/types.ts'
-import { observeTls } from '../checks/tls/probe.ts'
 import type { AnyTarget, Inventory } from './inventory.ts'
 
 export interface ProbeError {
@@ -19,12 +18,12 @@ export type StoredObservation = TargetObservation & {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Probe = (target: any, ctx: ObserveContext) => Promise<unknown>
 
-const PROBES: Partial<Record<TargetKind, Probe>> = {
-  tls: observeTls,
-}
-
-export function registerProbe(kind: TargetKind, probe: Probe): void {
-  PROBES[kind] = probe
+// Loaded on first use: a TLS-only run never loads ssh2 or the AWS SDK.
+const PROBES: Record<TargetKind, () => Promise<Probe>> = {
+  tls: async () => (await import('../checks/tls/probe.ts')).observeTls,
+  ssh: async () => (await import('../checks/ssh/probe.ts')).observeSsh,
+  keyDir: async () => (await import('../checks/ssh/probe.ts')).observeKeyDir,
+  aws: async () => (await import('../checks/aws/probe.ts')).observeAws,
 }
 
 export interface PlannedTarget {
@@ -64,9 +63,8 @@ export async function observeAll(
       }
       let data: unknown = null
       let probeError: ProbeError | undefined
-      const probe = PROBES[entry.kind]
       try {
-        if (!probe) throw Object.assign(new Error(`no probe is registered for ${entry.kind} targets`), { kind: 'internal' })
+        const probe = await PROBES[entry.kind]()
         data = await probe(entry.target, ctx)
       } catch (e) {
         const err = e as Error & { kind?: string }
