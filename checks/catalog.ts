@@ -1,11 +1,13 @@
 // Every check Vigil knows, by stable id. Each domain exports its list from checks/<domain>/index.ts.
 import type { CheckDefinition } from './types.ts'
 import { tlsChecks } from './tls/index.ts'
+import { awsChecks } from './aws/index.ts'
+import { sshChecks } from './ssh/index.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCheck = CheckDefinition<any, any>
 
-export const CHECKS: readonly AnyCheck[] = [...tlsChecks]
+export const CHECKS: readonly AnyCheck[] = [...tlsChecks, ...awsChecks, ...sshChecks]
 
 const byId = new Map(CHECKS.map((c) => [c.id, c]))
 

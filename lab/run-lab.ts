@@ -1,12 +1,16 @@
 // `vigil lab` (the README's first command): start a local lab of real targets covering every
 // verdict, write an inventory for it, run the policy library against it, and say where the
 // results are. Nothing leaves 127.0.0.1.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { stringify } from 'yaml'
 import type { RunOutcome } from '../runner/run.ts'
 import { generateLabPki } from './tls/certificates.ts'
 import { startTlsLabFleet } from './tls/lab-fleet.ts'
+
+type Expected = Record<string, 'passed' | 'failed' | 'error'>
+const SSH_SERVER_CHECKS = ['ssh.server.kex', 'ssh.server.ciphers', 'ssh.server.macs', 'ssh.server.host-keys', 'ssh.server.terrapin', 'ssh.server.password-auth']
+const all = (ids: string[], v: 'passed' | 'failed' | 'error'): Expected => Object.fromEntries(ids.map((id) => [id, v]))
 
 export interface LabSection {
   /** inventory fragment: targets by kind */
@@ -36,6 +40,35 @@ export async function startTlsSection(dir: string): Promise<LabSection & { caFil
   }
 }
 
+/** The SSH half: a hardened and a legacy sshd (real OpenSSH) and a folder of keys in every format. */
+export async function startSshSection(dir: string, log: (l: string) => void): Promise<LabSection | undefined> {
+  if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
+    log('lab: SSH targets skipped: they need OpenSSH sshd (/usr/sbin/sshd) and root; `sudo scripts/install-test-peers.sh` installs it')
+    return undefined
+  }
+  const { startSshLab } = await import('./ssh/lab-targets.ts')
+  const lab = await startSshLab(join(dir, 'ssh'))
+  // the inventory names the variable; only this process's environment holds the passphrase
+  Object.assign(process.env, lab.env)
+  return {
+    targets: { ssh: lab.targets.ssh, keyDirs: lab.targets.keyDirs },
+    notes: [
+      {
+        name: 'lab-ssh-good',
+        shows: 'hardened OpenSSH: curve25519/mlkem, AEAD ciphers, ETM MACs, ed25519 host key, keys only; host key pinned',
+        expect: { ...all(SSH_SERVER_CHECKS, 'passed'), 'ssh.server.root-login': 'error' },
+      },
+      {
+        name: 'lab-ssh-bad',
+        shows: 'legacy OpenSSH: SHA-1 kex, CBC, non-ETM MACs, DSA and RSA-2048 host keys, passwords, root login; audited over a key login',
+        expect: { 'ssh.server.kex': 'failed', 'ssh.server.ciphers': 'failed', 'ssh.server.macs': 'failed', 'ssh.server.host-keys': 'failed', 'ssh.server.password-auth': 'failed', 'ssh.server.root-login': 'failed', 'ssh.keys.passphrase': 'failed', 'ssh.keys.strength': 'failed' },
+      },
+      { name: 'lab-keys', shows: 'a folder of private keys in every format, plain and encrypted (found by content, not name)', expect: { 'ssh.keys.passphrase': 'failed', 'ssh.keys.strength': 'failed' } },
+    ],
+    stop: lab.stop,
+  }
+}
+
 /** Compares the run's findings with what each lab target was built to show. */
 export function labDeviations(outcome: RunOutcome, notes: LabSection['notes']): string[] {
   const out: string[] = []
@@ -56,6 +89,8 @@ export async function runLab(opts: LabOptions): Promise<number> {
   try {
     const tls = await startTlsSection(dir)
     sections.push(tls)
+    const ssh = await startSshSection(dir, log)
+    if (ssh) sections.push(ssh)
     const targets: Record<string, unknown[]> = {}
     for (const s of sections) for (const [kind, list] of Object.entries(s.targets)) targets[kind] = [...(targets[kind] ?? []), ...list]
     const config = join(dir, 'vigil.yaml')
@@ -71,9 +106,8 @@ export async function runLab(opts: LabOptions): Promise<number> {
     const deviations = labDeviations(outcome, notes)
     for (const d of deviations) log(`lab: NOT AS DESIGNED: ${d}`)
     log(`lab: done. Results: ${outcome.files.results}, JUnit: ${outcome.files.junit}, raw observations: ${outcome.files.observations}`)
-    log(`lab: rerun with: npx vigil run --config ${config} --out ${join(dir, 'results')}`)
     if (opts.keep) {
-      log('lab: servers keep running; press Ctrl-C to stop them')
+      log(`lab: servers keep running; press Ctrl-C to stop them. Rerun with: npx vigil run --config ${config} --out ${join(dir, 'results')}`)
       await new Promise<void>((r) => process.once('SIGINT', () => r()))
     }
     // The lab is built to fail: exit 0 when every target showed what it was built to show.

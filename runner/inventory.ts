@@ -1,6 +1,7 @@
 // The inventory (`vigil.yaml`): what Vigil checks. This schema is the public format.
 import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { homedir } from 'node:os'
 import * as z from 'zod'
 import { ConfigError, loadYamlFile } from './config-file.ts'
 
@@ -150,11 +151,19 @@ export function loadInventory(file: string): Inventory {
     return pem
   })
 
+  // file paths in the inventory are relative to the inventory, like extraCaFiles; `~/` is the user's home
+  const path = (p: string) => (p.startsWith('~/') ? join(homedir(), p.slice(2)) : resolve(baseDir, p))
+  const targets = {
+    ...value.targets,
+    ssh: value.targets.ssh.map((t) => (t.login ? { ...t, login: { ...t.login, privateKeyFile: path(t.login.privateKeyFile) } } : t)),
+    keyDirs: value.targets.keyDirs.map((t) => ({ ...t, path: path(t.path) })),
+  }
+
   return {
     file,
     baseDir,
     trust: { extraCaFiles: value.trust.extraCaFiles.map((f) => resolve(baseDir, f)), extraCaPems },
     settings: value.settings,
-    targets: value.targets,
+    targets,
   }
 }

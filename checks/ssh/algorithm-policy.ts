@@ -1,0 +1,130 @@
+// The two ways a policy can judge an offered algorithm list: a deny list (glob patterns such as
+// `*-cbc`), or an allow-list baseline compared `exact` (same algorithms, same order) or `subset`
+// (nothing outside the baseline), like ssh-audit's policies.
+import { matchesGlob } from 'node:path'
+import type { EvidenceItem, Verdict } from '../types.ts'
+import type { KexinitObservation, SshObservation } from './observation.ts'
+import { endpoint, hostKeyTrustEvidence, part } from './observation-parts.ts'
+
+export interface AlgorithmPolicyParams {
+  /** `deny` (default): fail on any offered algorithm matching a deny pattern; `baseline`: compare with the allow-list */
+  mode?: 'deny' | 'baseline'
+  /** glob patterns; replaces the default deny list */
+  deny?: string[]
+  /** the allow-list for `baseline` mode; replaces the default baseline */
+  baseline?: string[]
+  /** baseline comparison: `subset` (default) or `exact` */
+  match?: 'exact' | 'subset'
+}
+
+/** Markers in the kex list that are not algorithms (RFC 8308 ext-info, OpenSSH strict kex). */
+export const PSEUDO_KEX = ['ext-info-s', 'ext-info-c', 'kex-strict-s-v00@openssh.com', 'kex-strict-c-v00@openssh.com']
+
+export interface AlgorithmFinding {
+  algorithm: string
+  /** the deny pattern it matched, or the rule (`not in baseline`, …) */
+  rule: string
+}
+
+export interface AlgorithmJudgement {
+  mode: 'deny' | 'baseline'
+  offered: string[]
+  findings: AlgorithmFinding[]
+  /** baseline mode: baseline algorithms the server does not offer (fails only in `exact`) */
+  missing: string[]
+  /** baseline exact: the order differs */
+  orderDiffers: boolean
+  expected: Record<string, unknown>
+}
+
+export function matchesAny(algorithm: string, patterns: readonly string[]): string | undefined {
+  return patterns.find((p) => p === algorithm || matchesGlob(algorithm, p))
+}
+
+export function judgeAlgorithmList(offered: string[], params: AlgorithmPolicyParams, defaults: { deny: readonly string[]; baseline: readonly string[] }): AlgorithmJudgement {
+  const mode = params.mode ?? 'deny'
+  if (mode === 'baseline') {
+    const baseline = params.baseline ?? [...defaults.baseline]
+    const match = params.match ?? 'subset'
+    const findings = offered.filter((a) => !baseline.includes(a)).map((algorithm) => ({ algorithm, rule: 'not in baseline' }))
+    const missing = baseline.filter((a) => !offered.includes(a))
+    const orderDiffers = match === 'exact' && findings.length === 0 && missing.length === 0 && offered.some((a, i) => baseline[i] !== a)
+    return { mode, offered, findings, missing: match === 'exact' ? missing : [], orderDiffers, expected: { mode, match, baseline } }
+  }
+  const deny = params.deny ?? [...defaults.deny]
+  const findings: AlgorithmFinding[] = []
+  for (const a of offered) {
+    const rule = matchesAny(a, deny)
+    if (rule) findings.push({ algorithm: a, rule })
+  }
+  return { mode, offered, findings, missing: [], orderDiffers: false, expected: { mode, deny } }
+}
+
+export function baselineFailed(j: AlgorithmJudgement): boolean {
+  return j.findings.length > 0 || j.missing.length > 0 || j.orderDiffers
+}
+
+export function describeFindings(j: AlgorithmJudgement, noun: string): string {
+  const parts: string[] = []
+  if (j.findings.length) {
+    const list = j.findings.map((f) => (f.rule === f.algorithm || f.rule === 'not in baseline' ? f.algorithm : `${f.algorithm} (${f.rule})`))
+    parts.push(`offers ${j.findings.length} ${j.mode === 'deny' ? 'denied' : 'non-baseline'} ${noun}: ${list.slice(0, 6).join(', ')}${list.length > 6 ? ', …' : ''}`)
+  }
+  if (j.missing.length) parts.push(`misses baseline ${noun}: ${j.missing.join(', ')}`)
+  if (j.orderDiffers) parts.push(`offers the baseline ${noun} in another order`)
+  return parts.join('; ')
+}
+
+/** A verdict about one of the server's offered lists (both directions merged), from its KEXINIT. */
+export function offeredListVerdict(
+  obs: SshObservation,
+  o: {
+    noun: string
+    lists: (k: KexinitObservation) => { offered: string[]; byDirection?: Record<string, string[]> }
+    params: AlgorithmPolicyParams
+    defaults: { deny: readonly string[]; baseline: readonly string[] }
+    /** deny mode only: more findings from rules that look at the whole list */
+    extra?: (offered: string[]) => AlgorithmFinding[]
+    extraExpected?: Record<string, unknown>
+  },
+): Verdict {
+  const k = part(obs, 'kexinit')
+  if ('verdict' in k) return k.verdict
+  const { offered, byDirection } = o.lists(k.data)
+  const j = judgeAlgorithmList(offered, o.params, o.defaults)
+  if (j.mode === 'deny' && o.extra) for (const f of o.extra(offered)) if (!j.findings.some((x) => x.algorithm === f.algorithm)) j.findings.push(f)
+  const failed = j.mode === 'deny' ? j.findings.length > 0 : baselineFailed(j)
+  const base = {
+    expected: { ...j.expected, ...(j.mode === 'deny' ? (o.extraExpected ?? {}) : {}) },
+    actual: { offered, findings: j.findings, ...(j.missing.length ? { missing: j.missing } : {}), ...(j.orderDiffers ? { orderDiffers: true } : {}) },
+    observed: { endpoint: endpoint(obs), banner: k.data.banner, offered, ...(byDirection ? { byDirection } : {}), findings: j.findings },
+    evidence: [kexinitEvidence(obs, k.data), hostKeyTrustEvidence(obs)],
+  }
+  if (failed) return { ...base, status: 'failed', summary: `${endpoint(obs)} ${describeFindings(j, o.noun)}` }
+  return { ...base, status: 'passed', summary: j.mode === 'deny' ? `none of the ${offered.length} offered ${o.noun} is denied` : `the offered ${o.noun} fit the baseline (${j.expected['match']})` }
+}
+
+export function kexinitEvidence(obs: SshObservation, k: KexinitObservation): EvidenceItem {
+  return {
+    kind: 'kexinit',
+    description: `SSH_MSG_KEXINIT sent by ${endpoint(obs)} (${k.banner}) to a plain-socket probe, no login`,
+    data: {
+      banner: k.banner,
+      kex: k.kex,
+      hostKeyAlgorithms: k.hostKeyAlgorithms,
+      ciphersClientToServer: k.ciphersClientToServer,
+      ciphersServerToClient: k.ciphersServerToClient,
+      macsClientToServer: k.macsClientToServer,
+      macsServerToClient: k.macsServerToClient,
+      compression: k.compressionServerToClient,
+      payloadHex: k.payloadHex,
+    },
+  }
+}
+
+/** Both directions merged, in server order, with the directions shown when they differ. */
+export function mergedDirections(cs: string[], sc: string[]): { offered: string[]; byDirection?: Record<string, string[]> } {
+  const offered = [...new Set([...sc, ...cs])]
+  const same = cs.length === sc.length && cs.every((a, i) => sc[i] === a)
+  return same ? { offered } : { offered, byDirection: { clientToServer: cs, serverToClient: sc } }
+}

@@ -1,0 +1,61 @@
+// ssh.server.host-keys — the server's host keys are strong and signed with SHA-2: no DSA key, no RSA
+// key under 3072 bits, no EC key under 256 bits, and no `ssh-rsa` (SHA-1) or other deny-listed
+// signature algorithm offered. Key sizes come from one handshake per offered key type.
+import type { CheckDefinition } from '../types.ts'
+import { kexinitEvidence, matchesAny } from './algorithm-policy.ts'
+import { SSH_PARTS, type SshObservation } from './observation.ts'
+import { endpoint, hostKeyTrustEvidence, part } from './observation-parts.ts'
+
+export const HOST_KEY_ALGORITHM_DENY = ['ssh-dss', 'ssh-dss-*', 'ssh-rsa', 'ssh-rsa-cert-v0*', 'x509v3-ssh-*', 'x509v3-sign-dss*', 'x509v3-sign-rsa', 'x509v3-sign-rsa-sha1', 'ssh-rsa1', 'spki-sign-*'] as const
+
+export interface HostKeysParams {
+  minRsaBits?: number
+  minEcBits?: number
+  allowDsa?: boolean
+  denyAlgorithms?: string[]
+}
+
+export const serverHostKeys: CheckDefinition<SshObservation, HostKeysParams> = {
+  id: 'ssh.server.host-keys',
+  kinds: ['ssh'],
+  title: 'The SSH server uses strong host keys with SHA-2 signatures',
+  description: 'fails when the server has a DSA host key, an RSA host key under 3072 bits or an EC key under 256 bits, or offers `ssh-rsa` (SHA-1) or another deny-listed signature algorithm',
+  params: [
+    { name: 'minRsaBits', description: 'smallest acceptable RSA host key', default: 3072 },
+    { name: 'minEcBits', description: 'smallest acceptable ECDSA host key', default: 256 },
+    { name: 'allowDsa', description: 'accept DSA host keys', default: false },
+    { name: 'denyAlgorithms', description: 'glob patterns of denied host-key signature algorithms', default: HOST_KEY_ALGORITHM_DENY },
+  ],
+  needs: [SSH_PARTS.kexinit, SSH_PARTS.hostKeys],
+  judge(obs, { minRsaBits = 3072, minEcBits = 256, allowDsa = false, denyAlgorithms = [...HOST_KEY_ALGORITHM_DENY] }) {
+    const k = part(obs, 'kexinit')
+    if ('verdict' in k) return k.verdict
+    const h = part(obs, 'hostKeys')
+    if ('verdict' in h) return h.verdict
+    const findings: { subject: string; reason: string }[] = []
+    for (const a of k.data.hostKeyAlgorithms) {
+      const rule = matchesAny(a, denyAlgorithms)
+      if (rule) findings.push({ subject: a, reason: a === 'ssh-rsa' ? 'RSA signatures with SHA-1' : `denied algorithm (${rule})` })
+    }
+    for (const key of h.data.keys) {
+      const label = `${key.keyType} ${key.fingerprint}`
+      if (key.keyType.startsWith('ssh-dss') && !allowDsa) findings.push({ subject: label, reason: `DSA host key (${key.bits ?? '?'} bits)` })
+      else if (key.keyType.startsWith('ssh-rsa') && (key.bits ?? 0) < minRsaBits) findings.push({ subject: label, reason: `RSA host key of ${key.bits} bits < ${minRsaBits}` })
+      else if (key.keyType.startsWith('ecdsa-') && (key.bits ?? 0) < minEcBits) findings.push({ subject: label, reason: `EC host key of ${key.bits ?? '?'} bits < ${minEcBits}` })
+    }
+    const base = {
+      expected: { minRsaBits, minEcBits, allowDsa, denyAlgorithms },
+      actual: { findings, keys: h.data.keys.map((x) => ({ keyType: x.keyType, bits: x.bits, fingerprint: x.fingerprint })) },
+      observed: { endpoint: endpoint(obs), offeredAlgorithms: k.data.hostKeyAlgorithms, keys: h.data.keys, notProbed: h.data.notProbed, failedHandshakes: h.data.failed },
+      evidence: [
+        kexinitEvidence(obs, k.data),
+        { kind: 'host-keys', description: `${h.data.keys.length} host key(s) presented by ${endpoint(obs)}, one handshake per key type`, data: h.data },
+        hostKeyTrustEvidence(obs),
+      ],
+    }
+    if (findings.length) return { ...base, status: 'failed', summary: `${endpoint(obs)}: ${findings.slice(0, 4).map((f) => `${f.subject.split(' ')[0]}: ${f.reason}`).join('; ')}${findings.length > 4 ? '; …' : ''}` }
+    if (h.data.failed.length)
+      return { ...base, status: 'error', errorKind: 'inconclusive', summary: `could not read the host key for ${h.data.failed.map((f) => f.algorithm).join(', ')}: ${h.data.failed[0]!.error}` }
+    return { ...base, status: 'passed', summary: `${h.data.keys.length} host key(s), all strong: ${h.data.keys.map((x) => `${x.keyType}${x.bits ? ` ${x.bits}` : ''}`).join(', ')}${h.data.notProbed.length ? ` (not probed: ${h.data.notProbed.join(', ')})` : ''}` }
+  },
+}

@@ -1,0 +1,35 @@
+// ssh.server.password-auth — the server does not offer password or keyboard-interactive logins, as
+// read from the method list it returns to a `none` authentication request. No password is sent.
+import type { CheckDefinition } from '../types.ts'
+import { SSH_PARTS, type SshObservation } from './observation.ts'
+import { endpoint, hostKeyTrustEvidence, part } from './observation-parts.ts'
+
+export interface PasswordAuthParams {
+  forbidden?: string[]
+}
+
+export const serverPasswordAuth: CheckDefinition<SshObservation, PasswordAuthParams> = {
+  id: 'ssh.server.password-auth',
+  kinds: ['ssh'],
+  title: 'The SSH server does not accept passwords',
+  description: 'fails when the server offers `password` or `keyboard-interactive` (or accepts `none`) in answer to a `none` authentication request',
+  params: [{ name: 'forbidden', description: 'authentication methods that must not be offered', default: ['password', 'keyboard-interactive'] }],
+  needs: [SSH_PARTS.authMethods],
+  judge(obs, { forbidden = ['password', 'keyboard-interactive'] }) {
+    const a = part(obs, 'authMethods')
+    if ('verdict' in a) return a.verdict
+    const offered = a.data.methods.filter((m) => forbidden.includes(m))
+    const base = {
+      expected: { forbidden, noneAccepted: false },
+      actual: { methods: a.data.methods, forbiddenOffered: offered, noneAccepted: a.data.noneAccepted },
+      observed: { endpoint: endpoint(obs), user: a.data.user, methods: a.data.methods, noneAccepted: a.data.noneAccepted },
+      evidence: [
+        { kind: 'auth-methods', description: `methods ${endpoint(obs)} listed after a \`none\` request for user ${a.data.user} (no credentials sent)`, data: a.data },
+        hostKeyTrustEvidence(obs),
+      ],
+    }
+    if (a.data.noneAccepted) return { ...base, status: 'failed', summary: `${endpoint(obs)} accepted the \`none\` method: user ${a.data.user} got in without any credentials` }
+    if (offered.length) return { ...base, status: 'failed', summary: `${endpoint(obs)} offers ${offered.join(' and ')} authentication` }
+    return { ...base, status: 'passed', summary: `offers only ${a.data.methods.join(', ') || 'no methods'}` }
+  },
+}

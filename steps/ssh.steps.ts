@@ -1,0 +1,47 @@
+// SSH phrases: parse the parameters, hand them to the check. No probing here.
+import { Then } from '@cucumber/cucumber'
+import type { VigilWorld } from './support/world.ts'
+
+Then('no SSH server offers a key-exchange method on the deny list', function (this: VigilWorld) {
+  return this.judge('ssh.server.kex', { mode: 'deny' })
+})
+
+Then('the SSH key-exchange methods are a subset of the hardened baseline', function (this: VigilWorld) {
+  return this.judge('ssh.server.kex', { mode: 'baseline', match: 'subset' })
+})
+
+Then('no SSH server offers a CBC, 3DES, arcfour, none or other deny-listed cipher', function (this: VigilWorld) {
+  return this.judge('ssh.server.ciphers', { mode: 'deny' })
+})
+
+Then('the SSH ciphers are a subset of the hardened baseline', function (this: VigilWorld) {
+  return this.judge('ssh.server.ciphers', { mode: 'baseline', match: 'subset' })
+})
+
+Then('no SSH server offers an MD5, SHA-1, 96-bit, umac-64 or non-ETM MAC', function (this: VigilWorld) {
+  return this.judge('ssh.server.macs', { mode: 'deny', requireEtm: true })
+})
+
+Then('every SSH host key is at least {int}-bit RSA or {int}-bit EC, and no DSA or ssh-rsa signature is offered', function (this: VigilWorld, minRsaBits: number, minEcBits: number) {
+  return this.judge('ssh.server.host-keys', { minRsaBits, minEcBits, allowDsa: false })
+})
+
+Then('no SSH server offers chacha20-poly1305 or an ETM MAC without strict key exchange', function (this: VigilWorld) {
+  return this.judge('ssh.server.terrapin', { etmRule: 'any' })
+})
+
+Then('no SSH server offers password or keyboard-interactive authentication', function (this: VigilWorld) {
+  return this.judge('ssh.server.password-auth', { forbidden: ['password', 'keyboard-interactive'] })
+})
+
+Then('the effective PermitRootLogin setting is {string}', function (this: VigilWorld, value: string) {
+  return this.judge('ssh.server.root-login', { allowed: [value] })
+})
+
+Then('every private key is protected by a passphrase', function (this: VigilWorld) {
+  return this.judge('ssh.keys.passphrase', {})
+})
+
+Then('every SSH key is at least {int}-bit RSA or {int}-bit EC, and none is DSA', function (this: VigilWorld, minRsaBits: number, minEcBits: number) {
+  return this.judge('ssh.keys.strength', { minRsaBits, minEcBits, allowDsa: false })
+})
