@@ -1,0 +1,29 @@
+// aws.iam.direct-user-policies — users get permissions through groups or roles, never directly.
+import type { CheckDefinition } from '../types.ts'
+import { AWS_PARTS, type AwsObservation } from './observation.ts'
+import { judgePrincipals } from './principal-policies.ts'
+
+export const iamDirectUserPolicies: CheckDefinition<AwsObservation, Record<string, never>> = {
+  id: 'aws.iam.direct-user-policies',
+  kinds: ['aws'],
+  title: 'Users hold no policies directly',
+  description: 'an IAM user has an inline policy or an attached managed policy of its own (instead of through a group or role)',
+  params: [],
+  needs: [AWS_PARTS.policies],
+  judge(obs) {
+    return judgePrincipals({
+      obs,
+      expected: { directUserPolicies: 0 },
+      failNoun: 'user(s) holding policies directly',
+      passSummary: () => 'no user holds a policy directly',
+      decide(p) {
+        if (p.type !== 'user' || (p.inline.length === 0 && p.attached.length === 0)) return undefined
+        return {
+          why: [...p.inline.map((i) => `inline ${i.name}`), ...p.attached.map((a) => `attached ${a.arn}`)].join(', '),
+          inline: p.inline.map((i) => i.name),
+          attached: p.attached.map((a) => a.arn),
+        }
+      },
+    })
+  },
+}

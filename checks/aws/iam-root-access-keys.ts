@@ -1,0 +1,28 @@
+// aws.iam.root-access-keys — the root user has no active access key.
+import type { CheckDefinition } from '../types.ts'
+import { judgeCredentialReport, noRootRow, ROOT_USER } from './credential-report.ts'
+import { AWS_PARTS, type AwsObservation } from './observation.ts'
+
+export const iamRootAccessKeys: CheckDefinition<AwsObservation, Record<string, never>> = {
+  id: 'aws.iam.root-access-keys',
+  kinds: ['aws'],
+  title: 'The root user has no active access key',
+  description: 'the credential report shows an active access key (1 or 2) for the root user (no root row = error)',
+  params: [],
+  needs: [AWS_PARTS.credentialReport],
+  judge(obs) {
+    const expected = { rootActiveAccessKeys: 0 }
+    return judgeCredentialReport({
+      obs,
+      rows: (all) => all.filter((r) => r.user === ROOT_USER),
+      whenEmpty: noRootRow(expected),
+      expected,
+      failNoun: 'root user with active access keys',
+      passSummary: () => 'the root user has no active access key',
+      decide(r) {
+        const active = [1, 2].filter((n) => r[`access_key_${n}_active`] === 'true')
+        return active.length ? { why: `root access key ${active.join(' and ')} active`, activeKeys: active.map((n) => ({ key: n, lastRotated: r[`access_key_${n}_last_rotated`], lastUsed: r[`access_key_${n}_last_used_date`] })) } : undefined
+      },
+    })
+  },
+}

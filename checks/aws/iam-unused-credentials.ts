@@ -1,0 +1,61 @@
+// aws.iam.unused-credentials — no console password or active access key has gone unused for more than
+// `maxUnusedDays`, counting a credential that was never used once it is older than that (Prowler
+// passes never-used keys and never-used passwords).
+import type { CheckDefinition } from '../types.ts'
+import { daysBetween, judgeCredentialReport, reportDate, ROOT_USER, type CredentialRow } from './credential-report.ts'
+import { AWS_PARTS, type AwsObservation } from './observation.ts'
+
+export interface UnusedCredentialsParams {
+  maxUnusedDays?: number
+}
+
+interface Stale {
+  credential: string
+  lastUsed: string
+  /** days since last use, or since issue when never used */
+  idleDays: number
+  neverUsed: boolean
+}
+
+function staleCredentials(r: CredentialRow, now: Date, max: number): Stale[] {
+  const out: Stale[] = []
+  if (r.password_enabled === 'true') {
+    const used = reportDate(r.password_last_used)
+    const since = used ?? reportDate(r.password_last_changed) ?? reportDate(r.user_creation_time)
+    if (since) {
+      const idle = daysBetween(since, now)
+      if (idle > max) out.push({ credential: 'password', lastUsed: r.password_last_used ?? '', idleDays: idle, neverUsed: !used })
+    }
+  }
+  for (const n of [1, 2]) {
+    if (r[`access_key_${n}_active`] !== 'true') continue
+    const used = reportDate(r[`access_key_${n}_last_used_date`])
+    const since = used ?? reportDate(r[`access_key_${n}_last_rotated`])
+    if (!since) continue
+    const idle = daysBetween(since, now)
+    if (idle > max) out.push({ credential: `access key ${n}`, lastUsed: r[`access_key_${n}_last_used_date`] ?? '', idleDays: idle, neverUsed: !used })
+  }
+  return out
+}
+
+export const iamUnusedCredentials: CheckDefinition<AwsObservation, UnusedCredentialsParams> = {
+  id: 'aws.iam.unused-credentials',
+  kinds: ['aws'],
+  title: 'No credential sits unused',
+  description: 'a console password or active access key unused for more than `maxUnusedDays` days, including never used and older than that',
+  params: [{ name: 'maxUnusedDays', description: 'longest acceptable idle time, days', default: 45 }],
+  needs: [AWS_PARTS.credentialReport],
+  judge(obs, { maxUnusedDays = 45 }, ctx) {
+    return judgeCredentialReport({
+      obs,
+      rows: (all) => all.filter((r) => r.user !== ROOT_USER),
+      expected: { maxUnusedDays },
+      failNoun: `user(s) with credentials unused for more than ${maxUnusedDays} days`,
+      passSummary: (n) => `no credential of ${n} user(s) has been unused for more than ${maxUnusedDays} days`,
+      decide(r) {
+        const s = staleCredentials(r, ctx.now, maxUnusedDays)
+        return s.length ? { why: s.map((c) => `${c.credential} ${c.neverUsed ? `never used in ${c.idleDays} days` : `unused for ${c.idleDays} days`}`).join(', '), stale: s } : undefined
+      },
+    })
+  },
+}

@@ -1,0 +1,29 @@
+// Shared by the AWS integration suites: observe a moto account with every part and judge it.
+import { observeAws } from '../../checks/aws/probe.ts'
+import { AWS_PARTS, type AwsObservation } from '../../checks/aws/observation.ts'
+import { EMULATOR_CREDENTIALS } from '../../lab/aws/seed-account.ts'
+import { getCheck } from '../../checks/catalog.ts'
+import type { ObserveContext, Verdict } from '../../checks/types.ts'
+import type { AwsTarget } from '../../runner/inventory.ts'
+
+export const ALL_PARTS = new Set<string>(Object.values(AWS_PARTS))
+
+export function ctxFor(needs: Set<string> = ALL_PARTS): ObserveContext {
+  return { needs, timeoutMs: 5000, extraCaPems: [], limit: (_h, fn) => fn() }
+}
+
+export function target(endpoint: string, regions = ['us-east-1']): AwsTarget {
+  return { name: 'moto', regions, endpoint, tags: [] }
+}
+
+export async function observe(endpoint: string, regions?: string[], needs?: Set<string>): Promise<AwsObservation> {
+  return observeAws(target(endpoint, regions), ctxFor(needs), { credentials: async () => EMULATOR_CREDENTIALS })
+}
+
+export function judge(id: string, obs: AwsObservation, params: Record<string, unknown> = {}, now = new Date()): Verdict {
+  return getCheck(id).judge(obs, params, { now })
+}
+
+export function offenders(v: Verdict): string[] {
+  return ((v.observed.offenders as { arn: string }[]) ?? []).map((o) => o.arn).sort()
+}
