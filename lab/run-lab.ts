@@ -69,6 +69,55 @@ export async function startSshSection(dir: string, log: (l: string) => void): Pr
   }
 }
 
+/** The AWS half: moto in server mode, seeded with an account that has good and bad buckets, users and roles. */
+export async function startAwsSection(log: (l: string) => void): Promise<LabSection | undefined> {
+  const { startMoto } = await import('./aws/moto-server.ts')
+  const { seedAwsLab, awsLabTarget, EMULATOR_CREDENTIALS } = await import('./aws/seed-account.ts')
+  let moto: Awaited<ReturnType<typeof startMoto>>
+  try {
+    moto = await startMoto()
+  } catch (e) {
+    log(`lab: AWS account skipped: moto could not start (${(e as Error).message.split('\n')[0]}); \`scripts/install-test-peers.sh\` installs it`)
+    return undefined
+  }
+  try {
+    const seeded = await seedAwsLab(moto.endpoint)
+    // the emulator's fixed test credentials, for this process only; the inventory never holds credentials
+    process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId
+    process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey
+    delete process.env.AWS_SESSION_TOKEN
+    delete process.env.AWS_PROFILE
+    const target = awsLabTarget(moto.endpoint)
+    return {
+      targets: { aws: [target] },
+      notes: [
+        {
+          name: target.name,
+          shows: `moto account: good buckets ${seeded.goodBuckets.join(', ')}; bad ${seeded.badBuckets.join(', ')}; users ${seeded.users.join(', ')}; roles ${seeded.roles.join(', ')}`,
+          expect: {
+            'aws.s3.encryption': 'failed',
+            'aws.s3.secure-transport': 'failed',
+            'aws.s3.public-policy': 'failed',
+            'aws.s3.versioning': 'failed',
+            'aws.s3.access-logging': 'failed',
+            'aws.iam.user-mfa': 'failed',
+            'aws.iam.password-policy': 'failed',
+            'aws.iam.admin-privileges': 'failed',
+            'aws.iam.privilege-escalation': 'failed',
+            'aws.iam.direct-user-policies': 'failed',
+            // moto's credential report has no root row: Vigil says it cannot decide, it does not pass
+            'aws.iam.root-mfa': 'error',
+          },
+        },
+      ],
+      stop: moto.stop,
+    }
+  } catch (e) {
+    await moto.stop()
+    throw e
+  }
+}
+
 /** Compares the run's findings with what each lab target was built to show. */
 export function labDeviations(outcome: RunOutcome, notes: LabSection['notes']): string[] {
   const out: string[] = []
@@ -91,6 +140,8 @@ export async function runLab(opts: LabOptions): Promise<number> {
     sections.push(tls)
     const ssh = await startSshSection(dir, log)
     if (ssh) sections.push(ssh)
+    const aws = await startAwsSection(log)
+    if (aws) sections.push(aws)
     const targets: Record<string, unknown[]> = {}
     for (const s of sections) for (const [kind, list] of Object.entries(s.targets)) targets[kind] = [...(targets[kind] ?? []), ...list]
     const config = join(dir, 'vigil.yaml')

@@ -11,6 +11,10 @@ command -v openssl >/dev/null || missing+=(openssl)
 command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 command -v puttygen >/dev/null || missing+=(putty-tools)
 command -v sslscan >/dev/null || missing+=(sslscan)
+if ! command -v moto_server >/dev/null && [ ! -x .venv/bin/moto_server ]; then
+  command -v python3 >/dev/null || missing+=(python3)
+  python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "install-test-peers: need root to apt-get install ${missing[*]}" >&2
