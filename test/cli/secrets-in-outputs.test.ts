@@ -1,0 +1,96 @@
+// Secrets never reach an output: a whole `vigil run` over real peers (sshd with a passphrase-protected
+// audit key, a folder holding an unprotected private key, moto with planted AWS credentials), then
+// every file Vigil wrote and everything it printed is scanned for the planted material.
+import { execFile, execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startLabSshd, type LabSshd } from '../../lab/ssh/sshd.ts'
+import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
+import { emulatorClients } from '../../lab/aws/seed-account.ts'
+import { CreateBucketCommand } from '@aws-sdk/client-s3'
+
+const BIN = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'vigil-secrets-'))
+const PASSPHRASE = `pp-${randomBytes(16).toString('hex')}`
+const AWS_SECRET = `planted-secret-${randomBytes(16).toString('hex')}`
+const AWS_TOKEN = `planted-token-${randomBytes(24).toString('hex')}`
+let sshd: LabSshd
+let moto: Moto
+
+/** The base64 body lines of a PEM / OpenSSH private key: any one of them in an output is a leak. */
+function keyBodyLines(file: string): string[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l.trim()))
+}
+
+beforeAll(async () => {
+  const audit = join(dir, 'audit_key')
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', PASSPHRASE, '-C', 'audit', '-f', audit])
+  mkdirSync(join(dir, 'keys'))
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'forgotten', '-f', join(dir, 'keys', 'deploy_key')])
+  sshd = await startLabSshd({ profile: 'legacy', dir: join(dir, 'sshd'), authorizedKeys: readFileSync(`${audit}.pub`, 'utf8'), hostKeys: ['ed25519'] })
+  moto = await startMoto()
+  const { s3 } = emulatorClients(moto.endpoint)
+  await s3.send(new CreateBucketCommand({ Bucket: 'secrets-test-bucket' }))
+  s3.destroy()
+  writeFileSync(
+    join(dir, 'vigil.yaml'),
+    [
+      'settings: {timeoutMs: 4000}',
+      'targets:',
+      '  ssh:',
+      `    - {name: box, host: 127.0.0.1, port: ${sshd.port}, keyPaths: ["${join(dir, 'keys')}"], login: {user: root, privateKeyFile: audit_key, passphraseEnv: VIGIL_TEST_PASSPHRASE}}`,
+      '  keyDirs:',
+      `    - {name: local-keys, path: keys}`,
+      '  aws:',
+      `    - {name: acct, regions: [us-east-1], endpoint: "${moto.endpoint}"}`,
+      '',
+    ].join('\n'),
+  )
+}, 120_000)
+
+afterAll(async () => {
+  await Promise.all([sshd?.stop(), moto?.stop()])
+})
+
+describe('no secret reaches any output', () => {
+  it('scans results, JUnit, observations and the console for planted secrets after a real run', async () => {
+    const env = {
+      ...process.env,
+      VIGIL_TEST_PASSPHRASE: PASSPHRASE,
+      AWS_ACCESS_KEY_ID: 'AKIAPLANTEDKEY000001',
+      AWS_SECRET_ACCESS_KEY: AWS_SECRET,
+      AWS_SESSION_TOKEN: AWS_TOKEN,
+      AWS_PROFILE: '',
+    }
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, [BIN, 'run', '--config', 'vigil.yaml', '--out', 'out', '--verbose', '--tags', '@ssh or @aws'], { cwd: dir, env, timeout: 120_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),
+      ),
+    )
+    // the run really looked: it logged in, found the unprotected key and talked to the AWS endpoint
+    const results = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { findings: { checkId: string; target: string; status: string; summary: string }[] }
+    const find = (id: string, target: string) => results.findings.find((f) => f.checkId === id && f.target === target)
+    expect(find('ssh.keys.passphrase', 'box')).toMatchObject({ status: 'failed' })
+    expect(find('ssh.keys.passphrase', 'box')!.summary).toContain('deploy_key')
+    expect(find('ssh.keys.passphrase', 'local-keys')).toMatchObject({ status: 'failed' })
+    expect(find('ssh.server.root-login', 'box')).toMatchObject({ status: 'failed' })
+    expect(find('aws.s3.versioning', 'acct')).toMatchObject({ status: 'failed' })
+    expect(r.code).toBe(1)
+
+    const planted = [PASSPHRASE, AWS_SECRET, AWS_TOKEN, 'AKIAPLANTEDKEY000001', ...keyBodyLines(join(dir, 'audit_key')), ...keyBodyLines(join(dir, 'keys', 'deploy_key'))]
+    expect(planted.length).toBeGreaterThan(6)
+    const outputs: [string, string][] = [
+      ['stdout', r.stdout],
+      ['stderr', r.stderr],
+      ...readdirSync(join(dir, 'out')).map((f) => [f, readFileSync(join(dir, 'out', f), 'utf8')] as [string, string]),
+    ]
+    expect(outputs.map(([n]) => n)).toEqual(expect.arrayContaining(['results.json', 'junit.xml', 'observations.json']))
+    for (const [name, text] of outputs) for (const secret of planted) expect(text.includes(secret), `${name} contains a planted secret (${secret.slice(0, 8)}…)`).toBe(false)
+  }, 150_000)
+})
