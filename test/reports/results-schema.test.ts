@@ -1,0 +1,47 @@
+// The published JSON Schema of results.json is generated from the zod schema; they must not drift.
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { resultsJsonSchema } from '../../reports/build-results-schema.ts'
+import { countStatuses, exitCodeFor, type Finding } from '../../reports/model.ts'
+import { junitXml } from '../../reports/junit.ts'
+
+describe('results schema', () => {
+  it('reports/results.schema.json is what `node reports/build-results-schema.ts` generates', () => {
+    expect(readFileSync(new URL('../../reports/results.schema.json', import.meta.url), 'utf8')).toBe(resultsJsonSchema())
+  })
+
+  it('documents the required finding fields and the status enum', () => {
+    const schema = JSON.parse(resultsJsonSchema())
+    const finding = schema.properties.findings.items
+    for (const f of ['checkId', 'target', 'status', 'policy', 'scenario', 'controls', 'summary', 'observed', 'evidence', 'expected', 'actual']) expect(finding.required).toContain(f)
+    expect(finding.properties.status.enum).toEqual(['passed', 'failed', 'error', 'skipped', 'waived'])
+  })
+})
+
+describe('exit codes and JUnit', () => {
+  const f = (status: Finding['status'], target: string): Finding => ({
+    id: `x@${target}`, checkId: 'tls.protocols', target, targetKind: 'tls', status, verdict: status === 'waived' ? 'failed' : status,
+    policy: 'features/tls/protocols.feature', scenario: 'Only <TLS> & "new"', controls: ['soc2:CC6.7'], summary: `s ${target} \u0007`,
+    params: {}, expected: {}, actual: {}, observed: {}, evidence: [], observedAt: '2026-01-01T00:00:00Z',
+  })
+  it('0 when all pass, 1 on any failure, 3 on errors without failures', () => {
+    expect(exitCodeFor(countStatuses([f('passed', 'a')]))).toBe(0)
+    expect(exitCodeFor(countStatuses([f('passed', 'a'), f('error', 'b'), f('failed', 'c')]))).toBe(1)
+    expect(exitCodeFor(countStatuses([f('passed', 'a'), f('error', 'b')]))).toBe(3)
+  })
+  it('one escaped testcase per finding, failures and errors as such', () => {
+    const findings = [f('passed', 'a'), f('failed', 'b'), f('error', 'c'), f('skipped', 'd')]
+    const xml = junitXml({
+      schemaVersion: 1,
+      run: { id: 'r', startedAt: 't', finishedAt: 't', vigilVersion: 'v', nodeVersion: 'n', host: 'h', operator: 'o', inventory: 'i', features: [] },
+      totals: countStatuses(findings), population: {}, findings, problems: [],
+    })
+    expect(xml.match(/<testcase /g)).toHaveLength(4)
+    expect(xml).toContain('name="Only &lt;TLS&gt; &amp; &quot;new&quot; [b]"')
+    expect(xml).toMatch(/<failure message="s b "/)
+    expect(xml).toMatch(/<error message="s c " type="error">/)
+    expect(xml).toContain('<skipped message="s d "/>')
+    expect(xml).not.toContain('\u0007')
+    expect(xml).toMatch(/<testsuites name="vigil" tests="4" failures="1" errors="1" skipped="1"/)
+  })
+})
