@@ -4,6 +4,7 @@
 // Nothing here ever holds key material or a passphrase: keys are described (format, type, bits,
 // fingerprint, protection), never copied.
 import type { ErrorKind } from '../types.ts'
+import type { KexinitLists } from './wire/kexinit.ts'
 
 /** Observation parts a check can ask for (CheckDefinition.needs). */
 export const SSH_PARTS = {
@@ -24,19 +25,24 @@ export interface PartError {
   message: string
 }
 
-export interface KexinitObservation {
+/** The server's offered name-lists, as the KEXINIT parser returns them (checks/ssh/wire/kexinit.ts). */
+type OfferedLists = Pick<
+  KexinitLists,
+  | 'kex'
+  | 'hostKeyAlgorithms'
+  | 'ciphersClientToServer'
+  | 'ciphersServerToClient'
+  | 'macsClientToServer'
+  | 'macsServerToClient'
+  | 'compressionClientToServer'
+  | 'compressionServerToClient'
+>
+
+export interface KexinitObservation extends OfferedLists {
   /** the server's identification line, e.g. `SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u6` */
   banner: string
   /** lines the server sent before its identification line (RFC 4253 §4.2), capped */
   preBannerLines: string[]
-  kex: string[]
-  hostKeyAlgorithms: string[]
-  ciphersClientToServer: string[]
-  ciphersServerToClient: string[]
-  macsClientToServer: string[]
-  macsServerToClient: string[]
-  compressionClientToServer: string[]
-  compressionServerToClient: string[]
   /** `kex-strict-s-v00@openssh.com` was in the kex list (Terrapin countermeasure) */
   strictKex: boolean
   /** the raw KEXINIT payload as hex: public protocol data, so verdicts can be re-derived */

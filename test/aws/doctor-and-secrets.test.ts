@@ -1,25 +1,18 @@
 // Vigil's own least privilege (doctorAws, the shipped read-only policy) and the guarantee that
 // planted credentials reach no observation, verdict or evidence.
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand } from '@aws-sdk/client-iam'
 import { doctorAws } from '../../checks/aws/doctor.ts'
 import { observeAws } from '../../checks/aws/probe.ts'
 import { awsChecks } from '../../checks/aws/index.ts'
 import { expandAction, isWriteAction } from '../../checks/aws/iam-action-catalog.ts'
 import { emulatorClients, seedAwsLab } from '../../lab/aws/seed-account.ts'
-import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
-import { ALL_PARTS, ctxFor, target } from './observe-helpers.ts'
+import { ALL_PARTS, ctxFor, target, useMoto } from './observe-helpers.ts'
 
 const readonlyPolicy = readFileSync(new URL('../../checks/aws/vigil-readonly-policy.json', import.meta.url), 'utf8')
 
-let moto: Moto
-beforeAll(async () => {
-  moto = await startMoto()
-}, 90_000)
-afterAll(async () => {
-  await moto?.stop()
-})
+const moto = useMoto()
 
 describe('the shipped read-only policy', () => {
   it('names only known Read/List actions', () => {
@@ -34,7 +27,7 @@ describe('the shipped read-only policy', () => {
 
 describe('doctorAws', () => {
   async function userWith(name: string, policyDoc: string) {
-    const { iam } = emulatorClients(moto.endpoint)
+    const { iam } = emulatorClients(moto().endpoint)
     await iam.send(new CreateUserCommand({ UserName: name }))
     const p = await iam.send(new CreatePolicyCommand({ PolicyName: `${name}-policy`, PolicyDocument: policyDoc }))
     await iam.send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: p.Policy!.Arn! }))
@@ -44,14 +37,14 @@ describe('doctorAws', () => {
   }
 
   it('is quiet for credentials holding only the read-only policy, and warns for writers', async () => {
-    await moto.reset()
+    await moto().reset()
     const reader = await userWith('vigil-reader', readonlyPolicy)
     const writer = await userWith('vigil-writer', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:*'], Resource: '*' }] }))
-    const ok = await doctorAws(target(moto.endpoint), { credentials: async () => reader })
+    const ok = await doctorAws(target(moto().endpoint), { credentials: async () => reader })
     expect(ok.identity?.arn).toBe('arn:aws:iam::123456789012:user/vigil-reader')
     expect(ok.warnings).toEqual([])
     expect(ok.ok).toBe(true)
-    const bad = await doctorAws(target(moto.endpoint), { credentials: async () => writer })
+    const bad = await doctorAws(target(moto().endpoint), { credentials: async () => writer })
     expect(bad.ok).toBe(false)
     expect(bad.writeActions.count).toBeGreaterThan(50)
     expect(bad.warnings[0]).toMatch(/can write/)
@@ -67,8 +60,8 @@ describe('doctorAws', () => {
 
 describe('planted credentials', () => {
   it('appear in no observation, verdict or evidence (default provider chain from the environment)', async () => {
-    await moto.reset()
-    await seedAwsLab(moto.endpoint)
+    await moto().reset()
+    await seedAwsLab(moto().endpoint)
     const planted = {
       AWS_ACCESS_KEY_ID: 'AKIAPLANTEDKEY000001',
       AWS_SECRET_ACCESS_KEY: 'planted/SECRET+key/do-not-leak-0123456789',
@@ -78,7 +71,7 @@ describe('planted credentials', () => {
     Object.assign(process.env, planted)
     delete process.env.AWS_PROFILE
     try {
-      const obs = await observeAws(target(moto.endpoint), ctxFor(ALL_PARTS))
+      const obs = await observeAws(target(moto().endpoint), ctxFor(ALL_PARTS))
       expect(obs.identity.ok).toBe(true)
       const verdicts = awsChecks.map((c) => c.judge(obs, {}, { now: new Date() }))
       const all = JSON.stringify({ obs, verdicts })

@@ -1,6 +1,6 @@
 // The IAM checks moto can serve, both verdicts, through the real SDK: user MFA, password policy,
 // admin privileges, service wildcards, privilege escalation and direct user policies.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   AddUserToGroupCommand,
   AttachGroupPolicyCommand,
@@ -15,16 +15,9 @@ import {
 } from '@aws-sdk/client-iam'
 import { doc, emulatorClients, seedAwsLab } from '../../lab/aws/seed-account.ts'
 import type { AwsObservation } from '../../checks/aws/observation.ts'
-import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
-import { judge, observe, offenders } from './observe-helpers.ts'
+import { judge, observe, offenders, useMoto } from './observe-helpers.ts'
 
-let moto: Moto
-beforeAll(async () => {
-  moto = await startMoto()
-}, 90_000)
-afterAll(async () => {
-  await moto?.stop()
-})
+const moto = useMoto()
 
 const u = (n: string) => `arn:aws:iam::123456789012:user/${n}`
 const r = (n: string) => `arn:aws:iam::123456789012:role/${n}`
@@ -32,9 +25,9 @@ const r = (n: string) => `arn:aws:iam::123456789012:role/${n}`
 describe('the lab account (good and bad principals)', () => {
   let obs: AwsObservation
   beforeAll(async () => {
-    await moto.reset()
-    await seedAwsLab(moto.endpoint)
-    obs = await observe(moto.endpoint)
+    await moto().reset()
+    await seedAwsLab(moto().endpoint)
+    obs = await observe(moto().endpoint)
   }, 60_000)
 
   it('reads every principal and the attached managed policies, with page counts', () => {
@@ -84,8 +77,8 @@ describe('the lab account (good and bad principals)', () => {
 describe('an account with least privilege', () => {
   let obs: AwsObservation
   beforeAll(async () => {
-    await moto.reset()
-    const { iam } = emulatorClients(moto.endpoint)
+    await moto().reset()
+    const { iam } = emulatorClients(moto().endpoint)
     await iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 16, PasswordReusePrevention: 24, RequireSymbols: true, RequireNumbers: true, RequireUppercaseCharacters: true, RequireLowercaseCharacters: true }))
     await iam.send(new CreateGroupCommand({ GroupName: 'readers' }))
     await iam.send(new AttachGroupPolicyCommand({ GroupName: 'readers', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }))
@@ -98,7 +91,7 @@ describe('an account with least privilege', () => {
     await iam.send(new AddUserToGroupCommand({ GroupName: 'readers', UserName: 'carol' }))
     await iam.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }) }))
     iam.destroy()
-    obs = await observe(moto.endpoint, ['us-east-1'], new Set(['aws.iam.credential-report', 'aws.iam.policies', 'aws.iam.password-policy']))
+    obs = await observe(moto().endpoint, ['us-east-1'], new Set(['aws.iam.credential-report', 'aws.iam.policies', 'aws.iam.password-policy']))
   }, 60_000)
 
   it.each(['aws.iam.user-mfa', 'aws.iam.password-policy', 'aws.iam.admin-privileges', 'aws.iam.service-wildcards', 'aws.iam.privilege-escalation', 'aws.iam.direct-user-policies'])(
@@ -122,8 +115,8 @@ describe('an account with least privilege', () => {
 
 describe('no password policy at all', () => {
   it('fails with the AWS default named', async () => {
-    await moto.reset()
-    const obs = await observe(moto.endpoint, ['us-east-1'], new Set(['aws.iam.password-policy']))
+    await moto().reset()
+    const obs = await observe(moto().endpoint, ['us-east-1'], new Set(['aws.iam.password-policy']))
     const v = judge('aws.iam.password-policy', obs)
     expect(v.status).toBe('failed')
     expect(v.summary).toMatch(/no password policy/)

@@ -1,5 +1,7 @@
 // Shared by the AWS integration suites: observe a moto account with every part and judge it.
+import { afterAll, beforeAll } from 'vitest'
 import { observeAws } from '../../checks/aws/probe.ts'
+import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
 import { AWS_PARTS, type AwsObservation } from '../../checks/aws/observation.ts'
 import { EMULATOR_CREDENTIALS } from '../../lab/aws/seed-account.ts'
 import { getCheck } from '../../checks/catalog.ts'
@@ -26,4 +28,19 @@ export function judge(id: string, obs: AwsObservation, params: Record<string, un
 
 export function offenders(v: Verdict): string[] {
   return ((v.observed.offenders as { arn: string }[]) ?? []).map((o) => o.arn).sort()
+}
+
+/** One moto server per suite: started before the suite's tests, stopped after them. */
+export function useMoto(): () => Moto {
+  let moto: Moto | undefined
+  beforeAll(async () => {
+    moto = await startMoto()
+  }, 90_000)
+  afterAll(async () => {
+    await moto?.stop()
+  })
+  return () => {
+    if (!moto) throw new Error('moto is not running (useMoto() must be called at the top of the suite)')
+    return moto
+  }
 }

@@ -1,28 +1,21 @@
 // Every S3 check, both verdicts, through the real SDK against moto in server mode.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3'
 import { S3ControlClient, PutPublicAccessBlockCommand as PutAccountPab } from '@aws-sdk/client-s3-control'
 import { applyTlsOnlyPolicy, createGoodBucket, doc, emulatorClients, enableLogging, seedAwsLab } from '../../lab/aws/seed-account.ts'
 import type { AwsObservation } from '../../checks/aws/observation.ts'
-import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
-import { judge, observe, offenders } from './observe-helpers.ts'
+import { judge, observe, offenders, useMoto } from './observe-helpers.ts'
 
-let moto: Moto
-beforeAll(async () => {
-  moto = await startMoto()
-}, 90_000)
-afterAll(async () => {
-  await moto?.stop()
-})
+const moto = useMoto()
 
 const arn = (b: string) => `arn:aws:s3:::${b}`
 
 describe('the lab account (good and bad buckets)', () => {
   let obs: AwsObservation
   beforeAll(async () => {
-    await moto.reset()
-    await seedAwsLab(moto.endpoint)
-    obs = await observe(moto.endpoint)
+    await moto().reset()
+    await seedAwsLab(moto().endpoint)
+    obs = await observe(moto().endpoint)
   }, 60_000)
 
   it('enumerates every bucket and records the API calls and pages', () => {
@@ -82,8 +75,8 @@ describe('the lab account (good and bad buckets)', () => {
 describe('an account where every bucket is configured well', () => {
   let obs: AwsObservation
   beforeAll(async () => {
-    await moto.reset()
-    const { s3 } = emulatorClients(moto.endpoint)
+    await moto().reset()
+    const { s3 } = emulatorClients(moto().endpoint)
     // two log buckets log to each other: moto cannot deliver a bucket's logs to itself
     await createGoodBucket(s3, 'good-logs', { logTarget: true })
     await createGoodBucket(s3, 'good-logs-b', { logTarget: true })
@@ -96,7 +89,7 @@ describe('an account where every bucket is configured well', () => {
     await applyTlsOnlyPolicy(s3, 'good-logs')
     await applyTlsOnlyPolicy(s3, 'good-logs-b')
     s3.destroy()
-    obs = await observe(moto.endpoint)
+    obs = await observe(moto().endpoint)
   }, 60_000)
 
   it.each([
@@ -125,8 +118,8 @@ describe('an account where every bucket is configured well', () => {
 describe('Prowler false positives and edge cases, through moto', () => {
   let obs: AwsObservation
   beforeAll(async () => {
-    await moto.reset()
-    const { s3 } = emulatorClients(moto.endpoint)
+    await moto().reset()
+    const { s3 } = emulatorClients(moto().endpoint)
     const mk = async (b: string, policy?: string) => {
       await s3.send(new CreateBucketCommand({ Bucket: b }))
       if (policy) await s3.send(new PutBucketPolicyCommand({ Bucket: b, Policy: policy }))
@@ -153,16 +146,16 @@ describe('Prowler false positives and edge cases, through moto', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'in-ireland', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }))
     s3.destroy()
     // the account-level block covers every flag for every bucket
-    const ctl = new S3ControlClient({ region: 'us-east-1', endpoint: moto.endpoint.replace('127.0.0.1', 'localhost'), credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } })
+    const ctl = new S3ControlClient({ region: 'us-east-1', endpoint: moto().endpoint.replace('127.0.0.1', 'localhost'), credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } })
     ctl.middlewareStack.add((next) => async (args) => {
       const r = (args as { request: { hostname: string; headers: Record<string, string> } }).request
       r.hostname = '127.0.0.1'
-      r.headers.host = `127.0.0.1:${moto.port}`
+      r.headers.host = `127.0.0.1:${moto().port}`
       return next(args)
     }, { step: 'finalizeRequest', name: 'pinHost' })
     await ctl.send(new PutAccountPab({ AccountId: '123456789012', PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }))
     ctl.destroy()
-    obs = await observe(moto.endpoint, ['us-east-1', 'eu-west-1'])
+    obs = await observe(moto().endpoint, ['us-east-1', 'eu-west-1'])
   }, 60_000)
 
   it('secure-transport: Action "*" and boolean false are TLS-only; objects-only, s3:Get* and a 1.0 floor are not', () => {
@@ -200,7 +193,7 @@ describe('Prowler false positives and edge cases, through moto', () => {
   })
 
   it('lists buckets outside the target regions without checking them', async () => {
-    const only = await observe(moto.endpoint, ['us-east-1'])
+    const only = await observe(moto().endpoint, ['us-east-1'])
     const v = judge('aws.s3.versioning', only)
     expect((v.observed.population as { outOfScope: { name: string }[] }).outOfScope.map((o) => o.name)).toEqual(['in-ireland'])
   })
@@ -215,8 +208,8 @@ describe('unreachable or unauthorised accounts', () => {
   }, 60_000)
 
   it('a part that was not collected is an error, never a pass', async () => {
-    await moto.reset()
-    const obs = await observe(moto.endpoint, ['us-east-1'], new Set(['aws.iam.password-policy']))
+    await moto().reset()
+    const obs = await observe(moto().endpoint, ['us-east-1'], new Set(['aws.iam.password-policy']))
     const v = judge('aws.s3.encryption', obs)
     expect(v.status).toBe('error')
     expect(v.errorKind).toBe('not-observed')
