@@ -204,7 +204,11 @@ async function readEffectiveConfig(client: Client, getSftp: () => Promise<SFTPWr
     if (exit === 0 && 'permitrootlogin' in settings) return { source: 'sshd -T', configFile, filesRead: [], settings, matchBlocks: [] }
     fallbackReason = `sshd -T was not allowed (exit ${Number.isNaN(exit) ? 'unknown' : exit}): ${body.trim().split('\n')[0]?.slice(0, 160) ?? ''}`
   } catch (e) {
-    fallbackReason = `running sshd -T failed: ${(e as Error).message}`
+    // A timeout says nothing about which daemon accepted us; judging /etc/ssh/sshd_config instead could
+    // judge the wrong file, so it is an error. A refused exec (an SFTP-only audit account) falls back.
+    if ((e as { code?: string }).code === 'ETIMEDOUT')
+      return partError('timeout', `the configuration command over the audit login did not finish: ${(e as Error).message}`)
+    fallbackReason = `running sshd -T failed: ${(e as Error).message}; assuming the default ${configFile}`
   }
   try {
     const sftp = await getSftp()
