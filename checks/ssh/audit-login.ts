@@ -45,10 +45,10 @@ export interface AuditLoginResult {
 const CONFIG_SCRIPT = `
 cfg=/etc/ssh/sshd_config
 p=$PPID; i=0
-while [ "\${p:-1}" -gt 1 ] && [ $i -lt 16 ]; do
+while [ "\${p:-1}" -gt 1 ] 2>/dev/null && [ $i -lt 16 ]; do
   c=$(tr '\\000' ' ' < /proc/$p/cmdline 2>/dev/null)
   case "$c" in *sshd*" -f "*) f=$(printf '%s' "$c" | sed -n 's/.* -f *\\([^ ]*\\).*/\\1/p'); [ -n "$f" ] && cfg=$f ;; esac
-  p=$(awk '{print $4}' /proc/$p/stat 2>/dev/null); i=$((i+1))
+  p=$(sed -n 's/^PPid:[[:space:]]*//p' /proc/$p/status 2>/dev/null); i=$((i+1))
 done
 echo "VIGIL-CONFIG-FILE $cfg"
 a=\${SSH_CONNECTION%% *}
@@ -181,12 +181,12 @@ function execCapture(client: Client, command: string, timeoutMs: number): Promis
   return withDeadline(timeoutMs, 'running the configuration command', (done) => {
     client.exec(command, (err: Error | undefined, stream: ClientChannel) => {
       if (err) return done(err)
+      // stdout only: a stray stderr line from the shell must not split a marker line in two
       let out = ''
-      const take = (d: Buffer) => {
+      stream.on('data', (d: Buffer) => {
         if (out.length < MAX_EXEC_OUTPUT) out += d.toString('utf8')
-      }
-      stream.on('data', take)
-      stream.stderr.on('data', take)
+      })
+      stream.stderr.resume()
       stream.on('close', (code: number | null) => done(null, { out, code }))
     })
   })
@@ -197,7 +197,9 @@ async function readEffectiveConfig(client: Client, getSftp: () => Promise<SFTPWr
   let fallbackReason: string
   try {
     const { out } = await execCapture(client, CONFIG_SCRIPT, timeoutMs)
-    configFile = /^VIGIL-CONFIG-FILE (.+)$/m.exec(out)?.[1]?.trim() || configFile
+    const found = /^VIGIL-CONFIG-FILE (.+)$/m.exec(out)?.[1]?.trim()
+    if (!found) return partError('inconclusive', `the configuration command over the audit login did not report which sshd configuration applies (output: ${JSON.stringify(out.slice(0, 160))})`)
+    configFile = found
     const exit = Number(/^VIGIL-EXIT (\d+)$/m.exec(out)?.[1] ?? NaN)
     const body = out.replace(/^VIGIL-(CONFIG-FILE|EXIT) .*$/gm, '')
     const settings = parseSshdT(body)

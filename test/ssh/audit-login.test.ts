@@ -88,6 +88,8 @@ describe('ssh.server.root-login', () => {
     outputs.push(v)
     expect(v.status, `${v.summary} ${JSON.stringify(v.observed)}`).toBe('passed')
     expect(v.observed['source']).toBe('config-files')
+    // the daemon that accepted the login was found by walking up the process tree, not assumed
+    expect(v.observed['configFile']).toBe(hardened.configFile)
     expect(v.observed['fallbackReason']).toMatch(/sshd -T was not allowed/)
     expect(obs.hostKeyPin.status).toBe('match')
   })
