@@ -4,12 +4,29 @@
 import https from 'node:https'
 import dns from 'node:dns'
 import { isIP, type LookupFunction, type Socket } from 'node:net'
-import type { TLSSocket } from 'node:tls'
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls'
 import got, { RequestError, TimeoutError } from 'got'
 import type { TlsTarget } from '../../runner/inventory.ts'
 import type { ErrorKind, ObserveContext } from '../types.ts'
 import type { HstsObservation } from './observation.ts'
 import { ProbeError, networkErrorKind, systemRootPems, tidyNetworkMessage } from './certificate.ts'
+
+/**
+ * One TLS context per set of extra CAs, shared by every HSTS request of a run: building it parses
+ * the ~145 system roots, which per request was half of a 200-endpoint run's CPU (bench/tls.ts).
+ * Weak or legacy TLS is other checks' business: this one must still read the header from a TLS 1.0
+ * or DHE-1024 server, so the context accepts anything OpenSSL can still negotiate.
+ */
+const contexts = new Map<string, SecureContext>()
+function secureContextFor(extraCaPems: string[]): SecureContext {
+  const key = extraCaPems.join('\n')
+  let c = contexts.get(key)
+  if (!c) {
+    c = createSecureContext({ ca: [...systemRootPems(), ...extraCaPems], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' })
+    contexts.set(key, c)
+  }
+  return c
+}
 
 /** Statuses worth one more try: the server said "not now", not "no". */
 const RETRY_STATUSES = new Set([429, 502, 503, 504])
@@ -62,9 +79,8 @@ function attempt(url: string, target: TlsTarget, ctx: ObserveContext, agent: htt
       dnsLookup: target.address ? pinnedLookup(target.address) : undefined,
       agent: { https: agent },
       // Trust is recorded, not enforced: HSTS is read either way and the verdict says which.
-      // Weak or legacy TLS is other checks' business: this one must still read the header from a
-      // TLS 1.0 or DHE-1024 server, so the client accepts anything OpenSSL can still negotiate.
-      https: { rejectUnauthorized: false, certificateAuthority: [...systemRootPems(), ...ctx.extraCaPems], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' },
+      // the trust store, protocol floor and ciphers live in the agent's shared secure context
+      https: { rejectUnauthorized: false },
       headers: { 'user-agent': 'vigil-compliance-probe', accept: '*/*' },
     })
     stream.on('request', (req) => {
@@ -101,7 +117,7 @@ function attempt(url: string, target: TlsTarget, ctx: ObserveContext, agent: htt
 export function probeHsts(target: TlsTarget, ctx: ObserveContext): Promise<HstsObservation> {
   const url = `https://${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}/`
   return ctx.limit(target.address ?? target.host, async () => {
-    const agent = new https.Agent({ keepAlive: false, maxSockets: 1 })
+    const agent = new https.Agent({ keepAlive: false, maxSockets: 1, secureContext: secureContextFor(ctx.extraCaPems) })
     try {
       let last: Attempt | undefined
       for (let i = 0; i < MAX_ATTEMPTS; i++) {

@@ -34,14 +34,14 @@ export interface TlsLabFleet {
 }
 
 /** Mozilla intermediate 6.0 TLS 1.2 suites, OpenSSL names. */
-const INTERMEDIATE_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305'
+export const INTERMEDIATE_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305'
 const HSTS_TWO_YEARS = 'max-age=63072000; includeSubDomains'
 const ALL_TLS_CHECKS = ['tls.cert.expiry', 'tls.cert.trust', 'tls.cert.hostname', 'tls.cert.key-strength', 'tls.cert.signature', 'tls.protocols', 'tls.forward-secrecy', 'tls.ciphers.weak', 'tls.dh-strength', 'tls.profile', 'http.hsts']
 const TLS_3DES = 0x000a // TLS_RSA_WITH_3DES_EDE_CBC_SHA
 const TLS_RSA_AES128_SHA = 0x002f
 
 /** A hardened server's options with one certificate swapped in. */
-function hardened(pki: LabPki, cert: LabCertName, over: Partial<NodeTlsServerOptions> = {}): NodeTlsServerOptions {
+export function hardened(pki: LabPki, cert: LabCertName, over: Partial<NodeTlsServerOptions> = {}): NodeTlsServerOptions {
   const c = pki.certs[cert]
   return {
     certificate: { cert: c.cert, key: c.key, intermediates: c.intermediates },
