@@ -27,7 +27,7 @@ export const keysPassphrase: CheckDefinition<SshObservation | KeyDirObservation,
   id: 'ssh.keys.passphrase',
   kinds: ['ssh', 'keyDir'],
   title: 'Private keys are protected by a passphrase',
-  description: 'fails when any private key under keyPaths (remote, over SFTP) or in a key folder (local) is not encrypted with a passphrase; weak protection is reported, and fails with failOnWeak',
+  description: 'any private key under keyPaths (remote, over SFTP) or in a key folder (local) is not encrypted with a passphrase; weak protection is reported, and fails with failOnWeak',
   params: [
     { name: 'failOnWeak', description: 'fail on weakly protected keys instead of only reporting them', default: false },
     { name: 'minBcryptRounds', description: 'OpenSSH bcrypt KDF rounds below this are weak', default: 16 },

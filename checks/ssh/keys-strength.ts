@@ -31,7 +31,7 @@ export const keysStrength: CheckDefinition<SshObservation | KeyDirObservation, S
   id: 'ssh.keys.strength',
   kinds: ['ssh', 'keyDir'],
   title: 'SSH keys are strong',
-  description: 'fails when any private key, public key or authorized_keys entry is DSA, RSA under 3072 bits or EC under 256 bits',
+  description: 'any private key, public key or authorized_keys entry is DSA, RSA under 3072 bits or EC under 256 bits',
   params: [
     { name: 'minRsaBits', description: 'smallest acceptable RSA key', default: 3072 },
     { name: 'minEcBits', description: 'smallest acceptable EC key', default: 256 },

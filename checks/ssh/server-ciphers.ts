@@ -36,7 +36,7 @@ export const serverCiphers: CheckDefinition<SshObservation, AlgorithmPolicyParam
   id: 'ssh.server.ciphers',
   kinds: ['ssh'],
   title: 'The SSH server offers only strong ciphers',
-  description: 'fails when the server offers a CBC, 3DES, arcfour, none or other deny-listed cipher in either direction (or, in baseline mode, one outside the baseline)',
+  description: 'the server offers a CBC, 3DES, arcfour, none or other deny-listed cipher in either direction (or, in baseline mode, one outside the baseline)',
   params: [
     { name: 'mode', description: '`deny` or `baseline`', default: 'deny' },
     { name: 'deny', description: 'glob patterns of denied ciphers (replaces the default list)', default: CIPHER_DENY },

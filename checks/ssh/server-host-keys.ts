@@ -19,7 +19,7 @@ export const serverHostKeys: CheckDefinition<SshObservation, HostKeysParams> = {
   id: 'ssh.server.host-keys',
   kinds: ['ssh'],
   title: 'The SSH server uses strong host keys with SHA-2 signatures',
-  description: 'fails when the server has a DSA host key, an RSA host key under 3072 bits or an EC key under 256 bits, or offers `ssh-rsa` (SHA-1) or another deny-listed signature algorithm',
+  description: 'the server has a DSA host key, an RSA host key under 3072 bits or an EC key under 256 bits, or offers `ssh-rsa` (SHA-1) or another deny-listed signature algorithm',
   params: [
     { name: 'minRsaBits', description: 'smallest acceptable RSA host key', default: 3072 },
     { name: 'minEcBits', description: 'smallest acceptable ECDSA host key', default: 256 },

@@ -42,7 +42,7 @@ export const serverKex: CheckDefinition<SshObservation, KexParams> = {
   id: 'ssh.server.kex',
   kinds: ['ssh'],
   title: 'The SSH server offers only strong key exchange',
-  description: 'fails when the server offers a key-exchange method on the deny list (SHA-1 groups, group1, gex-sha1, NIST ECDH without Curve25519, …) or, in baseline mode, one outside the baseline',
+  description: 'the server offers a key-exchange method on the deny list (SHA-1 groups, group1, gex-sha1, NIST ECDH without Curve25519, …) or, in baseline mode, one outside the baseline',
   params: [
     { name: 'mode', description: '`deny` or `baseline`', default: 'deny' },
     { name: 'deny', description: 'glob patterns of denied methods (replaces the default list)', default: KEX_DENY },

@@ -18,7 +18,7 @@ export const serverMacs: CheckDefinition<SshObservation, MacParams> = {
   id: 'ssh.server.macs',
   kinds: ['ssh'],
   title: 'The SSH server offers only strong MACs',
-  description: 'fails when the server offers an MD5, SHA-1, 96-bit, umac-64 or other deny-listed MAC, or (requireEtm) any MAC that is not encrypt-then-MAC',
+  description: 'the server offers an MD5, SHA-1, 96-bit, umac-64 or other deny-listed MAC, or (requireEtm) any MAC that is not encrypt-then-MAC',
   params: [
     { name: 'mode', description: '`deny` or `baseline`', default: 'deny' },
     { name: 'deny', description: 'glob patterns of denied MACs (replaces the default list)', default: MAC_DENY },

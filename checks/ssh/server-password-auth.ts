@@ -12,7 +12,7 @@ export const serverPasswordAuth: CheckDefinition<SshObservation, PasswordAuthPar
   id: 'ssh.server.password-auth',
   kinds: ['ssh'],
   title: 'The SSH server does not accept passwords',
-  description: 'fails when the server offers `password` or `keyboard-interactive` (or accepts `none`) in answer to a `none` authentication request',
+  description: 'the server offers `password` or `keyboard-interactive` (or accepts `none`) in answer to a `none` authentication request',
   params: [{ name: 'forbidden', description: 'authentication methods that must not be offered', default: ['password', 'keyboard-interactive'] }],
   needs: [SSH_PARTS.authMethods],
   judge(obs, { forbidden = ['password', 'keyboard-interactive'] }) {

@@ -15,7 +15,7 @@ export const serverRootLogin: CheckDefinition<SshObservation, RootLoginParams> =
   id: 'ssh.server.root-login',
   kinds: ['ssh'],
   title: 'The SSH server refuses root logins',
-  description: 'fails when the effective PermitRootLogin (sshd -T over the audit login, or the config files when that is not allowed) is anything but `no`',
+  description: 'the effective PermitRootLogin (sshd -T over the audit login, or the config files when that is not allowed) is anything but `no`',
   params: [{ name: 'allowed', description: 'acceptable PermitRootLogin values', default: ['no'] }],
   needs: [SSH_PARTS.login],
   judge(obs, { allowed = ['no'] }) {

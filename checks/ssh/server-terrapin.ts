@@ -18,7 +18,7 @@ export const serverTerrapin: CheckDefinition<SshObservation, TerrapinParams> = {
   id: 'ssh.server.terrapin',
   kinds: ['ssh'],
   title: 'The SSH server is not exposed to the Terrapin attack',
-  description: 'fails when chacha20-poly1305 or an encrypt-then-MAC MAC is offered without strict key exchange (CVE-2023-48795)',
+  description: 'chacha20-poly1305 or an encrypt-then-MAC MAC is offered without strict key exchange (CVE-2023-48795)',
   params: [{ name: 'etmRule', description: '`any`: every ETM MAC counts; `with-cbc`: ETM only counts beside a CBC cipher', default: 'any' }],
   needs: [SSH_PARTS.kexinit],
   judge(obs, { etmRule = 'any' }) {
