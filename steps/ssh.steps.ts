@@ -1,6 +1,22 @@
 // SSH phrases: parse the parameters, hand them to the check. No probing here.
-import { Then } from '@cucumber/cucumber'
+import { Then, type DataTable } from '@cucumber/cucumber'
 import type { VigilWorld } from './support/world.ts'
+
+// Policy authors override the shipped lists in Gherkin, one algorithm (or glob) per table row.
+const ALGORITHM_LISTS: Record<string, string> = {
+  'key-exchange methods': 'ssh.server.kex',
+  ciphers: 'ssh.server.ciphers',
+  MACs: 'ssh.server.macs',
+}
+const names = (table: DataTable) => table.raw().flat().map((s) => s.trim()).filter(Boolean)
+
+Then(/^no SSH server offers any of these (key-exchange methods|ciphers|MACs):$/, function (this: VigilWorld, kind: string, table: DataTable) {
+  return this.judge(ALGORITHM_LISTS[kind]!, { mode: 'deny', deny: names(table) })
+})
+
+Then(/^the SSH (key-exchange methods|ciphers|MACs) offered are (a subset of|exactly) these:$/, function (this: VigilWorld, kind: string, how: string, table: DataTable) {
+  return this.judge(ALGORITHM_LISTS[kind]!, { mode: 'baseline', baseline: names(table), match: how === 'exactly' ? 'exact' : 'subset' })
+})
 
 Then('no SSH server offers a key-exchange method on the deny list', function (this: VigilWorld) {
   return this.judge('ssh.server.kex', { mode: 'deny' })
