@@ -105,4 +105,21 @@ describe('vigil CLI', () => {
     expect(junit.match(/<error /g)).toHaveLength(2)
     expect(r.stdout).toMatch(/2 findings: 0 passed, 0 failed, 2 error/)
   })
+
+  it('selects targets by kind and tag in the policy, and narrows with --targets', async () => {
+    const [a, b, c] = [await deadPort(), await deadPort(), await deadPort()]
+    writeFileSync(
+      join(dir, 'tagged.yaml'),
+      `settings: {timeoutMs: 1000}\ntargets:\n  tls:\n    - {name: pub-1, host: a.test, address: 127.0.0.1, port: ${a}, tags: [public]}\n    - {name: pub-2, host: b.test, address: 127.0.0.1, port: ${b}, tags: [public]}\n    - {name: internal, host: c.test, address: 127.0.0.1, port: ${c}, tags: [internal]}\n`,
+    )
+    mkdirSync(join(dir, 'pol'), { recursive: true })
+    writeFileSync(join(dir, 'pol', 'public.feature'), 'Feature: public only\n\n  @check:tls.protocols @soc2:CC6.7\n  Scenario: p\n    Given every TLS endpoint tagged "public"\n    Then only TLS 1.2 or TLS 1.3 is accepted\n')
+    const all = await vigil(['run', '--config', 'tagged.yaml', '--features', 'pol/public.feature', '--out', 'o5'])
+    expect(all.code).toBe(3)
+    const targets = (out: string) => (JSON.parse(readFileSync(join(dir, out, 'results.json'), 'utf8')) as { findings: { target: string }[] }).findings.map((f) => f.target).sort()
+    expect(targets('o5')).toEqual(['pub-1', 'pub-2'])
+    const narrowed = await vigil(['run', '--config', 'tagged.yaml', '--features', 'pol/public.feature', '--targets', 'pub-2,internal', '--out', 'o6'])
+    expect(narrowed.code).toBe(3)
+    expect(targets('o6')).toEqual(['pub-2'])
+  })
 })
