@@ -13,9 +13,9 @@ import {
   PutGroupPolicyCommand,
   UpdateAccountPasswordPolicyCommand,
 } from '@aws-sdk/client-iam'
-import { doc, emulatorClients, seedAwsLab } from '../../lab/aws/seed-account.ts'
+import { doc, emulatorClients } from '../../lab/aws/seed-account.ts'
 import type { AwsObservation } from '../../checks/aws/observation.ts'
-import { judge, observe, offenders, useMoto } from './observe-helpers.ts'
+import { judge, observe, offenders, useMoto, observeSeededLab } from './observe-helpers.ts'
 
 const moto = useMoto()
 
@@ -25,9 +25,7 @@ const r = (n: string) => `arn:aws:iam::123456789012:role/${n}`
 describe('the lab account (good and bad principals)', () => {
   let obs: AwsObservation
   beforeAll(async () => {
-    await moto().reset()
-    await seedAwsLab(moto().endpoint)
-    obs = await observe(moto().endpoint)
+    obs = await observeSeededLab(moto())
   }, 60_000)
 
   it('reads every principal and the attached managed policies, with page counts', () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from 'vitest'
 import { observeAws } from '../../checks/aws/probe.ts'
 import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
 import { AWS_PARTS, type AwsObservation } from '../../checks/aws/observation.ts'
-import { EMULATOR_CREDENTIALS } from '../../lab/aws/seed-account.ts'
+import { EMULATOR_CREDENTIALS, seedAwsLab } from '../../lab/aws/seed-account.ts'
 import { getCheck } from '../../checks/catalog.ts'
 import type { ObserveContext, Verdict } from '../../checks/types.ts'
 import type { AwsTarget } from '../../runner/inventory.ts'
@@ -43,4 +43,11 @@ export function useMoto(): () => Moto {
     if (!moto) throw new Error('moto is not running (useMoto() must be called at the top of the suite)')
     return moto
   }
+}
+
+/** Resets moto, seeds the lab account (good and bad buckets, users, roles) and observes it whole. */
+export async function observeSeededLab(moto: Moto): Promise<AwsObservation> {
+  await moto.reset()
+  await seedAwsLab(moto.endpoint)
+  return observe(moto.endpoint)
 }

@@ -2,9 +2,9 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3'
 import { S3ControlClient, PutPublicAccessBlockCommand as PutAccountPab } from '@aws-sdk/client-s3-control'
-import { applyTlsOnlyPolicy, createGoodBucket, doc, emulatorClients, enableLogging, seedAwsLab } from '../../lab/aws/seed-account.ts'
+import { applyTlsOnlyPolicy, createGoodBucket, doc, emulatorClients, enableLogging } from '../../lab/aws/seed-account.ts'
 import type { AwsObservation } from '../../checks/aws/observation.ts'
-import { judge, observe, offenders, useMoto } from './observe-helpers.ts'
+import { judge, observe, offenders, useMoto, observeSeededLab } from './observe-helpers.ts'
 
 const moto = useMoto()
 
@@ -13,9 +13,7 @@ const arn = (b: string) => `arn:aws:s3:::${b}`
 describe('the lab account (good and bad buckets)', () => {
   let obs: AwsObservation
   beforeAll(async () => {
-    await moto().reset()
-    await seedAwsLab(moto().endpoint)
-    obs = await observe(moto().endpoint)
+    obs = await observeSeededLab(moto())
   }, 60_000)
 
   it('enumerates every bucket and records the API calls and pages', () => {
