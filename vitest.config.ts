@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration suites start real servers on 127.0.0.1; two cores are all CI has.
     maxWorkers: 2,
+    // the JSON report lets .ci/run print a plain "N passed, N failed" closing line
+    reporters: ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]],
   },
 })
