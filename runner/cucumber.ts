@@ -61,6 +61,8 @@ function scenarioOf(p: Pickle): Scenario {
   }
 }
 
+let supportLibrary: ReturnType<typeof loadSupport> | undefined
+
 export interface PolicySet {
   runConfiguration: IRunConfiguration
   support: Awaited<ReturnType<typeof loadSupport>>
@@ -78,7 +80,10 @@ export async function loadPolicies(opts: { features: string[]; tags?: string }):
     },
     env,
   )
-  const support = await loadSupport(runConfiguration, env)
+  // Step files are ES modules: a second import is a cache hit that registers nothing, so the support
+  // library is loaded once per process and reused (Cucumber supports that for serial runs).
+  supportLibrary ??= loadSupport(runConfiguration, env)
+  const support = await supportLibrary
   const pickles: Pickle[] = []
   const problems: PolicyProblem[] = []
   const stepText = new Map<string, { text: string; pickle: Pickle }>()

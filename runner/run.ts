@@ -84,9 +84,10 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   writeFileSync(files.observations, JSON.stringify({ schemaVersion: 1, collectedAt: startedAt.toISOString(), targets: observations }, null, 1))
 
   opts.onStage?.('judging')
+  const runId = randomUUID()
   const { attachments, stepFailures } = await judgeWithCucumber(
     policies,
-    { observationsFile: files.observations, targets: opts.targets ?? [] },
+    { observationsFile: files.observations, runId, targets: opts.targets ?? [] },
     FINDING_MEDIA_TYPE,
   )
   const findings = toFindings(attachments)
@@ -105,7 +106,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const results: Results = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     run: {
-      id: randomUUID(),
+      id: runId,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       vigilVersion: VIGIL_VERSION,

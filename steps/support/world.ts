@@ -9,6 +9,8 @@ import { errorVerdict, type TargetKind, type TargetObservation, type Verdict } f
 
 export interface VigilWorldParameters {
   observationsFile: string
+  /** unique per judging run */
+  runId: string
   /** target names selected by --targets; empty = all */
   targets?: string[]
 }
@@ -18,14 +20,12 @@ export interface ObservationStore {
   targets: (TargetObservation & { tags: string[]; probeError?: { kind: string; message: string } })[]
 }
 
-const stores = new Map<string, ObservationStore>()
-function loadStore(file: string): ObservationStore {
-  let s = stores.get(file)
-  if (!s) {
-    s = JSON.parse(readFileSync(file, 'utf8')) as ObservationStore
-    stores.set(file, s)
-  }
-  return s
+// Read once per run, not once per scenario. Keyed by run: a process that runs twice into the same
+// folder (the lab, the benchmark, an embedding program) must not judge the previous observations.
+let cached: { runId: string; store: ObservationStore } | undefined
+function loadStore(file: string, runId: string): ObservationStore {
+  if (cached?.runId !== runId) cached = { runId, store: JSON.parse(readFileSync(file, 'utf8')) as ObservationStore }
+  return cached.store
 }
 
 export class VigilWorld extends World<VigilWorldParameters> {
@@ -48,7 +48,7 @@ export class VigilWorld extends World<VigilWorldParameters> {
     const wrong = this.selection.filter((s) => !check.kinds.includes(s.kind))
     if (wrong.length > 0)
       throw new Error(`check ${checkId} applies to ${check.kinds.join('/')} targets, but the scenario selected ${wrong.map((s) => s.kind).join('/')} targets`)
-    const store = loadStore(this.parameters.observationsFile)
+    const store = loadStore(this.parameters.observationsFile, this.parameters.runId)
     const only = this.parameters.targets ?? []
     const chosen = store.targets.filter(
       (t) => (only.length === 0 || only.includes(t.target)) && this.selection.some((s) => s.kind === t.kind && (!s.tag || t.tags.includes(s.tag))),
