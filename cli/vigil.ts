@@ -105,7 +105,10 @@ Examples:
     .addOption(new Option('--no-color', 'no ANSI colours'))
     .action(async (flags: RunFlags) => {
       const outcome = await runAndReport(flags)
-      process.exitCode = outcome.results.problems.length > 0 && outcome.results.findings.length === 0 ? EXIT.usage : exitCodeFor(outcome.results.totals)
+      // a scenario that could not run (e.g. an unknown profile name in its phrase) is a policy error,
+      // unless real failures already make the run fail
+      const code = exitCodeFor(outcome.results.totals)
+      process.exitCode = outcome.results.problems.length > 0 && code !== EXIT.failed ? EXIT.usage : code
     })
 
   program

@@ -163,7 +163,9 @@ export async function judgeWithCucumber(
       const r = e.testStepFinished?.testStepResult
       if (r && e.testStepFinished && r.status !== 'PASSED' && r.status !== 'SKIPPED') {
         const pickleId = startedToPickle.get(e.testStepFinished.testCaseStartedId) ?? ''
-        if (!withVerdicts.has(pickleId)) stepFailures.push({ scenario: scenarios.get(pickleId), message: `${r.status}: ${r.message ?? ''}`.trim() })
+        // the first line only: Cucumber's message carries the stack, which is for Vigil's developers
+        const reason = (r.message ?? '').split('\n')[0]!.replace(/^Error: /, '')
+        if (!withVerdicts.has(pickleId)) stepFailures.push({ scenario: scenarios.get(pickleId), message: `${r.status}: ${reason}`.trim() })
       }
     },
   )

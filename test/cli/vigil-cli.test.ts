@@ -122,4 +122,15 @@ describe('vigil CLI', () => {
     expect(narrowed.code).toBe(3)
     expect(targets('o6')).toEqual(['pub-2'])
   })
+
+  it('a scenario that cannot run is a policy problem (exit 2) reported with its file and line', async () => {
+    const port = await deadPort()
+    writeFileSync(join(dir, 'p.yaml'), `settings: {timeoutMs: 1000}\ntargets:\n  tls:\n    - {name: t, host: t.test, address: 127.0.0.1, port: ${port}}\n`)
+    mkdirSync(join(dir, 'pol'), { recursive: true })
+    writeFileSync(join(dir, 'pol', 'profile.feature'), 'Feature: f\n\n  @check:tls.profile @soc2:CC6.7\n  Scenario: ancient\n    Given every TLS endpoint\n    Then nothing outside the Mozilla "ancient" TLS profile is accepted\n')
+    const r = await vigil(['run', '--config', 'p.yaml', '--features', 'pol/profile.feature', '--out', 'o7'])
+    expect(r.code).toBe(2)
+    expect(r.stdout).toMatch(/PROBLEM scenario: pol\/profile\.feature:4: scenario "ancient": FAILED: unknown Mozilla profile "ancient": use "intermediate" or "modern"$/m)
+    noStackTrace(r.stdout)
+  })
 })
