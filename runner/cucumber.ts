@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { relative } from 'node:path'
 import { loadConfiguration, loadSupport, runCucumber, type IRunEnvironment, type IRunConfiguration } from '@cucumber/cucumber/api'
 import type { Envelope, Pickle } from '@cucumber/messages'
+import { parseSelection, type Selection } from './target-selection.ts'
 
 export const VIGIL_ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const DEFAULT_FEATURES = [`${VIGIL_ROOT}features/**/*.feature`]
@@ -21,6 +22,8 @@ export interface Scenario {
   tags: string[]
   checkId: string | undefined
   controls: string[]
+  /** the targets its `Given every …` steps select */
+  selections: Selection[]
 }
 
 export interface PolicyProblem {
@@ -58,6 +61,7 @@ function scenarioOf(p: Pickle): Scenario {
     tags,
     checkId: checkTags[0]?.slice('@check:'.length),
     controls: tags.filter((t) => CONTROL_TAG.test(t)).map((t) => t.slice(1)),
+    selections: p.steps.map((s) => parseSelection(s.text)).filter((s) => s !== undefined),
   }
 }
 

@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { hostname, userInfo } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import { findCheck } from '../checks/catalog.ts'
-import type { TargetKind } from '../checks/types.ts'
 import { ConfigError } from './config-file.ts'
-import { allTargets, loadInventory, type Inventory } from './inventory.ts'
+import { allTargets, loadInventory, type AnyTarget, type Inventory } from './inventory.ts'
+import { selects } from './target-selection.ts'
 import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, loadPolicies, type AttachmentRecord, type Scenario } from './cucumber.ts'
 import { observeAll, type PlannedTarget } from './observe.ts'
 import { FINDING_MEDIA_TYPE, type VerdictAttachment } from './verdict-attachment.ts'
@@ -36,25 +36,28 @@ export interface Plan {
   targets: PlannedTarget[]
 }
 
+/**
+ * Which targets each scenario will judge (its `Given every …` selections, narrowed by --targets) and,
+ * per target, the observation parts the checks judging it need. A target no scenario selects is not
+ * probed at all.
+ */
 export function planRun(inv: Inventory, scenarios: Scenario[], only: string[] | undefined): Plan {
-  const needs = new Map<TargetKind, Set<string>>()
   const planned: Plan['scenarios'] = []
+  const needs = new Map<AnyTarget, Set<string>>()
+  const candidates = allTargets(inv).filter((t) => !only || only.length === 0 || only.includes(t.target.name))
   for (const s of scenarios) {
     if (!s.checkId) continue
     const check = findCheck(s.checkId)
     if (!check) throw new ConfigError(`${s.policy}:${s.line}: scenario "${s.name}": unknown check id "${s.checkId}" (see \`vigil checks\`)`)
     planned.push({ ...s, checkId: s.checkId })
-    for (const kind of check.kinds) {
-      const set = needs.get(kind) ?? new Set<string>()
+    for (const t of candidates) {
+      if (!check.kinds.includes(t.kind) || !s.selections.some((sel) => selects(sel, { kind: t.kind, tags: t.target.tags }))) continue
+      const set = needs.get(t) ?? new Set<string>()
       for (const n of check.needs) set.add(n)
-      needs.set(kind, set)
+      needs.set(t, set)
     }
   }
-  const targets = allTargets(inv)
-    .filter((t) => needs.has(t.kind))
-    .filter((t) => !only || only.length === 0 || only.includes(t.target.name))
-    .map((entry) => ({ entry, needs: needs.get(entry.kind)! }))
-  return { scenarios: planned, targets }
+  return { scenarios: planned, targets: candidates.filter((t) => needs.has(t)).map((entry) => ({ entry, needs: needs.get(entry)! })) }
 }
 
 export async function run(opts: RunOptions): Promise<RunOutcome> {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber'
 import { getCheck } from '../../checks/catalog.ts'
 import { FINDING_MEDIA_TYPE, type VerdictAttachment } from '../../runner/verdict-attachment.ts'
+import { selects } from '../../runner/target-selection.ts'
 import { errorVerdict, type TargetKind, type TargetObservation, type Verdict } from '../../checks/types.ts'
 
 export interface VigilWorldParameters {
@@ -51,7 +52,7 @@ export class VigilWorld extends World<VigilWorldParameters> {
     const store = loadStore(this.parameters.observationsFile, this.parameters.runId)
     const only = this.parameters.targets ?? []
     const chosen = store.targets.filter(
-      (t) => (only.length === 0 || only.includes(t.target)) && this.selection.some((s) => s.kind === t.kind && (!s.tag || t.tags.includes(s.tag))),
+      (t) => (only.length === 0 || only.includes(t.target)) && this.selection.some((s) => selects(s, t)),
     )
     const bad: string[] = []
     for (const obs of chosen) {

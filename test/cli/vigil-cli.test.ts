@@ -118,9 +118,15 @@ describe('vigil CLI', () => {
     expect(all.code).toBe(3)
     const targets = (out: string) => (JSON.parse(readFileSync(join(dir, out, 'results.json'), 'utf8')) as { findings: { target: string }[] }).findings.map((f) => f.target).sort()
     expect(targets('o5')).toEqual(['pub-1', 'pub-2'])
+    // the planner probes only what some scenario selects: the internal target is never contacted
+    const population = (out: string) => JSON.parse(readFileSync(join(dir, out, 'results.json'), 'utf8')).population
+    expect(population('o5')).toEqual({ tls: { planned: 2, observed: 2 } })
+    const observed = JSON.parse(readFileSync(join(dir, 'o5', 'observations.json'), 'utf8')).targets.map((t: { target: string }) => t.target)
+    expect(observed).toEqual(['pub-1', 'pub-2'])
     const narrowed = await vigil(['run', '--config', 'tagged.yaml', '--features', 'pol/public.feature', '--targets', 'pub-2,internal', '--out', 'o6'])
     expect(narrowed.code).toBe(3)
     expect(targets('o6')).toEqual(['pub-2'])
+    expect(population('o6')).toEqual({ tls: { planned: 1, observed: 1 } })
   })
 
   it('a scenario that cannot run is a policy problem (exit 2) reported with its file and line', async () => {
