@@ -3,7 +3,8 @@
 // process by its PID. Profiles describe servers Vigil should pass (`hardened`) and fail (`legacy`).
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
+import { freePort } from '../free-port.ts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -71,18 +72,6 @@ const PROFILES: Record<LabSshdProfile, { hostKeys: string[]; config: string[] }>
   default: { hostKeys: ['ed25519', 'rsa:3072'], config: [] },
 }
 
-/** A port nobody listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.unref()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 async function fingerprintOf(pubFile: string): Promise<string> {
   const { stdout } = await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile], { timeout: 10_000 })

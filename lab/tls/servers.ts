@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs'
 import https from 'node:https'
 import net, { type AddressInfo, type Socket } from 'node:net'
 import type { SecureVersion, TLSSocket } from 'node:tls'
+import { freePort } from '../free-port.ts'
 import { parseClientHello, readHandshakeMessage, HANDSHAKE_TYPE, type ClientHelloInfo } from './handshake-records.ts'
 
 export const LAB_HOST = '127.0.0.1'
@@ -144,12 +145,7 @@ export async function startNodeTlsServer(opts: NodeTlsServerOptions): Promise<No
 }
 
 /** A port on 127.0.0.1 with nothing listening (bound, then released). */
-export async function deadPort(): Promise<number> {
-  const server = net.createServer()
-  const port = await listen(server)
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+export const deadPort = freePort
 
 export interface OpensslServerOptions {
   certificate: ServedCertificate

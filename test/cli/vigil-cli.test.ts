@@ -1,12 +1,12 @@
 // The `vigil` command as a user runs it: a separate Node process, real files, exit codes.
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { ResultsSchema } from '../../reports/model.ts'
+import { freePort as deadPort } from '../../lab/free-port.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'))
@@ -19,13 +19,6 @@ function vigil(args: string[], env: Record<string, string> = {}): Promise<{ code
   })
 }
 
-async function deadPort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const port = (s.address() as { port: number }).port
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 function noStackTrace(text: string) {
   expect(text).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/)

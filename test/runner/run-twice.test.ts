@@ -2,21 +2,14 @@
 // second run must judge its own observations. Run in a plain Node process (vitest cannot host Cucumber's step files).
 import { execFile } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, it } from 'vitest'
+import { freePort as deadPort } from '../../lab/free-port.ts'
 
 const RUN = fileURLToPath(new URL('../../runner/run.ts', import.meta.url))
 
-async function deadPort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const port = (s.address() as { port: number }).port
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 it('a second run() into the same folder judges its own observations', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-twice-'))

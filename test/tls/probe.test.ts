@@ -10,7 +10,8 @@ import { observeTls } from '../../checks/tls/probe.ts'
 import { TLS_PARTS, type TlsObservation } from '../../checks/tls/observation.ts'
 import type { ObserveContext } from '../../checks/types.ts'
 import { makeLimiter } from '../../runner/observe.ts'
-import { freePort, makeThrowawayCert, startOpensslServer, startScriptedServer, type CertFiles, type RunningServer } from './start-openssl-server.ts'
+import { makeThrowawayCert, startOpensslServer, startScriptedServer, type CertFiles, type RunningServer } from './start-openssl-server.ts'
+import { freePort } from '../../lab/free-port.ts'
 
 const SUITE_PARTS: string[] = [TLS_PARTS.suites('weak'), TLS_PARTS.suites('fs'), TLS_PARTS.suites('non-fs'), TLS_PARTS.suites('outside-intermediate')]
 const ALL_RAW_PARTS: string[] = [TLS_PARTS.protocols, ...SUITE_PARTS, TLS_PARTS.keyExchange, TLS_PARTS.certificate]

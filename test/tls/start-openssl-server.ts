@@ -3,6 +3,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, createServer, type Server, type Socket } from 'node:net'
+import { freePort } from '../../lab/free-port.ts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -25,14 +26,6 @@ export function makeThrowawayCert(): CertFiles {
   return { dir, cert, key, dh1024, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-/** A port that was free a moment ago (bind to 0, read it, close). */
-export async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res))
-  const port = (srv.address() as { port: number }).port
-  await new Promise<void>((res) => srv.close(() => res()))
-  return port
-}
 
 export interface RunningServer {
   port: number
