@@ -11,6 +11,7 @@ import { DEFAULT_KEY_WALK_LIMITS, findKeys, type KeyWalkLimits } from './key-dis
 import type { KeysObservation, LoginObservation, Part, PartError, SshdConfigObservation } from './observation.ts'
 import { errorKindOf } from './handshake.ts'
 import { sftpKeyFs } from './sftp-key-fs.ts'
+import { withDeadline } from './deadline.ts'
 import { parseSshdT, readSshdConfig } from './sshd-config.ts'
 import { sshFingerprint } from './wire/key-blob.ts'
 import type { Algorithms } from 'ssh2'
@@ -166,16 +167,6 @@ export async function auditLogin(o: AuditLoginOptions): Promise<AuditLoginResult
   }
 }
 
-function withDeadline<T>(ms: number, what: string, op: (done: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(Object.assign(new Error(`${what} took longer than ${ms} ms`), { code: 'ETIMEDOUT' })), ms)
-    op((err, v) => {
-      clearTimeout(t)
-      if (err) reject(err)
-      else resolve(v as T)
-    })
-  })
-}
 
 function execCapture(client: Client, command: string, timeoutMs: number): Promise<{ out: string; code: number | null }> {
   return withDeadline(timeoutMs, 'running the configuration command', (done) => {

@@ -2,6 +2,7 @@
 // deadline: an SFTP server that stops answering becomes an error for that path, not a hang.
 import type { SFTPWrapper } from 'ssh2'
 import type { DirEntry, KeyFileSystem } from './key-discovery.ts'
+import { withDeadline } from './deadline.ts'
 
 const S_IFMT = 0o170000
 function typeOf(mode: number): DirEntry['type'] {
@@ -17,37 +18,27 @@ function typeOf(mode: number): DirEntry['type'] {
   }
 }
 
-function deadline<T>(ms: number, what: string, op: (done: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(Object.assign(new Error(`SFTP ${what} took longer than ${ms} ms`), { code: 'ETIMEDOUT' })), ms)
-    op((err, v) => {
-      clearTimeout(t)
-      if (err) reject(err)
-      else resolve(v as T)
-    })
-  })
-}
 
 export function sftpKeyFs(sftp: SFTPWrapper, timeoutMs: number): KeyFileSystem {
   return {
     async readdir(path) {
-      const list = await deadline<{ filename: string; attrs: { mode: number; size: number } }[]>(timeoutMs, `readdir ${path}`, (done) =>
+      const list = await withDeadline<{ filename: string; attrs: { mode: number; size: number } }[]>(timeoutMs, `SFTP readdir ${path}`, (done) =>
         sftp.readdir(path, (err, l) => done(err, l)),
       )
       return list.map((e) => ({ name: e.filename, type: typeOf(e.attrs.mode), size: e.attrs.size }))
     },
     async stat(path) {
-      const s = await deadline<{ mode: number; size: number }>(timeoutMs, `stat ${path}`, (done) => sftp.stat(path, (err, st) => done(err, st)))
+      const s = await withDeadline<{ mode: number; size: number }>(timeoutMs, `SFTP stat ${path}`, (done) => sftp.stat(path, (err, st) => done(err, st)))
       return { type: typeOf(s.mode), size: s.size }
     },
     async readHead(path, max) {
-      const handle = await deadline<Buffer>(timeoutMs, `open ${path}`, (done) => sftp.open(path, 'r', (err, h) => done(err, h)))
+      const handle = await withDeadline<Buffer>(timeoutMs, `SFTP open ${path}`, (done) => sftp.open(path, 'r', (err, h) => done(err, h)))
       try {
         const chunks: Buffer[] = []
         let pos = 0
         while (pos < max) {
           const want = Math.min(32 * 1024, max - pos)
-          const n = await deadline<number>(timeoutMs, `read ${path}`, (done) =>
+          const n = await withDeadline<number>(timeoutMs, `SFTP read ${path}`, (done) =>
             sftp.read(handle, Buffer.alloc(want), 0, want, pos, (err, bytesRead, buf) => {
               if (!err && bytesRead > 0) chunks.push(Buffer.from(buf.subarray(0, bytesRead)))
               done(err, bytesRead)
