@@ -6,7 +6,8 @@ import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumb
 import { getCheck } from '../../checks/catalog.ts'
 import { FINDING_MEDIA_TYPE, type VerdictAttachment } from '../../runner/verdict-attachment.ts'
 import { selects } from '../../runner/target-selection.ts'
-import { errorVerdict, type TargetKind, type TargetObservation, type Verdict } from '../../checks/types.ts'
+import { errorVerdict, type TargetKind, type Verdict } from '../../checks/types.ts'
+import type { StoredObservation } from '../../runner/observe.ts'
 
 export interface VigilWorldParameters {
   observationsFile: string
@@ -18,7 +19,7 @@ export interface VigilWorldParameters {
 
 export interface ObservationStore {
   schemaVersion: 1
-  targets: (TargetObservation & { tags: string[]; probeError?: { kind: string; message: string } })[]
+  targets: StoredObservation[]
 }
 
 // Read once per run, not once per scenario. Keyed by run: a process that runs twice into the same
