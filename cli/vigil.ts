@@ -1,12 +1,15 @@
 // The `vigil` command line. Exit codes (public API): 0 all passed, 1 any failed, 2 usage, config or
 // policy error, 3 errors (unreachable / inconclusive) but no failure, 4 internal error (a bug).
+import { appendFileSync, readFileSync } from 'node:fs'
+import { basename } from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import { SingleBar, Presets } from 'cli-progress'
 import { ConfigError } from '../runner/config-file.ts'
 import { run, VIGIL_VERSION, type RunOutcome } from '../runner/run.ts'
 import { consoleSummary } from '../reports/console.ts'
-import { EXIT, exitCodeFor } from '../reports/model.ts'
+import { EXIT, exitCodeForResults } from '../reports/model.ts'
 import { listCatalog, formatCatalog } from './catalog-listing.ts'
+import { addEvidenceCommands, addSigningOptions, signerFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
 
 const INTERNAL = 4
 
@@ -18,6 +21,7 @@ function fail(message: string, code: number): never {
 interface RunFlags {
   config: string
   out: string
+  waivers?: string
   features?: string[]
   tags?: string
   targets?: string
@@ -26,6 +30,8 @@ interface RunFlags {
   verbose?: boolean
   color: boolean
 }
+
+type RunCommandFlags = RunFlags & SigningFlags & { bundle?: string | boolean }
 
 export async function runAndReport(flags: RunFlags): Promise<RunOutcome> {
   const tty = process.stderr.isTTY && !flags.quiet && !flags.json
@@ -36,6 +42,7 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome> {
     features: flags.features,
     tags: flags.tags,
     targets: flags.targets ? flags.targets.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    waivers: flags.waivers,
     onStage: (m) => {
       bar?.stop()
       bar = undefined
@@ -55,10 +62,13 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome> {
     },
   })
   bar?.stop()
+  // CI-native: on GitHub Actions the job page shows the summary without anyone opening an artifact
+  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, readFileSync(outcome.files.summary, 'utf8') + '\n')
   if (flags.json) process.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n')
   else if (!flags.quiet) {
     process.stdout.write(consoleSummary(outcome.results, { color: flags.color && !!process.stdout.isTTY, verbose: flags.verbose }) + '\n')
-    process.stdout.write(`results: ${outcome.files.results}\njunit:   ${outcome.files.junit}\n`)
+    const f = outcome.files
+    process.stdout.write(`report:  ${f.html}\nresults: ${f.results} (also ${basename(f.junit)}, ${basename(f.csv)}, ${basename(f.summary)}, ${basename(f.observations)})\n`)
   }
   return outcome
 }
@@ -77,21 +87,26 @@ export function buildProgram(): Command {
       'after',
       `
 Exit codes:
-  0  every finding passed (or was waived)
-  1  at least one finding failed
+  0  every finding passed (or was waived); verify/recheck: verified
+  1  at least one finding failed; verify/recheck: the bundle is not intact or a verdict differs
   2  usage, inventory or policy error (nothing was judged)
-  3  no failure, but some targets could not be decided (unreachable, timeout, inconclusive)
+  3  no failure, but some targets could not be decided (unreachable, timeout, inconclusive);
+     verify/recheck: intact, but the signer was not checked against a CA (give --ca)
   4  internal error in Vigil
 
 Examples:
-  vigil run --config vigil.yaml --out vigil-out
+  vigil run --config vigil.yaml --out vigil-out --waivers waivers.yaml
   vigil run --tags '@tls and not @slow' --targets web-good,web-legacy
+  vigil run --bundle --signing-key signer.key --signing-cert signer.pem
+  vigil verify vigil-evidence-<run id>.tar.gz --ca evidence-ca.pem
+  vigil recheck vigil-evidence-<run id>.tar.gz --ca evidence-ca.pem
   vigil checks
+  vigil controls --untested
   vigil doctor --config vigil.yaml
   vigil lab`,
     )
 
-  program
+  const runCommand = program
     .command('run')
     .description('probe every target in the inventory and judge it against the policies')
     .option('-c, --config <file>', 'inventory file', 'vigil.yaml')
@@ -99,17 +114,21 @@ Examples:
     .option('-f, --features <paths...>', 'feature files or globs (default: the policy library shipped with Vigil)')
     .option('-t, --tags <expression>', "Cucumber tag expression selecting scenarios, e.g. '@tls and not @slow'")
     .option('--targets <names>', 'comma-separated target names to narrow the run to')
+    .option('-w, --waivers <file>', 'exceptions file (waivers.yaml): failed findings it covers are reported as waived')
     .option('--json', 'print the results document on stdout instead of the summary')
     .option('-q, --quiet', 'print nothing; rely on the exit code and the files')
     .option('-v, --verbose', 'list passed findings too')
     .addOption(new Option('--no-color', 'no ANSI colours'))
-    .action(async (flags: RunFlags) => {
-      const outcome = await runAndReport(flags)
-      // a scenario that could not run (e.g. an unknown profile name in its phrase) is a policy error,
-      // unless real failures already make the run fail
-      const code = exitCodeFor(outcome.results.totals)
-      process.exitCode = outcome.results.problems.length > 0 && code !== EXIT.failed ? EXIT.usage : code
-    })
+    .option('-b, --bundle [file]', 'also write the signed evidence bundle (default: vigil-evidence-<run id>.tar.gz beside --out)')
+  addSigningOptions(runCommand).action(async (flags: RunCommandFlags) => {
+    // the signing key is checked before anything is probed: a bad key must not cost a whole run
+    const signer = flags.bundle ? await signerFrom(flags) : undefined
+    const outcome = await runAndReport(flags)
+    if (signer) await writeBundle(flags.out, typeof flags.bundle === 'string' ? flags.bundle : undefined, signer, flags.quiet || flags.json)
+    // a scenario that could not run (e.g. an unknown profile name in its phrase) is a policy error,
+    // unless real failures already make the run fail; waiver warnings change no exit code
+    process.exitCode = exitCodeForResults(outcome.results)
+  })
 
   program
     .command('checks')
@@ -119,6 +138,23 @@ Examples:
       const entries = await listCatalog()
       process.stdout.write(flags.json ? JSON.stringify(entries, null, 2) + '\n' : formatCatalog(entries))
     })
+
+  program
+    .command('controls')
+    .description('the control catalog (SOC 2, HIPAA) with the checks that test each control, and the controls nothing tests yet')
+    .option('-f, --features <paths...>', 'feature files or globs (default: the policy library shipped with Vigil)')
+    .option('--untested', 'list only the controls no policy tests')
+    .option('--json', 'machine-readable')
+    .action(async (flags: { features?: string[]; untested?: boolean; json?: boolean }) => {
+      const { DEFAULT_FEATURES, loadPolicies } = await import('../runner/cucumber.ts')
+      const { controlCoverage, formatCoverage } = await import('../reports/control-catalog.ts')
+      const policies = await loadPolicies({ features: flags.features?.length ? flags.features : DEFAULT_FEATURES })
+      if (policies.problems.length > 0) throw new ConfigError(policies.problems.map((p) => p.message).join('\n'))
+      const rows = controlCoverage(policies.scenarios).filter((r) => !flags.untested || r.checks.length === 0)
+      process.stdout.write(flags.json ? JSON.stringify(rows, null, 2) + '\n' : formatCoverage(rows))
+    })
+
+  addEvidenceCommands(program)
 
   program
     .command('lab')

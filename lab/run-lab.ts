@@ -23,7 +23,7 @@ export interface LabSection {
 export interface LabOptions {
   out: string
   keep: boolean
-  report(flags: { config: string; out: string; color: boolean }): Promise<RunOutcome>
+  report(flags: { config: string; out: string; color: boolean; waivers: string }): Promise<RunOutcome>
   log?: (line: string) => void
 }
 
@@ -118,15 +118,67 @@ export async function startAwsSection(log: (l: string) => void): Promise<LabSect
   }
 }
 
-/** Compares the run's findings with what each lab target was built to show. */
+/** Compares the run's verdicts (before waivers) with what each lab target was built to show. */
 export function labDeviations(outcome: RunOutcome, notes: LabSection['notes']): string[] {
   const out: string[] = []
   for (const n of notes)
     for (const [checkId, want] of Object.entries(n.expect)) {
       const f = outcome.results.findings.find((x) => x.target === n.name && x.checkId === checkId)
-      if (f && f.status !== want) out.push(`${n.name} ${checkId}: expected ${want}, got ${f.status} (${f.summary})`)
+      if (f && f.verdict !== want) out.push(`${n.name} ${checkId}: expected ${want}, got ${f.verdict} (${f.summary})`)
     }
   return out
+}
+
+/**
+ * The lab's exceptions file: one waiver in force (the expiring certificate, renewal booked) and one
+ * that expired yesterday (legacy TLS 1.0), which waives nothing and is reported.
+ */
+export function labWaivers(now: Date): string {
+  const day = (d: number) => new Date(now.getTime() + d * 86_400_000).toISOString().slice(0, 10)
+  return `# written by \`vigil lab\`: exceptions an approver signed off, each with a ticket and an expiry date
+waivers:
+  - id: LAB-W-001
+    check: tls.cert.expiry
+    target: web-expiring
+    justification: Renewal is booked with the CA for next week; the certificate stays valid until then.
+    approver: Dana Reyes (CISO)
+    ticket: SEC-1042
+    expires: ${day(30)}
+  - id: LAB-W-002
+    check: tls.protocols
+    target: web-legacy-*
+    justification: Legacy billing appliance speaks TLS 1.0 only; replacement was due last quarter.
+    approver: Dana Reyes (CISO)
+    ticket: SEC-0977
+    expires: ${day(-1)}
+`
+}
+
+/** Signs the run folder into a bundle, then verifies it and re-derives every verdict, as an auditor would. */
+async function bundleAndCheck(resultsDir: string, dir: string, log: (l: string) => void): Promise<string[]> {
+  const { createEvidenceSigner } = await import('./evidence-signer.ts')
+  const { loadSigner, readCertificates } = await import('../reports/cms-signature.ts')
+  const { createBundle, verifyBundle, bundleFolderName, readRunRecord } = await import('../reports/evidence-bundle.ts')
+  const { recheckFolder } = await import('../runner/recheck.ts')
+  const pki = await createEvidenceSigner(join(dir, 'evidence-signing'))
+  // the passphrase lives in this process's environment only, as it would in a CI secret
+  process.env.VIGIL_SIGNING_PASSPHRASE = pki.passphrase
+  const signer = loadSigner({ keyFile: pki.signerKey, certFile: pki.signerCert, passphraseEnv: 'VIGIL_SIGNING_PASSPHRASE' })
+  const archive = join(dir, `${bundleFolderName(readRunRecord(resultsDir).run.id)}.tar.gz`)
+  const b = await createBundle(resultsDir, archive, signer)
+  const v = await verifyBundle(archive, readCertificates(pki.caCert))
+  const problems = [...v.problems, ...v.trustProblems]
+  try {
+    if (v.anchored) {
+      const r = await recheckFolder(v.folder)
+      problems.push(...r.problems, ...r.mismatches.map((m) => `${m.id}: ${m.field} differs on recheck`), ...r.missing.map((id) => `${id}: not re-derived`), ...r.extra.map((id) => `${id}: re-derived, not in the bundle`))
+      log(`lab: evidence bundle ${archive} (${b.manifest.files.length} files, ${(b.bytes / 1024).toFixed(0)} KiB): signature and hashes verified against ${pki.caCert}; ${r.reproduced} of ${r.findings} verdicts re-derived from its observations`)
+      log(`lab: verify it yourself: npx vigil verify ${archive} --ca ${pki.caCert}   (or the openssl commands in its VERIFY.txt, with CA=${pki.caCert})`)
+    }
+  } finally {
+    v.cleanup()
+  }
+  return problems
 }
 
 export async function runLab(opts: LabOptions): Promise<number> {
@@ -153,15 +205,22 @@ export async function runLab(opts: LabOptions): Promise<number> {
     const notes = sections.flatMap((s) => s.notes)
     log(`lab: ${notes.length} targets up; inventory ${config}`)
     for (const n of notes) log(`  ${n.name.padEnd(28)} ${n.shows}`)
-    const outcome = await opts.report({ config, out: join(dir, 'results'), color: true })
+    const waivers = join(dir, 'waivers.yaml')
+    writeFileSync(waivers, labWaivers(new Date()))
+    const outcome = await opts.report({ config, out: join(dir, 'results'), color: true, waivers })
     const deviations = labDeviations(outcome, notes)
+    const waived = outcome.results.findings.filter((f) => f.status === 'waived').map((f) => f.id)
+    if (waived.length !== 1) deviations.push(`the lab's waiver LAB-W-001 should waive exactly one finding, it waived ${waived.length}`)
+    if (!outcome.results.problems.some((p) => p.kind === 'waiver-expired')) deviations.push('the expired waiver LAB-W-002 was not reported')
+    deviations.push(...(await bundleAndCheck(join(dir, 'results'), dir, log)).map((p) => `evidence bundle: ${p}`))
     for (const d of deviations) log(`lab: NOT AS DESIGNED: ${d}`)
-    log(`lab: done. Results: ${outcome.files.results}, JUnit: ${outcome.files.junit}, raw observations: ${outcome.files.observations}`)
+    log(`lab: done. Report: ${outcome.files.html}; results: ${outcome.files.results}, JUnit: ${outcome.files.junit}, raw observations: ${outcome.files.observations}`)
     if (opts.keep) {
       log(`lab: servers keep running; press Ctrl-C to stop them. Rerun with: npx vigil run --config ${config} --out ${join(dir, 'results')}`)
       await new Promise<void>((r) => process.once('SIGINT', () => r()))
     }
-    // The lab is built to fail: exit 0 when every target showed what it was built to show.
+    // The lab is built to fail: exit 0 when every target showed what it was built to show (and the
+    // bundle verified and re-derived).
     return deviations.length === 0 ? 0 : 1
   } finally {
     await Promise.all(sections.map((s) => s.stop()))

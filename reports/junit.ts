@@ -1,6 +1,5 @@
 // JUnit XML: one testcase per (scenario × target), grouped in one testsuite per policy file, so CI
 // systems show each target's verdict. Waived and skipped findings are <skipped> with the reason.
-import { writeFileSync } from 'node:fs'
 import type { Finding, Results } from './model.ts'
 
 const escape = (s: string) =>
@@ -24,7 +23,7 @@ function testcase(f: Finding): string {
     case 'error':
       return `${open}\n      <error message="${escape(f.summary)}" type="${escape(f.errorKind ?? 'error')}">${detail}</error>\n    </testcase>`
     case 'waived':
-      return `${open}\n      <skipped message="${escape(`waived: ${f.waiver?.justification ?? ''} (approved by ${f.waiver?.approver ?? '?'}, ${f.waiver?.ticket ?? ''}, until ${f.waiver?.expires ?? '?'}); verdict was ${f.verdict}: ${f.summary}`)}"/>\n    </testcase>`
+      return `${open}\n      <skipped message="${escape(`waived by ${f.waiver?.id ?? '?'}: ${f.waiver?.justification ?? ''} (approved by ${f.waiver?.approver ?? '?'}, ${f.waiver?.ticket ?? ''}, until ${f.waiver?.expires ?? '?'}); verdict was ${f.verdict}: ${f.summary}`)}"/>\n    </testcase>`
     case 'skipped':
       return `${open}\n      <skipped message="${escape(f.summary)}"/>\n    </testcase>`
   }
@@ -48,8 +47,4 @@ export function junitXml(results: Results): string {
   }
   lines.push('</testsuites>', '')
   return lines.join('\n')
-}
-
-export function writeJunit(file: string, results: Results): void {
-  writeFileSync(file, junitXml(results))
 }

@@ -20,7 +20,29 @@ export const WaiverRefSchema = z.object({
   justification: z.string(),
   approver: z.string(),
   ticket: z.string(),
+  /** last day (UTC) the waiver applies, YYYY-MM-DD */
   expires: z.string(),
+  /** where the waiver is written, `waivers.yaml:12` */
+  source: z.string().optional(),
+})
+
+/** How the observation behind a finding was obtained: an auditor's "source" test, re-derivable from observations.json. */
+export const ProvenanceSchema = z.object({
+  /** the probe that collected the observation, e.g. `checks/tls/probe.ts` */
+  probe: z.string(),
+  /** the target as configured in the inventory (secrets removed) */
+  target: z.record(z.string(), z.unknown()),
+  /** the observation parts collected (the union of what the judging checks need) */
+  parts: z.array(z.string()),
+  /** budget of one network operation, ms */
+  timeoutMs: z.number().int(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: z.number(),
+  /** connections, handshakes, API calls made */
+  operations: z.record(z.string(), z.unknown()),
+  /** where the raw observation is: `observations.json#/targets/3` */
+  observation: z.string(),
 })
 
 export const FindingSchema = z.object({
@@ -46,6 +68,9 @@ export const FindingSchema = z.object({
   /** when the observation this verdict was derived from was collected */
   observedAt: z.string(),
   waiver: WaiverRefSchema.optional(),
+  provenance: ProvenanceSchema.optional(),
+  /** what the observation covered: buckets, principals, keys examined, suites accepted, … */
+  population: z.record(z.string(), z.number()).optional(),
 })
 export type Finding = z.infer<typeof FindingSchema>
 
@@ -61,7 +86,31 @@ export const RunSchema = z.object({
   features: z.array(z.string()),
   tags: z.string().optional(),
   targets: z.array(z.string()).optional(),
+  /** the waivers file applied, when one was */
+  waivers: z.string().optional(),
+  settings: z.object({ timeoutMs: z.number().int(), concurrency: z.number().int(), perHost: z.number().int() }).optional(),
+  /** the policy repository the feature files came from, when they are in a git work tree */
+  policyRepo: z.object({ root: z.string(), commit: z.string(), dirty: z.boolean(), remote: z.string().optional() }).optional(),
 })
+
+/** What each waiver did in this run. */
+export const WaiverUseSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  check: z.string(),
+  target: z.string(),
+  approver: z.string(),
+  ticket: z.string(),
+  expires: z.string(),
+  justification: z.string(),
+  /** `active` waived the matching failed/error findings; `expired` waived nothing */
+  state: z.enum(['active', 'expired']),
+  /** findings it waived (active) or would have waived (expired) */
+  waived: z.array(z.string()),
+  /** passing findings it matched (nothing to waive) */
+  matchedPassing: z.array(z.string()),
+})
+export type WaiverUse = z.infer<typeof WaiverUseSchema>
 
 export const ResultsSchema = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
@@ -76,8 +125,14 @@ export const ResultsSchema = z.object({
   /** population: how many targets of each kind were planned and observed */
   population: z.record(z.string(), z.object({ planned: z.number().int(), observed: z.number().int() })),
   findings: z.array(FindingSchema),
-  /** problems with the run itself that are not findings (e.g. expired waivers, undefined steps) */
-  problems: z.array(z.object({ kind: z.string(), message: z.string() })),
+  /** the waivers file's entries and what each did; absent when no waivers file was given */
+  waivers: z.array(WaiverUseSchema).optional(),
+  /**
+   * problems with the run itself that are not findings. `error` (a scenario that could not run) makes
+   * the run exit 2 unless a failure makes it 1; `warning` (an expired, malformed or unused waiver) is
+   * reported and changes no exit code: the finding it meant to waive fails on its own.
+   */
+  problems: z.array(z.object({ kind: z.string(), message: z.string(), severity: z.enum(['error', 'warning']).optional() })),
 })
 export type Results = z.infer<typeof ResultsSchema>
 
@@ -94,4 +149,11 @@ export function exitCodeFor(totals: Results['totals']): number {
   if (totals.failed > 0) return EXIT.failed
   if (totals.error > 0) return EXIT.errors
   return EXIT.ok
+}
+
+/** The exit code of a whole run: a scenario that could not run is a policy error (2) unless real failures make it 1. */
+export function exitCodeForResults(results: Pick<Results, 'totals' | 'problems'>): number {
+  const code = exitCodeFor(results.totals)
+  const fatal = results.problems.some((p) => (p.severity ?? 'error') === 'error')
+  return fatal && code !== EXIT.failed ? EXIT.usage : code
 }

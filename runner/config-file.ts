@@ -20,7 +20,14 @@ function fieldName(path: readonly PropertyKey[]): string {
   return out || '(top level)'
 }
 
-export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): Located<z.output<S>> {
+export interface YamlDocument {
+  /** the document as plain data (`{}` for an empty file) */
+  raw: unknown
+  lineOf(path: readonly PropertyKey[]): number | undefined
+}
+
+/** Parses YAML keeping source positions; a syntax error is a ConfigError naming the file and line. */
+export function parseYamlDocument(text: string, file: string): YamlDocument {
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
   if (doc.errors.length > 0) {
@@ -36,15 +43,24 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
     }
     return undefined
   }
-  const raw = doc.toJS() ?? {}
+  return { raw: doc.toJS() ?? {}, lineOf }
+}
+
+/** One line per zod issue: `file:line: field a.b[0].c: message`, the path taken below `prefix`. */
+export function issueLines(issues: readonly z.core.$ZodIssue[], file: string, lineOf: YamlDocument['lineOf'], prefix: readonly PropertyKey[] = []): string[] {
+  return issues.map((issue) => {
+    const path = [...prefix, ...(issue.path as PropertyKey[])]
+    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : ''
+    const line = lineOf(path)
+    return `${file}${line ? `:${line}` : ''}: field ${fieldName(path)}: ${issue.message}${keys}`
+  })
+}
+
+export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): Located<z.output<S>> {
+  const { raw, lineOf } = parseYamlDocument(text, file)
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 5).map((issue) => {
-      const path = issue.path as PropertyKey[]
-      const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : ''
-      const line = lineOf(path)
-      return `${file}${line ? `:${line}` : ''}: field ${fieldName(path)}: ${issue.message}${keys}`
-    })
+    const problems = issueLines(parsed.error.issues.slice(0, 5), file, lineOf)
     const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : ''
     throw new ConfigError(problems.join('; ') + more)
   }

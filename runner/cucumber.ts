@@ -4,10 +4,11 @@
 // the message envelopes.
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { relative } from 'node:path'
+import { relative, resolve } from 'node:path'
 import { loadConfiguration, loadSupport, runCucumber, type IRunEnvironment, type IRunConfiguration } from '@cucumber/cucumber/api'
 import type { Envelope, Pickle } from '@cucumber/messages'
 import { parseSelection, type Selection } from './target-selection.ts'
+import { controlTagProblem } from '../reports/control-catalog.ts'
 
 export const VIGIL_ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const DEFAULT_FEATURES = [`${VIGIL_ROOT}features/**/*.feature`]
@@ -18,6 +19,8 @@ export interface Scenario {
   name: string
   /** feature file, relative to the current directory when inside it */
   policy: string
+  /** absolute path of the feature file */
+  file: string
   line: number
   tags: string[]
   checkId: string | undefined
@@ -50,13 +53,18 @@ export function displayPath(uri: string): string {
 /** Tags that carry a control mapping: `@soc2:CC6.7`, `@hipaa:164.312(e)(1)`. */
 export const CONTROL_TAG = /^@(soc2|hipaa):(.+)$/
 
-function scenarioOf(p: Pickle): Scenario {
+/** How a scenario's feature file is named in findings (default: its path relative to the current directory). */
+export type PolicyNamer = (file: string) => string
+
+function scenarioOf(p: Pickle, name: PolicyNamer = displayPath): Scenario {
   const tags = p.tags.map((t) => t.name)
   const checkTags = tags.filter((t) => t.startsWith('@check:'))
+  const file = resolve(process.cwd(), p.uri)
   return {
     pickleId: p.id,
     name: p.name,
-    policy: displayPath(p.uri),
+    policy: name(file),
+    file,
     line: p.location?.line ?? 0,
     tags,
     checkId: checkTags[0]?.slice('@check:'.length),
@@ -72,10 +80,12 @@ export interface PolicySet {
   support: Awaited<ReturnType<typeof loadSupport>>
   scenarios: Scenario[]
   problems: PolicyProblem[]
+  policyName: PolicyNamer
 }
 
 /** Loads the feature files and Vigil's step library, lists the selected scenarios and lints them. */
-export async function loadPolicies(opts: { features: string[]; tags?: string }): Promise<PolicySet> {
+export async function loadPolicies(opts: { features: string[]; tags?: string; policyName?: PolicyNamer }): Promise<PolicySet> {
+  const policyName = opts.policyName ?? displayPath
   const env = environment()
   const { runConfiguration } = await loadConfiguration(
     {
@@ -115,7 +125,7 @@ export async function loadPolicies(opts: { features: string[]; tags?: string }):
       }
     }
   })
-  const scenarios = pickles.map(scenarioOf)
+  const scenarios = pickles.map((p) => scenarioOf(p, policyName))
   for (const s of scenarios) {
     const n = s.tags.filter((t) => t.startsWith('@check:')).length
     if (n !== 1)
@@ -123,8 +133,13 @@ export async function loadPolicies(opts: { features: string[]; tags?: string }):
         kind: 'policy',
         message: `${s.policy}:${s.line}: scenario "${s.name}": needs exactly one @check:<id> tag (found ${n})`,
       })
+    // an unknown control id would put a finding under a control the auditor cannot look up
+    for (const t of new Set(s.tags)) {
+      const why = controlTagProblem(t)
+      if (why) problems.push({ kind: 'policy', message: `${s.policy}:${s.line}: scenario "${s.name}": ${why}` })
+    }
   }
-  return { runConfiguration, support, scenarios, problems }
+  return { runConfiguration, support, scenarios, problems, policyName }
 }
 
 export interface AttachmentRecord {
@@ -155,7 +170,7 @@ export async function judgeWithCucumber(
     { ...set.runConfiguration, support: set.support, runtime: { ...set.runConfiguration.runtime, worldParameters: worldParameters as IRunConfiguration['runtime']['worldParameters'] } },
     env,
     (e: Envelope) => {
-      if (e.pickle) scenarios.set(e.pickle.id, scenarioOf(e.pickle))
+      if (e.pickle) scenarios.set(e.pickle.id, scenarioOf(e.pickle, set.policyName))
       if (e.testCase) caseToPickle.set(e.testCase.id, e.testCase.pickleId)
       if (e.testCaseStarted) startedToPickle.set(e.testCaseStarted.id, caseToPickle.get(e.testCaseStarted.testCaseId) ?? '')
       if (e.attachment && e.attachment.mediaType === mediaType && e.attachment.testCaseStartedId) {

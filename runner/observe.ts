@@ -26,6 +26,14 @@ const PROBES: Record<TargetKind, () => Promise<Probe>> = {
   aws: async () => (await import('../checks/aws/probe.ts')).observeAws,
 }
 
+/** Where each kind's probe lives, named in every finding's provenance. */
+export const PROBE_MODULES: Record<TargetKind, string> = {
+  tls: 'checks/tls/probe.ts (observeTls)',
+  ssh: 'checks/ssh/probe.ts (observeSsh)',
+  keyDir: 'checks/ssh/probe.ts (observeKeyDir)',
+  aws: 'checks/aws/probe.ts (observeAws)',
+}
+
 export interface PlannedTarget {
   entry: AnyTarget
   needs: Set<string>

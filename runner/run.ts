@@ -1,18 +1,24 @@
 // `vigil run`: plan (inventory × policies) → observe (probes, once per target) → judge (Cucumber,
-// from stored observations) → report (results.json, junit.xml, console).
+// from stored observations) → report (results.json, junit.xml, report.html, summary.md,
+// findings.csv, and run.json with the inputs snapshot the evidence bundle is made of).
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { hostname, userInfo } from 'node:os'
 import { randomUUID } from 'node:crypto'
-import { findCheck } from '../checks/catalog.ts'
+import { CHECKS, findCheck } from '../checks/catalog.ts'
+import { summarizeObservation } from '../checks/observation-summary.ts'
 import { ConfigError } from './config-file.ts'
 import { allTargets, loadInventory, type AnyTarget, type Inventory } from './inventory.ts'
 import { selects } from './target-selection.ts'
 import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, loadPolicies, type AttachmentRecord, type Scenario } from './cucumber.ts'
-import { observeAll, type PlannedTarget } from './observe.ts'
+import { PROBE_MODULES, observeAll, type PlannedTarget, type StoredObservation } from './observe.ts'
 import { FINDING_MEDIA_TYPE, type VerdictAttachment } from './verdict-attachment.ts'
+import { redactTarget } from './redact.ts'
+import { policyRepository, snapshotInputs } from './run-inputs.ts'
 import { RESULTS_SCHEMA_VERSION, countStatuses, type Finding, type Results } from '../reports/model.ts'
-import { writeJunit } from '../reports/junit.ts'
+import { applyWaivers, loadWaivers, type WaiverSet } from '../reports/waivers.ts'
+import { REPORT_FILES, writeReports, type ReportFiles } from '../reports/write-reports.ts'
+import { RUN_RECORD_FILE, type RunRecord } from '../reports/run-record.ts'
 
 export const VIGIL_VERSION: string = JSON.parse(readFileSync(join(VIGIL_ROOT, 'package.json'), 'utf8')).version
 
@@ -22,13 +28,15 @@ export interface RunOptions {
   features?: string[]
   tags?: string
   targets?: string[]
+  /** waivers file to apply */
+  waivers?: string
   onProgress?: (stage: 'observe', done: number, total: number, target: string) => void
   onStage?: (message: string) => void
 }
 
 export interface RunOutcome {
   results: Results
-  files: { results: string; junit: string; observations: string }
+  files: ReportFiles & { observations: string; run: string }
 }
 
 export interface Plan {
@@ -67,6 +75,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const unknown = (opts.targets ?? []).filter((n) => !known.has(n))
   if (unknown.length > 0)
     throw new ConfigError(`--targets: no target named ${unknown.map((n) => `"${n}"`).join(', ')} in ${opts.config} (known: ${[...known].join(', ') || 'none'})`)
+  const waivers: WaiverSet | undefined = opts.waivers ? loadWaivers(opts.waivers, CHECKS.map((c) => c.id)) : undefined
 
   const features = opts.features && opts.features.length > 0 ? opts.features : DEFAULT_FEATURES
   opts.onStage?.('loading policies')
@@ -75,29 +84,36 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const plan = planRun(inv, policies.scenarios, opts.targets)
 
   mkdirSync(opts.out, { recursive: true })
-  const files = {
-    results: join(opts.out, 'results.json'),
-    junit: join(opts.out, 'junit.xml'),
-    observations: join(opts.out, 'observations.json'),
-  }
+  const observationsFile = join(opts.out, 'observations.json')
+  // the exact inputs, kept before anything is probed
+  const inputs = snapshotInputs(opts.out, {
+    inventoryFile: opts.config,
+    ...(waivers ? { waiversFile: waivers.file, waiversText: waivers.text } : {}),
+    policies: new Map(policies.scenarios.map((s) => [s.file, s.policy])),
+  })
+  const policyRepo = await policyRepository([...new Set(policies.scenarios.map((s) => s.file))])
 
   opts.onStage?.(`observing ${plan.targets.length} target(s) for ${plan.scenarios.length} scenario(s)`)
   const observations = await observeAll(inv, plan.targets, (d, t, name) => opts.onProgress?.('observe', d, t, name))
   // written before judging: whatever happens next, what was collected is kept
-  writeFileSync(files.observations, JSON.stringify({ schemaVersion: 1, collectedAt: startedAt.toISOString(), targets: observations }, null, 1))
+  writeFileSync(observationsFile, JSON.stringify({ schemaVersion: 1, collectedAt: startedAt.toISOString(), targets: observations }, null, 1))
 
   opts.onStage?.('judging')
   const runId = randomUUID()
   const { attachments, stepFailures } = await judgeWithCucumber(
     policies,
-    { observationsFile: files.observations, runId, targets: opts.targets ?? [] },
+    { observationsFile, runId, targets: opts.targets ?? [] },
     FINDING_MEDIA_TYPE,
   )
-  const findings = toFindings(attachments)
-  const problems = stepFailures.map((f) => {
-    const s = f.scenario
-    return { kind: 'scenario', message: `${s ? `${s.policy}:${s.line}: scenario "${s.name}"` : 'a scenario'}: ${f.message}` }
-  })
+  const judged = toFindings(attachments, provenanceFor(observations, plan.targets, inv))
+  const waived = applyWaivers(judged, waivers, startedAt)
+  const problems: Results['problems'] = [
+    ...stepFailures.map((f) => {
+      const s = f.scenario
+      return { kind: 'scenario', severity: 'error' as const, message: `${s ? `${s.policy}:${s.line}: scenario "${s.name}"` : 'a scenario'}: ${f.message}` }
+    }),
+    ...waived.problems.map((p) => ({ ...p, severity: 'warning' as const })),
+  ]
 
   const population: Results['population'] = {}
   for (const p of plan.targets) {
@@ -120,15 +136,59 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       features,
       ...(opts.tags ? { tags: opts.tags } : {}),
       ...(opts.targets && opts.targets.length > 0 ? { targets: opts.targets } : {}),
+      ...(waivers ? { waivers: waivers.file } : {}),
+      settings: { timeoutMs: inv.settings.timeoutMs, concurrency: inv.settings.concurrency, perHost: inv.settings.perHost },
+      ...(policyRepo ? { policyRepo } : {}),
     },
-    totals: countStatuses(findings),
+    totals: countStatuses(waived.findings),
     population,
-    findings,
+    findings: waived.findings,
+    ...(waivers ? { waivers: waived.uses } : {}),
     problems,
   }
-  writeFileSync(files.results, JSON.stringify(results, null, 2) + '\n')
-  writeJunit(files.junit, results)
+  const reports = writeReports(opts.out, results)
+  const files = { ...reports, observations: observationsFile, run: join(opts.out, RUN_RECORD_FILE) }
+  const record: RunRecord = {
+    schemaVersion: 1,
+    run: results.run,
+    inputs,
+    files: [
+      ...Object.values(REPORT_FILES),
+      'observations.json',
+      inputs.inventory.file,
+      ...(inputs.waivers ? [inputs.waivers.file] : []),
+      ...inputs.policies.map((p) => p.file),
+    ].sort(),
+  }
+  writeFileSync(files.run, JSON.stringify(record, null, 2) + '\n')
   return { results, files }
+}
+
+/** Provenance and population of each target's observation, by target name. */
+export function provenanceFor(observations: StoredObservation[], planned: PlannedTarget[], inv: Inventory): Map<string, Pick<Finding, 'provenance' | 'population'>> {
+  const entries = new Map(planned.map((p) => [p.entry.target.name, p.entry.target as unknown as Record<string, unknown>]))
+  return new Map(
+    observations.map((o, i) => {
+      const summary = summarizeObservation(o.kind, o.data)
+      return [
+        o.target,
+        {
+          provenance: {
+            probe: PROBE_MODULES[o.kind],
+            target: redactTarget(entries.get(o.target) ?? { name: o.target }),
+            parts: o.parts,
+            timeoutMs: inv.settings.timeoutMs,
+            startedAt: o.startedAt,
+            finishedAt: o.finishedAt,
+            durationMs: o.durationMs,
+            operations: summary.operations,
+            observation: `observations.json#/targets/${i}`,
+          },
+          population: summary.population,
+        },
+      ]
+    }),
+  )
 }
 
 function safeUser(): string {
@@ -139,7 +199,7 @@ function safeUser(): string {
   }
 }
 
-export function toFindings(attachments: AttachmentRecord[]): Finding[] {
+export function toFindings(attachments: AttachmentRecord[], provenance: ReadonlyMap<string, Pick<Finding, 'provenance' | 'population'>> = new Map()): Finding[] {
   const findings: Finding[] = []
   for (const { scenario: s, body } of attachments) {
     const v = JSON.parse(body) as VerdictAttachment
@@ -162,6 +222,7 @@ export function toFindings(attachments: AttachmentRecord[]): Finding[] {
       observed: v.verdict.observed,
       evidence: v.verdict.evidence,
       observedAt: v.observedAt,
+      ...provenance.get(v.target),
     })
   }
   return findings

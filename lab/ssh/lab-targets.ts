@@ -3,7 +3,7 @@
 // passphrase (the inventory only ever names the variable).
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, readFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { KeyDirTarget, SshTarget } from '../../runner/inventory.ts'
@@ -22,8 +22,10 @@ export interface SshLab {
   stop(): Promise<void>
 }
 
-/** Starts the lab under `dir` (must be a fresh folder). Needs root: sshd, and root as audit user. */
+/** Starts the lab under `dir` (emptied first: ssh-keygen will not overwrite a key). Needs root: sshd, and root as audit user. */
 export async function startSshLab(dir: string): Promise<SshLab> {
+  // a second `npm run demo` into the same folder must work: the lab owns this folder
+  await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
   await chmod(dir, 0o755)
   const passphrase = randomBytes(18).toString('base64url')

@@ -1,8 +1,10 @@
-// Secrets never reach an output: a whole `vigil run` over real peers (sshd with a passphrase-protected
-// audit key, a folder holding an unprotected private key, moto with planted AWS credentials), then
-// every file Vigil wrote and everything it printed is scanned for the planted material.
+// Secrets never reach an output: a whole `vigil run --bundle` over real peers (sshd with a
+// passphrase-protected audit key, a folder holding an unprotected private key, moto with planted AWS
+// credentials, an STS external id in the inventory, a passphrase-protected signing key), then every
+// file Vigil wrote — reports, observations, the inputs snapshot, every file inside the evidence
+// bundle — and everything it printed is scanned for the planted material.
 import { execFile, execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,14 +14,25 @@ import { startLabSshd, type LabSshd } from '../../lab/ssh/sshd.ts'
 import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
 import { emulatorClients } from '../../lab/aws/seed-account.ts'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
+import { createEvidenceSigner, type EvidenceSigner } from '../../lab/evidence-signer.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'vigil-secrets-'))
 const PASSPHRASE = `pp-${randomBytes(16).toString('hex')}`
 const AWS_SECRET = `planted-secret-${randomBytes(16).toString('hex')}`
 const AWS_TOKEN = `planted-token-${randomBytes(24).toString('hex')}`
+const EXTERNAL_ID = `planted-external-id-${randomBytes(8).toString('hex')}`
 let sshd: LabSshd
 let moto: Moto
+let signing: EvidenceSigner
+
+/** Every file under `root`, as [relative path, text]. */
+function filesUnder(root: string, base = ''): [string, string][] {
+  return readdirSync(join(root, base)).flatMap((name) => {
+    const rel = base ? `${base}/${name}` : name
+    return statSync(join(root, rel)).isDirectory() ? filesUnder(root, rel) : [[rel, readFileSync(join(root, rel), 'latin1')] as [string, string]]
+  })
+}
 
 /** The base64 body lines of a PEM / OpenSSH private key: any one of them in an output is a leak. */
 function keyBodyLines(file: string): string[] {
@@ -35,6 +48,7 @@ beforeAll(async () => {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'forgotten', '-f', join(dir, 'keys', 'deploy_key')])
   sshd = await startLabSshd({ profile: 'legacy', dir: join(dir, 'sshd'), authorizedKeys: readFileSync(`${audit}.pub`, 'utf8'), hostKeys: ['ed25519'] })
   moto = await startMoto()
+  signing = await createEvidenceSigner(join(dir, 'signing'))
   const { s3 } = emulatorClients(moto.endpoint)
   await s3.send(new CreateBucketCommand({ Bucket: 'secrets-test-bucket' }))
   s3.destroy()
@@ -52,6 +66,9 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   )
+  // the external id only matters for a role; an unused second account carries it into the inventory copy
+  writeFileSync(join(dir, 'vigil.yaml'), readFileSync(join(dir, 'vigil.yaml'), 'utf8') + `    - {name: other-acct, regions: [us-east-1], endpoint: "${moto.endpoint}", roleArn: "arn:aws:iam::123456789012:role/audit", externalId: "${EXTERNAL_ID}", tags: [unused]}\n`)
+  writeFileSync(join(dir, 'waivers.yaml'), 'waivers:\n  - {id: W-1, check: aws.s3.versioning, target: acct, justification: test, approver: me, ticket: T-1, expires: 2099-01-01}\n')
 }, 120_000)
 
 afterAll(async () => {
@@ -67,9 +84,11 @@ describe('no secret reaches any output', () => {
       AWS_SECRET_ACCESS_KEY: AWS_SECRET,
       AWS_SESSION_TOKEN: AWS_TOKEN,
       AWS_PROFILE: '',
+      VIGIL_SIGNING_PASSPHRASE: signing.passphrase,
     }
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, [BIN, 'run', '--config', 'vigil.yaml', '--out', 'out', '--verbose', '--tags', '@ssh or @aws'], { cwd: dir, env, timeout: 120_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) =>
+      execFile(process.execPath, [BIN, 'run', '--config', 'vigil.yaml', '--out', 'out', '--verbose', '--tags', '@ssh or @aws', '--targets', 'box,local-keys,acct',
+        '--waivers', 'waivers.yaml', '--bundle', 'bundle.tar.gz', '--signing-key', signing.signerKey, '--signing-cert', signing.signerCert], { cwd: dir, env, timeout: 120_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),
       ),
     )
@@ -80,17 +99,31 @@ describe('no secret reaches any output', () => {
     expect(find('ssh.keys.passphrase', 'box')!.summary).toContain('deploy_key')
     expect(find('ssh.keys.passphrase', 'local-keys')).toMatchObject({ status: 'failed' })
     expect(find('ssh.server.root-login', 'box')).toMatchObject({ status: 'failed' })
-    expect(find('aws.s3.versioning', 'acct')).toMatchObject({ status: 'failed' })
-    expect(r.code).toBe(1)
+    expect(find('aws.s3.versioning', 'acct')).toMatchObject({ status: 'waived', verdict: 'failed' })
+    expect(r.code, r.stderr).toBe(1)
 
-    const planted = [PASSPHRASE, AWS_SECRET, AWS_TOKEN, 'AKIAPLANTEDKEY000001', ...keyBodyLines(join(dir, 'audit_key')), ...keyBodyLines(join(dir, 'keys', 'deploy_key'))]
-    expect(planted.length).toBeGreaterThan(6)
+    const unpacked = join(dir, 'unpacked')
+    mkdirSync(unpacked)
+    execFileSync('tar', ['-xzf', join(dir, 'bundle.tar.gz'), '-C', unpacked])
+    const planted = [
+      PASSPHRASE, AWS_SECRET, AWS_TOKEN, 'AKIAPLANTEDKEY000001', EXTERNAL_ID, signing.passphrase,
+      ...keyBodyLines(join(dir, 'audit_key')), ...keyBodyLines(join(dir, 'keys', 'deploy_key')), ...keyBodyLines(signing.signerKey),
+    ]
+    expect(planted.length).toBeGreaterThan(20)
     const outputs: [string, string][] = [
       ['stdout', r.stdout],
       ['stderr', r.stderr],
-      ...readdirSync(join(dir, 'out')).map((f) => [f, readFileSync(join(dir, 'out', f), 'utf8')] as [string, string]),
+      ...filesUnder(join(dir, 'out')).map(([n, t]) => [`out/${n}`, t] as [string, string]),
+      ...filesUnder(unpacked).map(([n, t]) => [`bundle/${n}`, t] as [string, string]),
+      // the archive itself, decompressed: what an auditor receives
+      ['bundle.tar', execFileSync('gzip', ['-dc', join(dir, 'bundle.tar.gz')], { maxBuffer: 64 << 20 }).toString('latin1')],
     ]
-    expect(outputs.map(([n]) => n)).toEqual(expect.arrayContaining(['results.json', 'junit.xml', 'observations.json']))
+    const names = outputs.map(([n]) => n.replace(/^bundle\/[^/]+\//, 'bundle/'))
+    for (const f of ['results.json', 'junit.xml', 'observations.json', 'report.html', 'summary.md', 'findings.csv', 'run.json', 'inputs/inventory.yaml', 'inputs/waivers.yaml'])
+      expect(names, f).toEqual(expect.arrayContaining([`out/${f}`, `bundle/${f}`]))
+    expect(names).toEqual(expect.arrayContaining(['bundle/manifest.json', 'bundle/manifest.json.p7s', 'bundle/SHA256SUMS', 'bundle/VERIFY.txt']))
+    // the inventory copy is there, with the external id replaced
+    expect(outputs.find(([n]) => n === 'out/inputs/inventory.yaml')![1]).toContain('externalId: "[redacted]"')
     for (const [name, text] of outputs) for (const secret of planted) expect(text.includes(secret), `${name} contains a planted secret (${secret.slice(0, 8)}…)`).toBe(false)
   }, 150_000)
 })

@@ -25,6 +25,6 @@ describe('vigil lab', () => {
     expect(results.findings.every((f) => f.controls.length > 0)).toBe(true)
     expect(existsSync(join(out, 'results', 'junit.xml'))).toBe(true)
     expect(existsSync(join(out, 'results', 'observations.json'))).toBe(true)
-    expect(r.stderr).toMatch(/lab: done\. Results: /)
+    expect(r.stderr).toMatch(/lab: done\. Report: /)
   }, 300_000)
 })

@@ -1,0 +1,21 @@
+// How an AWS account observation was obtained (the API calls) and what it covered (population:
+// buckets, principals, pages read), for the provenance every finding carries. Pure.
+import type { AwsObservation } from './observation.ts'
+
+export function summarizeAwsObservation(o: AwsObservation): { operations: Record<string, unknown>; population: Record<string, number> } {
+  const s3 = o.s3?.ok ? o.s3.value : undefined
+  const auth = o.authorization?.ok ? o.authorization.value : undefined
+  const principals = (type: string) => auth?.principals.filter((p) => p.type === type).length ?? 0
+  return {
+    operations: {
+      apiCalls: o.apiCalls.reduce((n, c) => n + c.calls, 0),
+      regions: o.regions,
+      ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+      byOperation: o.apiCalls.map((c) => `${c.service}:${c.operation}@${c.region} ×${c.calls}`),
+    },
+    population: {
+      ...(s3 ? { buckets: s3.buckets.length, bucketsOutsideRegions: s3.outOfScope.length, bucketsUnlocated: s3.unlocated.length, bucketListPages: s3.listPages } : {}),
+      ...(auth ? { users: principals('user'), groups: principals('group'), roles: principals('role'), managedPolicies: Object.keys(auth.managedPolicies).length, authorizationPages: auth.pages } : {}),
+    },
+  }
+}

@@ -1,0 +1,134 @@
+// The evidence-bundle side of the command line: `vigil bundle`, `vigil verify`, `vigil recheck`, and
+// the signing options `vigil run --bundle` shares with `vigil bundle`.
+import { basename, dirname, join, resolve } from 'node:path'
+import { Command, Option } from 'commander'
+import { ConfigError } from '../runner/config-file.ts'
+import type { Signer } from '../reports/cms-signature.ts'
+
+export interface SigningFlags {
+  signingKey?: string
+  signingCert?: string
+  signingPassphraseEnv: string
+}
+
+export function addSigningOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--signing-key <file>', 'PEM private key (RSA) that signs the bundle manifest').env('VIGIL_SIGNING_KEY'))
+    .addOption(new Option('--signing-cert <file>', 'PEM certificate of that key, followed by any intermediates to embed').env('VIGIL_SIGNING_CERT'))
+    .option('--signing-passphrase-env <name>', 'environment variable holding the key passphrase, when the key is encrypted', 'VIGIL_SIGNING_PASSPHRASE')
+}
+
+/** Loads the signer before anything else happens, so a bad key never costs a whole run. */
+export async function signerFrom(flags: SigningFlags): Promise<Signer> {
+  if (!flags.signingKey || !flags.signingCert)
+    throw new ConfigError('an evidence bundle is signed: give --signing-key and --signing-cert (or VIGIL_SIGNING_KEY and VIGIL_SIGNING_CERT); the key must be RSA, its certificate issued by a CA the auditor trusts')
+  const { loadSigner } = await import('../reports/cms-signature.ts')
+  const signer = loadSigner({ keyFile: flags.signingKey, certFile: flags.signingCert, passphraseEnv: flags.signingPassphraseEnv })
+  if (signer.purposeWarning) process.stderr.write(`vigil: warning: ${signer.purposeWarning}\n`)
+  return signer
+}
+
+/** Seals `dir` and archives it; prints where the archive is and how to verify it. */
+export async function writeBundle(dir: string, output: string | undefined, signer: Signer, quiet = false): Promise<string> {
+  const { createBundle, readRunRecord, bundleFolderName } = await import('../reports/evidence-bundle.ts')
+  const archive = output ?? join(dirname(resolve(dir)), `${bundleFolderName(readRunRecord(dir).run.id)}.tar.gz`)
+  const b = await createBundle(dir, archive, signer)
+  if (!quiet)
+    process.stdout.write(
+      `bundle:  ${b.archive} (${b.manifest.files.length} files, ${(b.bytes / 1024).toFixed(0)} KiB, sha256 ${b.sha256})\n` +
+        `         signed by ${signer.subject}; check it with \`vigil verify ${basename(b.archive)} --ca <evidence CA>\` or the openssl commands in its VERIFY.txt\n`,
+    )
+  return b.archive
+}
+
+export function addEvidenceCommands(program: Command): void {
+  addSigningOptions(
+    program
+      .command('bundle')
+      .argument('<dir>', 'the --out folder of a `vigil run`')
+      .description('seal a run folder (manifest with SHA-256 of every file, CMS signature) and archive it for an auditor'),
+  )
+    .option('-o, --output <file>', 'archive to write (default: vigil-evidence-<run id>.tar.gz beside the folder)')
+    .action(async (dir: string, flags: SigningFlags & { output?: string }) => {
+      const signer = await signerFrom(flags)
+      await writeBundle(dir, flags.output, signer)
+    })
+
+  program
+    .command('verify')
+    .argument('<bundle>', 'a bundle archive (.tar.gz) or a sealed folder')
+    .description('check the bundle signature, every file hash, and that no file is missing or extra (exit 0 verified, 1 not intact, 3 intact but signer not anchored: give --ca)')
+    .option('--ca <file>', 'PEM certificate(s) of the evidence CA the signer must chain to')
+    .option('--json', 'machine-readable')
+    .action(async (bundle: string, flags: { ca?: string; json?: boolean }) => {
+      const { verifyBundle } = await import('../reports/evidence-bundle.ts')
+      const { readCertificates } = await import('../reports/cms-signature.ts')
+      const v = await verifyBundle(bundle, flags.ca ? readCertificates(flags.ca) : [])
+      v.cleanup()
+      printVerification(bundle, v, !!flags.json)
+      process.exitCode = verificationExit(v)
+    })
+
+  program
+    .command('recheck')
+    .argument('<bundle>', 'a bundle archive (.tar.gz) or a sealed folder')
+    .description('verify the bundle, then re-derive every verdict from its raw observations and bundled policies and confirm each matches')
+    .option('--ca <file>', 'PEM certificate(s) of the evidence CA the signer must chain to')
+    .option('--json', 'machine-readable')
+    .action(async (bundle: string, flags: { ca?: string; json?: boolean }) => {
+      const { verifyBundle } = await import('../reports/evidence-bundle.ts')
+      const { readCertificates } = await import('../reports/cms-signature.ts')
+      const { recheckFolder } = await import('../runner/recheck.ts')
+      const v = await verifyBundle(bundle, flags.ca ? readCertificates(flags.ca) : [])
+      try {
+        if (!v.intact || (v.caGiven && !v.anchored)) {
+          printVerification(bundle, v, !!flags.json)
+          process.stderr.write('vigil: not rechecked: a bundle that is not intact, or not signed by the given CA, proves nothing\n')
+          process.exitCode = 1
+          return
+        }
+        const r = await recheckFolder(v.folder)
+        const ok = r.mismatches.length === 0 && r.missing.length === 0 && r.extra.length === 0 && r.problems.length === 0
+        if (flags.json) process.stdout.write(JSON.stringify({ verification: { intact: v.intact, anchored: v.anchored, warnings: v.warnings }, recheck: r }, null, 2) + '\n')
+        else {
+          for (const w of [...v.warnings, ...r.notes]) process.stdout.write(`note: ${w}\n`)
+          for (const p of r.problems) process.stdout.write(`PROBLEM ${p}\n`)
+          for (const m of r.mismatches) process.stdout.write(`DIFFERS ${m.id}: ${m.field}: bundle says ${JSON.stringify(m.bundled)?.slice(0, 200)}, re-derived ${JSON.stringify(m.rederived)?.slice(0, 200)}\n`)
+          for (const id of r.missing) process.stdout.write(`MISSING ${id}: in the bundle, not re-derived\n`)
+          for (const id of r.extra) process.stdout.write(`EXTRA   ${id}: re-derived, not in the bundle\n`)
+          process.stdout.write(`${ok ? 'reproduced' : 'NOT reproduced'}: ${r.reproduced} of ${r.findings} verdicts re-derived identically from the bundle's observations\n`)
+        }
+        process.exitCode = ok ? verificationExit(v) : 1
+      } finally {
+        v.cleanup()
+      }
+    })
+}
+
+/** 0 intact and anchored; 1 not intact, or a CA was given and did not issue the signer; 3 intact, no CA given. */
+export function verificationExit(v: { intact: boolean; anchored: boolean; caGiven: boolean }): number {
+  return !v.intact || (v.caGiven && !v.anchored) ? 1 : v.anchored ? 0 : 3
+}
+
+function printVerification(bundle: string, v: Awaited<ReturnType<typeof import('../reports/evidence-bundle.ts').verifyBundle>>, json: boolean): void {
+  if (json) {
+    const { cleanup: _c, folder: _f, ...rest } = v
+    process.stdout.write(JSON.stringify({ bundle, ...rest, manifest: rest.manifest ? { run: rest.manifest.run, files: rest.manifest.files.length } : undefined }, null, 2) + '\n')
+    return
+  }
+  const s = v.signature
+  if (s?.signer) process.stdout.write(`signer:  ${s.signer.subject} (issued by ${s.signer.issuer}), signed ${s.signingTime ?? 'at an unknown time'}\n`)
+  if (s?.path && v.anchored) process.stdout.write(`chain:   ${s.path.join(' → ')}\n`)
+  if (v.manifest) process.stdout.write(`run:     ${v.manifest.run.id}, ${v.manifest.run.startedAt} → ${v.manifest.run.finishedAt}, ${v.files} of ${v.manifest.files.length} files checked\n`)
+  for (const p of v.problems) process.stdout.write(`FAIL    ${p}\n`)
+  for (const p of v.trustProblems) process.stdout.write(`UNTRUSTED ${p}\n`)
+  for (const w of v.warnings) process.stdout.write(`WARN    ${w}\n`)
+  const verdict = !v.intact
+    ? 'NOT intact: the bundle was changed, or is incomplete, after it was signed'
+    : v.anchored
+      ? 'verified: intact and signed by a certificate the given CA issued'
+      : v.caGiven
+        ? 'intact, but NOT signed by a certificate the given CA issued'
+        : 'intact, but who signed it is not verified (give --ca with the evidence CA certificate)'
+  process.stdout.write(verdict + '\n')
+}

@@ -1,0 +1,304 @@
+// The evidence bundle: a run's output folder, sealed and archived for an auditor who does not run
+// Vigil. Sealing adds `VERIFY.txt` (how to check it with openssl and sha256sum alone),
+// `manifest.json` (run metadata and the SHA-256 and size of every file) with its detached CMS
+// signature `manifest.json.p7s`, and `SHA256SUMS` (every file, manifest included, in the format
+// `sha256sum --check` reads) with its signature `SHA256SUMS.p7s`. The archive is a gzip'd tar with
+// one top folder. Verification checks both signatures, every hash and size, and that no file is
+// missing or extra; archives are listed before extraction and refused on links, absolute paths or
+// `..`.
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, posix } from 'node:path'
+import type { X509Certificate } from 'node:crypto'
+import * as tar from 'tar'
+import * as z from 'zod'
+import { ConfigError } from '../runner/config-file.ts'
+import { sha256 } from '../runner/run-inputs.ts'
+import { RunSchema, ResultsSchema } from './model.ts'
+import { RUN_RECORD_FILE, RunRecordSchema, type RunRecord } from './run-record.ts'
+import { signDetached, verifyDetached, type SignatureCheck, type Signer } from './cms-signature.ts'
+
+export const MANIFEST_FILE = 'manifest.json'
+export const MANIFEST_SIGNATURE = 'manifest.json.p7s'
+export const SUMS_FILE = 'SHA256SUMS'
+export const SUMS_SIGNATURE = 'SHA256SUMS.p7s'
+export const VERIFY_FILE = 'VERIFY.txt'
+
+/**
+ * What an auditor runs, with only tar, openssl and coreutils, inside nothing but a shell where
+ * `BUNDLE` is the archive and `CA` the evidence CA certificate they were given. README.md shows
+ * exactly these lines, and a test runs them.
+ */
+export const AUDITOR_COMMANDS = `tar -xzf "$BUNDLE" && cd "$(tar -tzf "$BUNDLE" | head -n 1 | cut -d/ -f1)"
+openssl cms -verify -binary -inform DER -in SHA256SUMS.p7s -content SHA256SUMS -CAfile "$CA" -out /dev/null
+openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json -CAfile "$CA" -out /dev/null
+sha256sum --check --strict --quiet SHA256SUMS
+find . -type f ! -path ./SHA256SUMS ! -path ./SHA256SUMS.p7s | sed 's|^\\./||' | sort > /tmp/vigil-present.txt
+sed 's/^[0-9a-f]\\{64\\}  //' SHA256SUMS | sort | diff - /tmp/vigil-present.txt && echo "bundle verified"`
+
+const verifyText = (runId: string) => `Vigil evidence bundle for run ${runId}
+
+Every file in this folder is listed with its SHA-256 in SHA256SUMS (and in manifest.json, which
+also carries the run metadata). Both lists are signed with a detached CMS (PKCS#7) signature
+(SHA256SUMS.p7s, manifest.json.p7s) by the evidence signer your organisation's evidence CA issued.
+
+To verify without Vigil, with BUNDLE set to the archive and CA to the evidence CA certificate
+(obtained separately, not from this bundle), run in a POSIX shell (bash, zsh):
+
+${AUDITOR_COMMANDS}
+
+1. the two openssl commands check that the lists were signed by a certificate your CA issued and
+   were not changed since ("Verification successful" on stderr; any change: "Verification failure");
+2. sha256sum checks every file against the signed list (prints the files that differ);
+3. find/sed/diff checks that no file was added and none is missing.
+Each command exits non-zero on failure. With Vigil: \`vigil verify BUNDLE --ca CA\`; \`vigil recheck
+BUNDLE --ca CA\` also re-derives every verdict from the raw observations in observations.json.
+
+Contents: results.json (every finding: status, expected and actual, provenance, evidence),
+report.html (readable offline), findings.csv, junit.xml, summary.md, observations.json (the raw
+observations), run.json (what the run used and wrote), inputs/ (the exact feature files, the
+inventory with secrets removed, the waivers file).
+`
+
+export const ManifestSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    kind: z.literal('vigil-evidence-bundle'),
+    createdAt: z.string(),
+    run: RunSchema,
+    totals: ResultsSchema.shape.totals,
+    signer: z.object({ subject: z.string(), fingerprint256: z.string() }),
+    files: z.array(z.object({ path: z.string(), bytes: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
+  })
+  .strict()
+export type Manifest = z.infer<typeof ManifestSchema>
+
+/** Paths in a bundle: relative, `/`-separated, no `..`, nothing sha256sum would have to escape. */
+function safeRelative(p: string): boolean {
+  return p.length > 0 && !p.startsWith('/') && !/[\\\n\r]/.test(p) && posix.normalize(p) === p && !p.split('/').includes('..')
+}
+
+export function readRunRecord(dir: string): RunRecord {
+  const file = join(dir, RUN_RECORD_FILE)
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read the run record (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is ${dir} the --out folder of a \`vigil run\`?`)
+  }
+  const parsed = RunRecordSchema.safeParse(raw)
+  if (!parsed.success) throw new ConfigError(`${file}: not a Vigil run record: ${z.prettifyError(parsed.error).split('\n').slice(0, 3).join('; ')}`)
+  return parsed.data
+}
+
+/** Seals a run's output folder in place: VERIFY.txt, manifest.json (+ .p7s), SHA256SUMS (+ .p7s). */
+export function sealEvidenceFolder(dir: string, signer: Signer, now = new Date()): Manifest {
+  const record = readRunRecord(dir)
+  const resultsText = readFileSync(join(dir, 'results.json'), 'utf8')
+  const results = ResultsSchema.parse(JSON.parse(resultsText))
+  writeFileSync(join(dir, VERIFY_FILE), verifyText(record.run.id))
+  const payload = [...new Set([...record.files, RUN_RECORD_FILE, VERIFY_FILE])].sort()
+  const files = payload.map((path) => {
+    if (!safeRelative(path)) throw new ConfigError(`${join(dir, RUN_RECORD_FILE)}: lists the unsafe path "${path}"`)
+    const full = join(dir, path)
+    let st
+    try {
+      st = lstatSync(full)
+    } catch {
+      throw new ConfigError(`${full}: listed in run.json but missing: the output folder is incomplete`)
+    }
+    if (!st.isFile()) throw new ConfigError(`${full}: not a regular file`)
+    const body = readFileSync(full)
+    return { path, bytes: body.length, sha256: sha256(body) }
+  })
+  const manifest: Manifest = {
+    schemaVersion: 1,
+    kind: 'vigil-evidence-bundle',
+    createdAt: now.toISOString(),
+    run: record.run,
+    totals: results.totals,
+    signer: { subject: signer.subject, fingerprint256: signer.fingerprint256 },
+    files,
+  }
+  const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n')
+  writeFileSync(join(dir, MANIFEST_FILE), manifestBytes)
+  const manifestSig = signDetached(manifestBytes, signer, now)
+  writeFileSync(join(dir, MANIFEST_SIGNATURE), manifestSig)
+  const sums = [
+    ...files,
+    { path: MANIFEST_FILE, sha256: sha256(manifestBytes) },
+    { path: MANIFEST_SIGNATURE, sha256: sha256(manifestSig) },
+  ]
+    .sort((a, b) => (a.path < b.path ? -1 : 1))
+    .map((f) => `${f.sha256}  ${f.path}\n`)
+    .join('')
+  writeFileSync(join(dir, SUMS_FILE), sums)
+  writeFileSync(join(dir, SUMS_SIGNATURE), signDetached(Buffer.from(sums), signer, now))
+  return manifest
+}
+
+/** Seals `dir` and writes the archive; returns the manifest and the archive's size and SHA-256. */
+export async function createBundle(dir: string, archive: string, signer: Signer, now = new Date()): Promise<{ manifest: Manifest; archive: string; bytes: number; sha256: string }> {
+  const manifest = sealEvidenceFolder(dir, signer, now)
+  const entries = [...manifest.files.map((f) => f.path), MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE].sort()
+  await tar.create({ gzip: true, file: archive, cwd: dir, prefix: bundleFolderName(manifest.run.id), portable: true, noDirRecurse: true }, entries)
+  const body = readFileSync(archive)
+  return { manifest, archive, bytes: body.length, sha256: sha256(body) }
+}
+
+export const bundleFolderName = (runId: string) => `vigil-evidence-${runId}`
+
+// ---- verification ----------------------------------------------------------------------------
+
+export interface BundleVerification {
+  /** signatures valid over both lists, every hash matches, no file missing or extra */
+  intact: boolean
+  /** the signer chains to a supplied CA (`--ca`) */
+  anchored: boolean
+  /** a CA was supplied: then an unanchored signer is a failure, not just unknown */
+  caGiven: boolean
+  /** why the bundle is not intact */
+  problems: string[]
+  /** why the signer is not trusted by the supplied CA */
+  trustProblems: string[]
+  warnings: string[]
+  files: number
+  signature?: SignatureCheck
+  manifest?: Manifest
+  /** the folder that was verified (the extracted archive, or the folder given) */
+  folder: string
+}
+
+function walk(dir: string, base = ''): { path: string; kind: 'file' | 'other' }[] {
+  const out: { path: string; kind: 'file' | 'other' }[] = []
+  for (const e of readdirSync(join(dir, base), { withFileTypes: true })) {
+    const rel = base ? `${base}/${e.name}` : e.name
+    if (e.isDirectory()) out.push(...walk(dir, rel))
+    else out.push({ path: rel, kind: e.isFile() ? 'file' : 'other' })
+  }
+  return out
+}
+
+/** Verifies a sealed folder: signatures, the two lists against each other, every file, nothing extra. */
+export function verifyEvidenceFolder(dir: string, anchors: readonly X509Certificate[]): BundleVerification {
+  const v: BundleVerification = { intact: false, anchored: false, caGiven: anchors.length > 0, problems: [], trustProblems: [], warnings: [], files: 0, folder: dir }
+  const readOrNull = (name: string): Buffer | null => {
+    try {
+      return readFileSync(join(dir, name))
+    } catch {
+      v.problems.push(`${name} is missing`)
+      return null
+    }
+  }
+  const manifestBytes = readOrNull(MANIFEST_FILE)
+  const manifestSig = readOrNull(MANIFEST_SIGNATURE)
+  const sumsBytes = readOrNull(SUMS_FILE)
+  const sumsSig = readOrNull(SUMS_SIGNATURE)
+  if (!manifestBytes || !manifestSig || !sumsBytes || !sumsSig) return v
+
+  for (const [name, content, sig] of [[MANIFEST_FILE, manifestBytes, manifestSig], [SUMS_FILE, sumsBytes, sumsSig]] as const) {
+    const check = verifyDetached(content, sig, anchors)
+    v.signature ??= check
+    for (const p of check.problems) v.problems.push(`${name}: ${p}`)
+    for (const p of check.trustProblems) if (!v.trustProblems.includes(p)) v.trustProblems.push(p)
+    if (check.valid && anchors.length === 0 && name === MANIFEST_FILE) v.warnings.push(`the signatures are valid, but no CA was given (--ca), so who signed them is not established: ${check.signer?.subject}`)
+    if (v.signature.signer?.fingerprint256 !== check.signer?.fingerprint256) v.problems.push(`${SUMS_FILE} and ${MANIFEST_FILE} are signed by different certificates`)
+  }
+
+  let manifest: Manifest | undefined
+  try {
+    manifest = ManifestSchema.parse(JSON.parse(manifestBytes.toString('utf8')))
+    v.manifest = manifest
+  } catch (e) {
+    v.problems.push(`${MANIFEST_FILE} is not a Vigil bundle manifest (${(e as Error).message.split('\n')[0]})`)
+    return v
+  }
+
+  const sums = new Map<string, string>()
+  for (const line of sumsBytes.toString('utf8').split('\n').filter(Boolean)) {
+    const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line)
+    if (!m || !safeRelative(m[2]!)) v.problems.push(`${SUMS_FILE}: malformed line "${line.slice(0, 120)}"`)
+    else sums.set(m[2]!, m[1]!)
+  }
+  const expected = new Map(manifest.files.map((f) => [f.path, f]))
+  for (const f of manifest.files) if (sums.get(f.path) !== f.sha256) v.problems.push(`${f.path}: ${SUMS_FILE} and ${MANIFEST_FILE} disagree about its hash`)
+  for (const [path, hash] of sums) {
+    if (expected.has(path)) continue
+    if (path === MANIFEST_FILE) {
+      if (hash !== sha256(manifestBytes)) v.problems.push(`${MANIFEST_FILE}: does not match its entry in ${SUMS_FILE}`)
+    } else if (path === MANIFEST_SIGNATURE) {
+      if (hash !== sha256(manifestSig)) v.problems.push(`${MANIFEST_SIGNATURE}: does not match its entry in ${SUMS_FILE}`)
+    } else v.problems.push(`${path}: listed in ${SUMS_FILE} but not in ${MANIFEST_FILE}`)
+  }
+  for (const f of manifest.files) {
+    if (!safeRelative(f.path)) {
+      v.problems.push(`${MANIFEST_FILE} lists the unsafe path "${f.path}"`)
+      continue
+    }
+    let body: Buffer
+    try {
+      if (!lstatSync(join(dir, f.path)).isFile()) throw new Error('not a file')
+      body = readFileSync(join(dir, f.path))
+    } catch {
+      v.problems.push(`${f.path}: missing`)
+      continue
+    }
+    if (body.length !== f.bytes || sha256(body) !== f.sha256) v.problems.push(`${f.path}: changed since it was signed (SHA-256 ${sha256(body)}, signed ${f.sha256})`)
+    v.files++
+  }
+  const integrity = new Set([MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE])
+  for (const e of walk(dir)) {
+    if (e.kind !== 'file') v.problems.push(`${e.path}: not a regular file (links and devices have no place in a bundle)`)
+    else if (!expected.has(e.path) && !integrity.has(e.path)) v.problems.push(`${e.path}: not listed in the signed manifest (added after signing)`)
+  }
+  v.intact = v.problems.length === 0
+  v.anchored = v.intact && anchors.length > 0 && v.trustProblems.length === 0
+  return v
+}
+
+function notIntact(folder: string, anchors: readonly X509Certificate[], problems: string[]): BundleVerification {
+  return { intact: false, anchored: false, caGiven: anchors.length > 0, problems, trustProblems: [], warnings: [], files: 0, folder }
+}
+
+/** Largest archive content Vigil unpacks to verify (a bundle is reports and observations, not a disk image). */
+const MAX_UNPACKED_BYTES = 8 * 1024 ** 3
+
+/**
+ * Verifies a bundle archive or a sealed folder. An archive is listed first and refused when an
+ * entry is anything but a plain file or folder under one top folder, then unpacked into a fresh
+ * temporary folder; `cleanup` removes it (recheck reads the unpacked files first).
+ */
+export async function verifyBundle(path: string, anchors: readonly X509Certificate[]): Promise<BundleVerification & { cleanup(): void }> {
+  let st
+  try {
+    st = statSync(path)
+  } catch {
+    throw new ConfigError(`${path}: no such bundle (give the .tar.gz archive or a sealed output folder)`)
+  }
+  if (st.isDirectory()) return { ...verifyEvidenceFolder(path, anchors), cleanup: () => {} }
+
+  const entries: { path: string; type: string; size: number }[] = []
+  try {
+    await tar.list({ file: path, strict: true, onReadEntry: (e) => void entries.push({ path: e.path, type: e.type, size: e.size ?? 0 }) })
+  } catch (e) {
+    return { ...notIntact(path, anchors, [`${path}: not a readable .tar.gz archive (${(e as Error).message})`]), cleanup: () => {} }
+  }
+  const tops = new Set(entries.map((e) => e.path.split('/')[0]))
+  const bad = entries.filter((e) => !['File', 'OldFile', 'Directory'].includes(e.type) || !safeRelative(e.path.replace(/\/$/, '')))
+  const total = entries.reduce((n, e) => n + e.size, 0)
+  const refuse = [
+    ...bad.map((e) => `archive entry "${e.path}" (${e.type}) is not a plain file under the bundle folder`),
+    ...(tops.size !== 1 ? [`the archive must hold exactly one top folder (found ${[...tops].slice(0, 5).join(', ') || 'none'})`] : []),
+    ...(total > MAX_UNPACKED_BYTES ? [`the archive unpacks to ${total} bytes, more than Vigil unpacks (${MAX_UNPACKED_BYTES})`] : []),
+  ]
+  if (refuse.length > 0) return { ...notIntact(path, anchors, refuse), cleanup: () => {} }
+  const tmp = mkdtempSync(join(tmpdir(), 'vigil-verify-'))
+  const cleanup = () => rmSync(tmp, { recursive: true, force: true })
+  try {
+    await tar.extract({ file: path, cwd: tmp, strict: true, preservePaths: false, preserveOwner: false })
+    return { ...verifyEvidenceFolder(join(tmp, [...tops][0]!), anchors), cleanup }
+  } catch (e) {
+    cleanup()
+    return { ...notIntact(path, anchors, [`${path}: cannot unpack (${(e as Error).message})`]), cleanup: () => {} }
+  }
+}

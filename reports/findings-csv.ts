@@ -1,0 +1,60 @@
+// `findings.csv`: one row per finding for the auditor's spreadsheet (sampling, tick marks). Values
+// come from peers Vigil does not control (banners, certificate subjects, policy documents), so
+// cells that a spreadsheet would run as a formula are escaped.
+import { stringify } from 'csv-stringify/sync'
+import type { Finding, Results } from './model.ts'
+
+export const CSV_COLUMNS = [
+  'finding_id',
+  'status',
+  'verdict',
+  'check_id',
+  'controls',
+  'target',
+  'target_kind',
+  'summary',
+  'error_kind',
+  'expected',
+  'actual',
+  'observed_at',
+  'policy',
+  'scenario_line',
+  'scenario',
+  'waiver_id',
+  'waiver_approver',
+  'waiver_ticket',
+  'waiver_expires',
+  'waiver_justification',
+  'raw_observation',
+] as const
+
+function row(f: Finding): Record<(typeof CSV_COLUMNS)[number], string | number> {
+  return {
+    finding_id: f.id,
+    status: f.status,
+    verdict: f.verdict,
+    check_id: f.checkId,
+    controls: f.controls.join(' '),
+    target: f.target,
+    target_kind: f.targetKind,
+    summary: f.summary,
+    error_kind: f.errorKind ?? '',
+    expected: JSON.stringify(f.expected),
+    actual: JSON.stringify(f.actual),
+    observed_at: f.observedAt,
+    policy: f.policy,
+    scenario_line: f.scenarioLine ?? '',
+    scenario: f.scenario,
+    waiver_id: f.waiver?.id ?? '',
+    waiver_approver: f.waiver?.approver ?? '',
+    waiver_ticket: f.waiver?.ticket ?? '',
+    waiver_expires: f.waiver?.expires ?? '',
+    waiver_justification: f.waiver?.justification ?? '',
+    raw_observation: f.provenance?.observation ?? '',
+  }
+}
+
+export function findingsCsv(results: Results): string {
+  // a BOM so spreadsheet programs read UTF-8; CRLF as RFC 4180 says
+  return stringify(results.findings.map(row), { header: true, columns: [...CSV_COLUMNS], bom: true, record_delimiter: 'windows', escape_formulas: true })
+}

@@ -1,0 +1,163 @@
+// Exceptions (waivers): `waivers.yaml` names a check and a target (exact or glob) that are allowed
+// to fail until an expiry date, with the justification, the approver and the ticket. A waived
+// finding keeps its verdict and evidence, is reported as `waived`, and does not fail the run. An
+// expired or malformed waiver waives nothing and is itself reported; nothing about a waiver is
+// silent, because an auditor reads exceptions first.
+import { readFileSync } from 'node:fs'
+import { matchesGlob } from 'node:path'
+import * as z from 'zod'
+import { ConfigError, issueLines, parseYamlDocument, type YamlDocument } from '../runner/config-file.ts'
+import type { Finding, WaiverUse } from './model.ts'
+
+const text = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} must not be empty`)
+
+export const WaiverEntrySchema = z
+  .object({
+    /** stable id the auditor can cite, e.g. `WVR-2026-014` */
+    id: text('id').regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'use letters, digits, dot, dash, colon or underscore (max 64)'),
+    /** check id or glob (`tls.protocols`, `ssh.server.*`) */
+    check: text('check'),
+    /** target name or glob (`legacy-billing`, `legacy-*`) */
+    target: text('target'),
+    justification: text('justification'),
+    approver: text('approver'),
+    ticket: text('ticket'),
+    /** last day (UTC) the waiver applies */
+    expires: z
+      .string({ error: 'expires is required, as a date YYYY-MM-DD' })
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expires must be a date YYYY-MM-DD')
+      .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'expires is not a calendar date'),
+  })
+  .strict()
+export type WaiverEntry = z.infer<typeof WaiverEntrySchema>
+
+export const WaiversFileSchema = z.object({ waivers: z.array(z.unknown()) }).strict()
+
+export interface Waiver extends WaiverEntry {
+  /** where it is written: `waivers.yaml:12` */
+  source: string
+}
+
+export interface WaiverProblem {
+  kind: 'waiver-invalid' | 'waiver-expired' | 'waiver-unknown-check' | 'waiver-unused'
+  message: string
+}
+
+export interface WaiverSet {
+  file: string
+  /** the file exactly as read (kept in the evidence bundle) */
+  text: string
+  waivers: Waiver[]
+  /** entries that do not waive anything, with the reason (invalid ones never enter `waivers`) */
+  problems: WaiverProblem[]
+}
+
+/**
+ * Reads a waivers file. A missing file is a usage error (the operator named it); anything wrong
+ * inside it is a problem of the entry concerned, reported, never a reason to drop the other entries.
+ */
+export function loadWaivers(file: string, knownChecks: readonly string[]): WaiverSet {
+  let body: string
+  try {
+    body = readFileSync(file, 'utf8')
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    throw new ConfigError(`${file}: cannot read the waivers file (${code === 'ENOENT' ? 'it does not exist' : code ?? String(e)})`)
+  }
+  return parseWaivers(body, file, knownChecks)
+}
+
+export function parseWaivers(body: string, file: string, knownChecks: readonly string[]): WaiverSet {
+  const set: WaiverSet = { file, text: body, waivers: [], problems: [] }
+  let doc: YamlDocument
+  try {
+    doc = parseYamlDocument(body, file)
+  } catch (e) {
+    set.problems.push({ kind: 'waiver-invalid', message: `${(e as Error).message}; no waiver in this file applies` })
+    return set
+  }
+  const top = WaiversFileSchema.safeParse(doc.raw)
+  if (!top.success) {
+    for (const line of issueLines(top.error.issues, file, doc.lineOf)) set.problems.push({ kind: 'waiver-invalid', message: `${line}; no waiver in this file applies` })
+    return set
+  }
+  const ids = new Map<string, string>()
+  top.data.waivers.forEach((raw, i) => {
+    const at = `${file}${doc.lineOf(['waivers', i]) ? `:${doc.lineOf(['waivers', i])}` : ''}`
+    const parsed = WaiverEntrySchema.safeParse(raw)
+    if (!parsed.success) {
+      const lines = issueLines(parsed.error.issues, file, doc.lineOf, ['waivers', i])
+      set.problems.push({ kind: 'waiver-invalid', message: `${lines.join('; ')}; this waiver does not apply` })
+      return
+    }
+    const w = parsed.data
+    const prior = ids.get(w.id)
+    if (prior) {
+      set.problems.push({ kind: 'waiver-invalid', message: `${at}: field waivers[${i}].id: "${w.id}" is already used at ${prior}; this waiver does not apply` })
+      return
+    }
+    ids.set(w.id, at)
+    if (!knownChecks.some((c) => c === w.check || matchesGlob(c, w.check))) {
+      // a typo in the check id would otherwise waive nothing without anyone noticing
+      set.problems.push({ kind: 'waiver-unknown-check', message: `${at}: waiver ${w.id}: check "${w.check}" matches no check id (see \`vigil checks\`); it waives nothing` })
+    }
+    set.waivers.push({ ...w, source: at })
+  })
+  return set
+}
+
+/** A waiver applies through the end of its `expires` day, UTC. */
+export function waiverActive(w: Pick<Waiver, 'expires'>, at: Date): boolean {
+  return at.getTime() < Date.parse(`${w.expires}T00:00:00Z`) + 86_400_000
+}
+
+function matches(pattern: string, value: string): boolean {
+  return pattern === value || matchesGlob(value, pattern)
+}
+
+/**
+ * Applies the waivers to the findings of a run that started at `at`. Failed and error findings a
+ * valid, unexpired waiver matches become `waived` (the first matching waiver in file order wins);
+ * `verdict` keeps what the check decided. Returns the new findings, one usage row per waiver, and
+ * the problems (expired waivers, waivers matching nothing).
+ */
+export function applyWaivers(findings: readonly Finding[], set: WaiverSet | undefined, at: Date): { findings: Finding[]; uses: WaiverUse[]; problems: WaiverProblem[] } {
+  if (!set) return { findings: [...findings], uses: [], problems: [] }
+  const uses: WaiverUse[] = set.waivers.map((w) => ({
+    id: w.id,
+    source: w.source,
+    check: w.check,
+    target: w.target,
+    approver: w.approver,
+    ticket: w.ticket,
+    expires: w.expires,
+    justification: w.justification,
+    state: waiverActive(w, at) ? 'active' : 'expired',
+    waived: [],
+    matchedPassing: [],
+  }))
+  const out = findings.map((f) => {
+    const i = set.waivers.findIndex((w) => matches(w.check, f.checkId) && matches(w.target, f.target))
+    if (i < 0) return f
+    const use = uses[i]!
+    if (f.verdict === 'passed' || f.verdict === 'skipped') {
+      use.matchedPassing.push(f.id)
+      return f
+    }
+    use.waived.push(f.id)
+    if (use.state !== 'active') return f
+    const w = set.waivers[i]!
+    return { ...f, status: 'waived' as const, waiver: { id: w.id, justification: w.justification, approver: w.approver, ticket: w.ticket, expires: w.expires, source: w.source } }
+  })
+  const problems: WaiverProblem[] = [...set.problems]
+  for (const u of uses) {
+    if (u.state === 'expired')
+      problems.push({
+        kind: 'waiver-expired',
+        message: `${u.source}: waiver ${u.id} (${u.check} on ${u.target}, ${u.ticket}) expired on ${u.expires}; it waives nothing${u.waived.length ? ` and ${u.waived.length} finding(s) it matched keep their verdict` : ''}`,
+      })
+    else if (u.waived.length === 0 && u.matchedPassing.length === 0)
+      problems.push({ kind: 'waiver-unused', message: `${u.source}: waiver ${u.id} (${u.check} on ${u.target}) matched no finding of this run` })
+  }
+  return { findings: out, uses, problems }
+}

@@ -1,0 +1,76 @@
+// `vigil recheck`: re-derive every verdict of a bundle from its raw observations, with the bundled
+// feature files (so the bundled policy parameters) and the bundled waivers, and confirm each one
+// matches what the bundle's results.json asserts. Nothing is probed: the Cucumber judging run
+// reads the bundle's observations.json, exactly as the original run read its own.
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { isDeepStrictEqual } from 'node:util'
+import { CHECKS } from '../checks/catalog.ts'
+import { judgeWithCucumber, loadPolicies } from './cucumber.ts'
+import { FINDING_MEDIA_TYPE } from './verdict-attachment.ts'
+import { toFindings, VIGIL_VERSION } from './run.ts'
+import { ConfigError } from './config-file.ts'
+import { ResultsSchema, type Finding } from '../reports/model.ts'
+import { applyWaivers, parseWaivers } from '../reports/waivers.ts'
+import { readRunRecord } from '../reports/evidence-bundle.ts'
+
+/** The parts of a finding that are its verdict; provenance is descriptive and re-derived elsewhere. */
+const COMPARED = ['status', 'verdict', 'errorKind', 'summary', 'params', 'expected', 'actual', 'observed', 'controls', 'observedAt'] as const
+
+export interface RecheckReport {
+  findings: number
+  reproduced: number
+  mismatches: { id: string; field: string; bundled: unknown; rederived: unknown }[]
+  /** findings the re-derivation produced that the bundle does not have */
+  extra: string[]
+  /** findings of the bundle the re-derivation did not produce */
+  missing: string[]
+  problems: string[]
+  notes: string[]
+}
+
+export async function recheckFolder(folder: string): Promise<RecheckReport> {
+  const record = readRunRecord(folder)
+  const resultsFile = join(folder, 'results.json')
+  const parsed = ResultsSchema.safeParse(JSON.parse(readFileSync(resultsFile, 'utf8')))
+  if (!parsed.success) throw new ConfigError(`${resultsFile}: not a Vigil results file (${parsed.error.issues[0]?.message})`)
+  const results = parsed.data
+  const report: RecheckReport = { findings: results.findings.length, reproduced: 0, mismatches: [], extra: [], missing: [], problems: [], notes: [] }
+  if (results.run.vigilVersion !== VIGIL_VERSION)
+    report.notes.push(`the bundle was made by Vigil ${results.run.vigilVersion}; re-derived with Vigil ${VIGIL_VERSION}, whose checks may judge differently`)
+
+  const names = new Map(record.inputs.policies.map((p) => [resolve(folder, p.file), p.policy]))
+  const policies = await loadPolicies({ features: [...names.keys()], tags: results.run.tags, policyName: (f) => names.get(f) ?? f })
+  if (policies.problems.length > 0) {
+    report.problems.push(...policies.problems.map((p) => `bundled policy: ${p.message}`))
+    return report
+  }
+  const { attachments, stepFailures } = await judgeWithCucumber(
+    policies,
+    { observationsFile: join(folder, 'observations.json'), runId: randomUUID(), targets: results.run.targets ?? [] },
+    FINDING_MEDIA_TYPE,
+  )
+  for (const f of stepFailures) report.problems.push(`${f.scenario ? `${f.scenario.policy}:${f.scenario.line}` : 'a scenario'}: ${f.message}`)
+  let rederived: Finding[] = toFindings(attachments)
+  if (record.inputs.waivers) {
+    const set = parseWaivers(readFileSync(join(folder, record.inputs.waivers.file), 'utf8'), record.inputs.waivers.source, CHECKS.map((c) => c.id))
+    rederived = applyWaivers(rederived, set, new Date(results.run.startedAt)).findings
+  }
+
+  const byId = new Map(rederived.map((f) => [f.id, f]))
+  for (const f of results.findings) {
+    const again = byId.get(f.id)
+    if (!again) {
+      report.missing.push(f.id)
+      continue
+    }
+    byId.delete(f.id)
+    const diffs = COMPARED.filter((k) => !isDeepStrictEqual(f[k], again[k]))
+    if (f.waiver?.id !== again.waiver?.id) report.mismatches.push({ id: f.id, field: 'waiver', bundled: f.waiver?.id, rederived: again.waiver?.id })
+    for (const k of diffs) report.mismatches.push({ id: f.id, field: k, bundled: f[k], rederived: again[k] })
+    if (diffs.length === 0 && f.waiver?.id === again.waiver?.id) report.reproduced++
+  }
+  report.extra = [...byId.keys()]
+  return report
+}
