@@ -33,8 +33,8 @@ export const AUDITOR_COMMANDS = `tar -xzf "$BUNDLE" && cd "$(tar -tzf "$BUNDLE" 
 openssl cms -verify -binary -inform DER -in SHA256SUMS.p7s -content SHA256SUMS -CAfile "$CA" -out /dev/null
 openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json -CAfile "$CA" -out /dev/null
 sha256sum --check --strict --quiet SHA256SUMS
-find . -type f ! -path ./SHA256SUMS ! -path ./SHA256SUMS.p7s | sed 's|^\\./||' | sort > /tmp/vigil-present.txt
-sed 's/^[0-9a-f]\\{64\\}  //' SHA256SUMS | sort | diff - /tmp/vigil-present.txt && echo "bundle verified"`
+find . -type f ! -path ./SHA256SUMS ! -path ./SHA256SUMS.p7s | sed 's|^\\./||' | sort > ../vigil-files-present.txt
+sed 's/^[0-9a-f]\\{64\\}  //' SHA256SUMS | sort | diff - ../vigil-files-present.txt && echo "bundle verified"`
 
 const verifyText = (runId: string) => `Vigil evidence bundle for run ${runId}
 

@@ -107,7 +107,9 @@ function controlMatrix(results: Results): string {
       const checks = [...new Set(fs.map((f) => f.checkId))].map((id) => {
         const mine = fs.filter((f) => f.checkId === id)
         const targets = mine.map((f) => `<a href="#${anchor(f)}" class="chip ${f.status}" title="${esc(`${LABEL[f.status]}: ${f.summary}`)}">${esc(f.target)}</a>`).join(' ')
-        return `<div class="check"><span class="cid">${esc(findCheck(id)?.title ?? id)} <code>${esc(id)}</code></span> ${targets}</div>`
+        // counts in words as well as colours: the matrix must read the same in black and white
+        const counts = SEVERITY.map((s) => [s, mine.filter((f) => f.status === s).length] as const).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${LABEL[s].toLowerCase()}`).join(' · ')
+        return `<div class="check"><span class="cid">${esc(findCheck(id)?.title ?? id)} <code>${esc(id)}</code> <span class="desc">${esc(counts)}</span></span> ${targets}</div>`
       })
       return `<tr><td class="ref">${esc(c.ref)}</td><td><strong>${esc(c.title)}</strong><div class="desc">${esc(c.description)}</div></td><td>${chip(worst(fs.map((f) => f.status)))}</td><td>${checks.join('')}</td></tr>`
     })

@@ -23,10 +23,10 @@ export const WaiverEntrySchema = z
     approver: text('approver'),
     ticket: text('ticket'),
     /** last day (UTC) the waiver applies */
-    expires: z
-      .string({ error: 'expires is required, as a date YYYY-MM-DD' })
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expires must be a date YYYY-MM-DD')
-      .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'expires is not a calendar date'),
+    expires: z.string({ error: 'expires is required, as a date YYYY-MM-DD' }).superRefine((d, ctx) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) ctx.addIssue({ code: 'custom', message: 'expires must be a date YYYY-MM-DD' })
+      else if (Number.isNaN(Date.parse(`${d}T00:00:00Z`)) || !new Date(`${d}T00:00:00Z`).toISOString().startsWith(d)) ctx.addIssue({ code: 'custom', message: 'expires is not a calendar date' })
+    }),
   })
   .strict()
 export type WaiverEntry = z.infer<typeof WaiverEntrySchema>

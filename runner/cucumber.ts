@@ -4,7 +4,7 @@
 // the message envelopes.
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { relative, resolve } from 'node:path'
+import { isAbsolute, relative, resolve } from 'node:path'
 import { loadConfiguration, loadSupport, runCucumber, type IRunEnvironment, type IRunConfiguration } from '@cucumber/cucumber/api'
 import type { Envelope, Pickle } from '@cucumber/messages'
 import { parseSelection, type Selection } from './target-selection.ts'
@@ -45,9 +45,17 @@ function environment(): IRunEnvironment {
   return { cwd: process.cwd(), stdout: sink(), stderr: sink(), env: process.env }
 }
 
+/**
+ * How a feature file is named in findings and messages: relative to the current directory when
+ * inside it, else relative to Vigil's folder for the shipped library (`features/tls/…`, the same
+ * on every machine, so finding ids are stable), else absolute.
+ */
 export function displayPath(uri: string): string {
-  const rel = relative(process.cwd(), uri)
-  return rel.startsWith('..') ? uri : rel
+  for (const base of [process.cwd(), VIGIL_ROOT]) {
+    const rel = relative(base, resolve(base, uri))
+    if (!rel.startsWith('..') && !isAbsolute(rel)) return rel
+  }
+  return uri
 }
 
 /** Tags that carry a control mapping: `@soc2:CC6.7`, `@hipaa:164.312(e)(1)`. */
