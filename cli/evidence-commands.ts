@@ -41,6 +41,13 @@ export async function writeBundle(dir: string, output: string | undefined, signe
   return b.archive
 }
 
+const VERIFY_EXIT_CODES = `
+Exit codes:
+  0  intact, and signed by a certificate the --ca certificate issued
+  1  not intact (changed, incomplete, extra or unsafe files), or not signed by the given CA
+  2  usage error
+  3  intact, but no --ca was given: who signed it is not established`
+
 export function addEvidenceCommands(program: Command): void {
   addSigningOptions(
     program
@@ -57,9 +64,10 @@ export function addEvidenceCommands(program: Command): void {
   program
     .command('verify')
     .argument('<bundle>', 'a bundle archive (.tar.gz) or a sealed folder')
-    .description('check the bundle signature, every file hash, and that no file is missing or extra (exit 0 verified, 1 not intact, 3 intact but signer not anchored: give --ca)')
+    .description('check the bundle signatures, every file hash, and that no file is missing or extra')
     .option('--ca <file>', 'PEM certificate(s) of the evidence CA the signer must chain to')
     .option('--json', 'machine-readable')
+    .addHelpText('after', VERIFY_EXIT_CODES)
     .action(async (bundle: string, flags: { ca?: string; json?: boolean }) => {
       const { verifyBundle } = await import('../reports/evidence-bundle.ts')
       const { readCertificates } = await import('../reports/cms-signature.ts')
@@ -75,6 +83,7 @@ export function addEvidenceCommands(program: Command): void {
     .description('verify the bundle, then re-derive every verdict from its raw observations and bundled policies and confirm each matches')
     .option('--ca <file>', 'PEM certificate(s) of the evidence CA the signer must chain to')
     .option('--json', 'machine-readable')
+    .addHelpText('after', `${VERIFY_EXIT_CODES.replace('0  intact,', '0  every verdict reproduced; intact,').replace('1  not intact', '1  a verdict differs, or not intact')}`)
     .action(async (bundle: string, flags: { ca?: string; json?: boolean }) => {
       const { verifyBundle } = await import('../reports/evidence-bundle.ts')
       const { readCertificates } = await import('../reports/cms-signature.ts')
