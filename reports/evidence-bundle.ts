@@ -6,7 +6,7 @@
 // one top folder. Verification checks both signatures, every hash and size, and that no file is
 // missing or extra; archives are listed before extraction and refused on links, absolute paths or
 // `..`.
-import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, posix } from 'node:path'
 import type { X509Certificate } from 'node:crypto'
@@ -182,6 +182,10 @@ function walk(dir: string, base = ''): { path: string; kind: 'file' | 'other' }[
 /** Verifies a sealed folder: signatures, the two lists against each other, every file, nothing extra. */
 export function verifyEvidenceFolder(dir: string, anchors: readonly X509Certificate[]): BundleVerification {
   const v: BundleVerification = { intact: false, anchored: false, caGiven: anchors.length > 0, problems: [], trustProblems: [], warnings: [], files: 0, folder: dir }
+  if (![MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE].some((f) => existsSync(join(dir, f)))) {
+    v.problems.push(`${dir} is not a sealed evidence bundle: it has none of ${MANIFEST_FILE}, ${SUMS_FILE} or their signatures (seal a run folder with \`vigil bundle DIR\`)`)
+    return v
+  }
   const readOrNull = (name: string): Buffer | null => {
     try {
       return readFileSync(join(dir, name))

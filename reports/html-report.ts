@@ -157,7 +157,7 @@ function findingCard(f: Finding): string {
     : ''
   const population = f.population && Object.keys(f.population).length ? `<h4>Population examined</h4>${keyValues(f.population)}` : ''
   const waiver = f.waiver
-    ? `<div class="waiver">Waived by <code>${esc(f.waiver.id)}</code> (${esc(f.waiver.ticket)}), approved by ${esc(f.waiver.approver)} until ${esc(f.waiver.expires)}: ${esc(f.waiver.justification)}. The check's own verdict was <strong>${esc(f.verdict)}</strong>.</div>`
+    ? `<div class="waiver">Waived by <code>${esc(f.waiver.id)}</code> (${esc(f.waiver.ticket)}), approved by ${esc(f.waiver.approver)} until ${esc(f.waiver.expires)}: ${esc(f.waiver.justification.replace(/\.$/, ''))}. The check's own verdict was <strong>${esc(f.verdict)}</strong>.</div>`
     : ''
   return `<article class="finding ${f.status}" id="${anchor(f)}" data-status="${f.status}">
 <header>${chip(f.status)} <strong>${esc(check?.title ?? f.checkId)}</strong> on <strong>${esc(f.target)}</strong> <span class="desc">${esc(KIND_NAMES[f.targetKind] ?? f.targetKind)}</span></header>

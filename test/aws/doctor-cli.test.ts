@@ -1,15 +1,13 @@
 // `vigil doctor` as a user runs it: read-only credentials pass (exit 0), writers are warned about (exit 1).
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand } from '@aws-sdk/client-iam'
 import { describe, expect, it } from 'vitest'
+import { runVigil } from '../run-vigil.ts'
 import { emulatorClients } from '../../lab/aws/seed-account.ts'
 import { useMoto } from './observe-helpers.ts'
 
-const BIN = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url))
 const moto = useMoto()
 
 async function userWith(name: string, policyDocument: string) {
@@ -22,12 +20,8 @@ async function userWith(name: string, policyDocument: string) {
   return { AWS_ACCESS_KEY_ID: k.AccessKey!.AccessKeyId!, AWS_SECRET_ACCESS_KEY: k.AccessKey!.SecretAccessKey! }
 }
 
-function doctor(dir: string, creds: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(process.execPath, [BIN, 'doctor', '--config', 'vigil.yaml'], { cwd: dir, env: { ...process.env, ...creds, AWS_SESSION_TOKEN: '', AWS_PROFILE: '' }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),
-    ),
-  )
+function doctor(dir: string, creds: Record<string, string>) {
+  return runVigil(['doctor', '--config', 'vigil.yaml'], { cwd: dir, env: { ...creds, AWS_SESSION_TOKEN: '', AWS_PROFILE: '' }, timeoutMs: 60_000 })
 }
 
 describe('vigil doctor', () => {

@@ -3,11 +3,10 @@
 // credentials, an STS external id in the inventory, a passphrase-protected signing key), then every
 // file Vigil wrote — reports, observations, the inputs snapshot, every file inside the evidence
 // bundle — and everything it printed is scanned for the planted material.
-import { execFile, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLabSshd, type LabSshd } from '../../lab/ssh/sshd.ts'
@@ -15,8 +14,8 @@ import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
 import { emulatorClients } from '../../lab/aws/seed-account.ts'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
 import { createEvidenceSigner, type EvidenceSigner } from '../../lab/evidence-signer.ts'
+import { runVigil } from '../run-vigil.ts'
 
-const BIN = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'vigil-secrets-'))
 const PASSPHRASE = `pp-${randomBytes(16).toString('hex')}`
 const AWS_SECRET = `planted-secret-${randomBytes(16).toString('hex')}`
@@ -86,11 +85,10 @@ describe('no secret reaches any output', () => {
       AWS_PROFILE: '',
       VIGIL_SIGNING_PASSPHRASE: signing.passphrase,
     }
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, [BIN, 'run', '--config', 'vigil.yaml', '--out', 'out', '--verbose', '--tags', '@ssh or @aws', '--targets', 'box,local-keys,acct',
-        '--waivers', 'waivers.yaml', '--bundle', 'bundle.tar.gz', '--signing-key', signing.signerKey, '--signing-cert', signing.signerCert], { cwd: dir, env, timeout: 120_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),
-      ),
+    const r = await runVigil(
+      ['run', '--config', 'vigil.yaml', '--out', 'out', '--verbose', '--tags', '@ssh or @aws', '--targets', 'box,local-keys,acct',
+        '--waivers', 'waivers.yaml', '--bundle', 'bundle.tar.gz', '--signing-key', signing.signerKey, '--signing-cert', signing.signerCert],
+      { cwd: dir, env, timeoutMs: 120_000 },
     )
     // the run really looked: it logged in, found the unprotected key and talked to the AWS endpoint
     const results = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { findings: { checkId: string; target: string; status: string; summary: string }[] }

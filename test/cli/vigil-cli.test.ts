@@ -1,27 +1,17 @@
 // The `vigil` command as a user runs it: a separate Node process, real files, exit codes.
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { ResultsSchema } from '../../reports/model.ts'
 import { freePort as deadPort } from '../../lab/free-port.ts'
+import { runVigil, STACK_TRACE } from '../run-vigil.ts'
 
-const BIN = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'))
-
-function vigil(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr })
-    })
-  })
-}
-
+const vigil = (args: string[], env: Record<string, string> = {}) => runVigil(args, { cwd: dir, env, timeoutMs: 60_000 })
 
 function noStackTrace(text: string) {
-  expect(text).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/)
+  expect(text).not.toMatch(STACK_TRACE)
 }
 
 describe('vigil CLI', () => {

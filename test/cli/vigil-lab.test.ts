@@ -2,24 +2,18 @@
 // results and a signed evidence bundle. It exits 0 only when every lab target showed the verdicts
 // it was built to show, the lab's waiver waived what it should, and the bundle verified and
 // re-derived every verdict.
-import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runVigil } from '../run-vigil.ts'
 import { ResultsSchema } from '../../reports/model.ts'
 
-const BIN = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url))
 
 describe('vigil lab', () => {
   it('runs the policy library against the local lab and every target shows what it was built for', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'vigil-lab-')), 'lab')
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, [BIN, 'lab', '--out', out], { timeout: 240_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),
-      ),
-    )
+    const r = await runVigil(['lab', '--out', out], { cwd: process.cwd(), timeoutMs: 240_000 })
     expect(r.stderr).not.toContain('NOT AS DESIGNED')
     expect(r.code).toBe(0)
     const results = ResultsSchema.parse(JSON.parse(readFileSync(join(out, 'results', 'results.json'), 'utf8')))

@@ -1,14 +1,12 @@
 // Policy authors override the shipped algorithm lists in Gherkin tables; the run uses their lists.
 // Through the real CLI, against a real legacy sshd.
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runVigil } from '../run-vigil.ts'
 import { startLabSshd, type LabSshd } from '../../lab/ssh/sshd.ts'
 
-const BIN = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'vigil-ssh-overrides-'))
 let sshd: LabSshd
 
@@ -49,11 +47,7 @@ afterAll(async () => {
 
 describe('SSH algorithm lists from Gherkin tables', () => {
   it('judges with the lists the policy names, not the shipped defaults', async () => {
-    const code = await new Promise<number>((resolve) =>
-      execFile(process.execPath, [BIN, 'run', '--config', 'vigil.yaml', '--features', 'house-rules.feature', '--out', 'out', '-q'], { cwd: dir, timeout: 60_000 }, (err) =>
-        resolve(err ? ((err as { code?: number }).code ?? 99) : 0),
-      ),
-    )
+    const { code } = await runVigil(['run', '--config', 'vigil.yaml', '--features', 'house-rules.feature', '--out', 'out', '-q'], { cwd: dir, timeoutMs: 60_000 })
     expect(code).toBe(1)
     const { findings } = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { findings: { checkId: string; status: string; summary: string; params: Record<string, unknown> }[] }
     const by = (id: string) => findings.find((f) => f.checkId === id)!
