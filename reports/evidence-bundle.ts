@@ -137,6 +137,11 @@ export function sealEvidenceFolder(dir: string, signer: Signer, now = new Date()
   return manifest
 }
 
+/** Removes an earlier seal from an output folder a new run writes into: its signatures would describe other files. */
+export function removeSeal(dir: string): void {
+  for (const f of [MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE, VERIFY_FILE]) rmSync(join(dir, f), { force: true })
+}
+
 /** Seals `dir` and writes the archive; returns the manifest and the archive's size and SHA-256. */
 export async function createBundle(dir: string, archive: string, signer: Signer, now = new Date()): Promise<{ manifest: Manifest; archive: string; bytes: number; sha256: string }> {
   const manifest = sealEvidenceFolder(dir, signer, now)

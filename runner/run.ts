@@ -19,6 +19,7 @@ import { RESULTS_SCHEMA_VERSION, countStatuses, type Finding, type Results } fro
 import { applyWaivers, loadWaivers, type WaiverSet } from '../reports/waivers.ts'
 import { REPORT_FILES, writeReports, type ReportFiles } from '../reports/write-reports.ts'
 import { RUN_RECORD_FILE, type RunRecord } from '../reports/run-record.ts'
+import { removeSeal } from '../reports/evidence-bundle.ts'
 
 export const VIGIL_VERSION: string = JSON.parse(readFileSync(join(VIGIL_ROOT, 'package.json'), 'utf8')).version
 
@@ -84,6 +85,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const plan = planRun(inv, policies.scenarios, opts.targets)
 
   mkdirSync(opts.out, { recursive: true })
+  removeSeal(opts.out)
   const observationsFile = join(opts.out, 'observations.json')
   // the exact inputs, kept before anything is probed
   const inputs = snapshotInputs(opts.out, {

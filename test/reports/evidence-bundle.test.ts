@@ -107,6 +107,16 @@ describe('vigil run --bundle', () => {
   }, 60_000)
 })
 
+describe('a new run into a sealed folder', () => {
+  it('removes the old seal: its signatures would describe other files', async () => {
+    cpSync(join(lab.dir, 'out'), join(lab.dir, 'rerun'), { recursive: true })
+    expect(existsSync(join(lab.dir, 'rerun', 'manifest.json'))).toBe(true)
+    const r = await runVigil(['run', '--config', lab.config, '--out', 'rerun', '--targets', 'web-good', '--tags', '@tls'], { cwd: lab.dir })
+    expect(r.code, r.stderr).toBe(0)
+    for (const f of ['manifest.json', 'manifest.json.p7s', 'SHA256SUMS', 'SHA256SUMS.p7s', 'VERIFY.txt']) expect(existsSync(join(lab.dir, 'rerun', f)), f).toBe(false)
+  }, 60_000)
+})
+
 describe('verifying a bundle', () => {
   it('`vigil verify` accepts it: exit 0 with the evidence CA, 3 without a CA, 1 with a CA that did not issue the signer', async () => {
     const ok = await runVigil(['verify', bundle(), '--ca', signing.caCert], { cwd: lab.dir })
