@@ -1,9 +1,10 @@
 // The evidence-bundle side of the command line: `vigil bundle`, `vigil verify`, `vigil recheck`, and
 // the signing options `vigil run --bundle` shares with `vigil bundle`.
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename } from 'node:path'
 import { Command, Option } from 'commander'
 import { ConfigError } from '../runner/config-file.ts'
 import type { Signer } from '../reports/cms-signature.ts'
+import type { BundleVerification } from '../reports/evidence-bundle.ts'
 
 export interface SigningFlags {
   signingKey?: string
@@ -30,8 +31,8 @@ export async function signerFrom(flags: SigningFlags): Promise<Signer> {
 
 /** Seals `dir` and archives it; prints where the archive is and how to verify it. */
 export async function writeBundle(dir: string, output: string | undefined, signer: Signer, quiet = false): Promise<string> {
-  const { createBundle, readRunRecord, bundleFolderName } = await import('../reports/evidence-bundle.ts')
-  const archive = output ?? join(dirname(resolve(dir)), `${bundleFolderName(readRunRecord(dir).run.id)}.tar.gz`)
+  const { createBundle, defaultArchivePath } = await import('../reports/evidence-bundle.ts')
+  const archive = output ?? defaultArchivePath(dir)
   const b = await createBundle(dir, archive, signer)
   if (!quiet)
     process.stdout.write(
@@ -69,9 +70,7 @@ export function addEvidenceCommands(program: Command): void {
     .option('--json', 'machine-readable')
     .addHelpText('after', VERIFY_EXIT_CODES)
     .action(async (bundle: string, flags: { ca?: string; json?: boolean }) => {
-      const { verifyBundle } = await import('../reports/evidence-bundle.ts')
-      const { readCertificates } = await import('../reports/cms-signature.ts')
-      const v = await verifyBundle(bundle, flags.ca ? readCertificates(flags.ca) : [])
+      const v = await verifyWithFlags(bundle, flags)
       v.cleanup()
       printVerification(bundle, v, !!flags.json)
       process.exitCode = verificationExit(v)
@@ -85,10 +84,8 @@ export function addEvidenceCommands(program: Command): void {
     .option('--json', 'machine-readable')
     .addHelpText('after', `${VERIFY_EXIT_CODES.replace('0  intact,', '0  every verdict reproduced; intact,').replace('1  not intact', '1  a verdict differs, or not intact')}`)
     .action(async (bundle: string, flags: { ca?: string; json?: boolean }) => {
-      const { verifyBundle } = await import('../reports/evidence-bundle.ts')
-      const { readCertificates } = await import('../reports/cms-signature.ts')
       const { recheckFolder } = await import('../runner/recheck.ts')
-      const v = await verifyBundle(bundle, flags.ca ? readCertificates(flags.ca) : [])
+      const v = await verifyWithFlags(bundle, flags)
       try {
         if (!v.intact || (v.caGiven && !v.anchored)) {
           printVerification(bundle, v, !!flags.json)
@@ -114,14 +111,22 @@ export function addEvidenceCommands(program: Command): void {
     })
 }
 
+/** `vigil verify`'s and `vigil recheck`'s first step: the bundle checked against the --ca certificates, if given. */
+async function verifyWithFlags(bundle: string, flags: { ca?: string }): Promise<BundleVerification & { cleanup(): void }> {
+  const { verifyBundle } = await import('../reports/evidence-bundle.ts')
+  const { readCertificates } = await import('../reports/cms-signature.ts')
+  return verifyBundle(bundle, flags.ca ? readCertificates(flags.ca) : [])
+}
+
 /** 0 intact and anchored; 1 not intact, or a CA was given and did not issue the signer; 3 intact, no CA given. */
 export function verificationExit(v: { intact: boolean; anchored: boolean; caGiven: boolean }): number {
   return !v.intact || (v.caGiven && !v.anchored) ? 1 : v.anchored ? 0 : 3
 }
 
-function printVerification(bundle: string, v: Awaited<ReturnType<typeof import('../reports/evidence-bundle.ts').verifyBundle>>, json: boolean): void {
+function printVerification(bundle: string, v: BundleVerification, json: boolean): void {
   if (json) {
-    const { cleanup: _c, folder: _f, ...rest } = v
+    // the temporary folder is gone by now; `cleanup`, a function, is not serialised
+    const { folder: _f, ...rest } = v
     process.stdout.write(JSON.stringify({ bundle, ...rest, manifest: rest.manifest ? { run: rest.manifest.run, files: rest.manifest.files.length } : undefined }, null, 2) + '\n')
     return
   }

@@ -158,13 +158,13 @@ waivers:
 async function bundleAndCheck(resultsDir: string, dir: string, log: (l: string) => void): Promise<string[]> {
   const { createEvidenceSigner } = await import('./evidence-signer.ts')
   const { loadSigner, readCertificates } = await import('../reports/cms-signature.ts')
-  const { createBundle, verifyBundle, bundleFolderName, readRunRecord } = await import('../reports/evidence-bundle.ts')
+  const { createBundle, verifyBundle, defaultArchivePath } = await import('../reports/evidence-bundle.ts')
   const { recheckFolder } = await import('../runner/recheck.ts')
   const pki = await createEvidenceSigner(join(dir, 'evidence-signing'))
   // the passphrase lives in this process's environment only, as it would in a CI secret
   process.env.VIGIL_SIGNING_PASSPHRASE = pki.passphrase
   const signer = loadSigner({ keyFile: pki.signerKey, certFile: pki.signerCert, passphraseEnv: 'VIGIL_SIGNING_PASSPHRASE' })
-  const archive = join(dir, `${bundleFolderName(readRunRecord(resultsDir).run.id)}.tar.gz`)
+  const archive = defaultArchivePath(resultsDir)
   const b = await createBundle(resultsDir, archive, signer)
   const v = await verifyBundle(archive, readCertificates(pki.caCert))
   const problems = [...v.problems, ...v.trustProblems]

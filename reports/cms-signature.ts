@@ -7,6 +7,7 @@ import { X509Certificate, createHash, createPrivateKey, createPublicKey, verify 
 import { readFileSync } from 'node:fs'
 import forge from 'node-forge'
 import { ConfigError } from '../runner/config-file.ts'
+import { splitPems } from '../checks/tls/certificate.ts'
 
 export interface SigningConfig {
   keyFile: string
@@ -28,7 +29,6 @@ export interface Signer {
   purposeWarning?: string
 }
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 const EMAIL_PROTECTION = '1.3.6.1.5.5.7.3.4'
 const ANY_EKU = '2.5.29.37.0'
 
@@ -59,7 +59,7 @@ export function loadSigner(cfg: SigningConfig, now = new Date()): Signer {
   if (key.asymmetricKeyType !== 'rsa')
     throw new ConfigError(`${cfg.keyFile}: the signing key is ${key.asymmetricKeyType}; evidence bundles are signed with node-forge, which signs with RSA keys only (use RSA 3072 or larger)`)
   const certPem = read(cfg.certFile, 'signing certificate')
-  const pems = certPem.match(PEM_CERT) ?? []
+  const pems = splitPems([certPem])
   if (pems.length === 0) throw new ConfigError(`${cfg.certFile}: holds no PEM certificate`)
   const leaf = new X509Certificate(pems[0]!)
   if (!leaf.publicKey.equals(createPublicKey(key))) throw new ConfigError(`${cfg.certFile}: the first certificate (${leaf.subject.replace(/\n/g, ', ')}) is not the signing key's certificate (${cfg.keyFile})`)
@@ -265,7 +265,7 @@ export function verifyDetached(content: Buffer, p7s: Buffer, anchors: readonly X
 }
 
 export function readCertificates(file: string): X509Certificate[] {
-  const pems = read(file, 'CA certificate file').match(PEM_CERT) ?? []
+  const pems = splitPems([read(file, 'CA certificate file')])
   if (pems.length === 0) throw new ConfigError(`${file}: holds no PEM certificate`)
   return pems.map((p) => new X509Certificate(p))
 }

@@ -8,7 +8,7 @@
 // `..`.
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, posix } from 'node:path'
+import { dirname, join, posix, resolve } from 'node:path'
 import type { X509Certificate } from 'node:crypto'
 import * as tar from 'tar'
 import * as z from 'zod'
@@ -23,6 +23,8 @@ export const MANIFEST_SIGNATURE = 'manifest.json.p7s'
 export const SUMS_FILE = 'SHA256SUMS'
 export const SUMS_SIGNATURE = 'SHA256SUMS.p7s'
 export const VERIFY_FILE = 'VERIFY.txt'
+/** The files sealing adds besides VERIFY.txt: the two lists and their signatures. */
+const INTEGRITY_FILES = [MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE] as const
 
 /**
  * What an auditor runs, with only tar, openssl and coreutils, inside nothing but a shell where
@@ -94,8 +96,7 @@ export function readRunRecord(dir: string): RunRecord {
 /** Seals a run's output folder in place: VERIFY.txt, manifest.json (+ .p7s), SHA256SUMS (+ .p7s). */
 export function sealEvidenceFolder(dir: string, signer: Signer, now = new Date()): Manifest {
   const record = readRunRecord(dir)
-  const resultsText = readFileSync(join(dir, 'results.json'), 'utf8')
-  const results = ResultsSchema.parse(JSON.parse(resultsText))
+  const results = ResultsSchema.parse(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')))
   writeFileSync(join(dir, VERIFY_FILE), verifyText(record.run.id))
   const payload = [...new Set([...record.files, RUN_RECORD_FILE, VERIFY_FILE])].sort()
   const files = payload.map((path) => {
@@ -139,19 +140,24 @@ export function sealEvidenceFolder(dir: string, signer: Signer, now = new Date()
 
 /** Removes an earlier seal from an output folder a new run writes into: its signatures would describe other files. */
 export function removeSeal(dir: string): void {
-  for (const f of [MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE, VERIFY_FILE]) rmSync(join(dir, f), { force: true })
+  for (const f of [...INTEGRITY_FILES, VERIFY_FILE]) rmSync(join(dir, f), { force: true })
 }
 
 /** Seals `dir` and writes the archive; returns the manifest and the archive's size and SHA-256. */
 export async function createBundle(dir: string, archive: string, signer: Signer, now = new Date()): Promise<{ manifest: Manifest; archive: string; bytes: number; sha256: string }> {
   const manifest = sealEvidenceFolder(dir, signer, now)
-  const entries = [...manifest.files.map((f) => f.path), MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE].sort()
+  const entries = [...manifest.files.map((f) => f.path), ...INTEGRITY_FILES].sort()
   await tar.create({ gzip: true, file: archive, cwd: dir, prefix: bundleFolderName(manifest.run.id), portable: true, noDirRecurse: true }, entries)
   const body = readFileSync(archive)
   return { manifest, archive, bytes: body.length, sha256: sha256(body) }
 }
 
 export const bundleFolderName = (runId: string) => `vigil-evidence-${runId}`
+
+/** Where a run folder's bundle goes unless told otherwise: `vigil-evidence-<run id>.tar.gz` beside the folder. */
+export function defaultArchivePath(dir: string): string {
+  return join(dirname(resolve(dir)), `${bundleFolderName(readRunRecord(dir).run.id)}.tar.gz`)
+}
 
 // ---- verification ----------------------------------------------------------------------------
 
@@ -187,7 +193,7 @@ function walk(dir: string, base = ''): { path: string; kind: 'file' | 'other' }[
 /** Verifies a sealed folder: signatures, the two lists against each other, every file, nothing extra. */
 export function verifyEvidenceFolder(dir: string, anchors: readonly X509Certificate[]): BundleVerification {
   const v: BundleVerification = { intact: false, anchored: false, caGiven: anchors.length > 0, problems: [], trustProblems: [], warnings: [], files: 0, folder: dir }
-  if (![MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE].some((f) => existsSync(join(dir, f)))) {
+  if (!INTEGRITY_FILES.some((f) => existsSync(join(dir, f)))) {
     v.problems.push(`${dir} is not a sealed evidence bundle: it has none of ${MANIFEST_FILE}, ${SUMS_FILE} or their signatures (seal a run folder with \`vigil bundle DIR\`)`)
     return v
   }
@@ -252,10 +258,11 @@ export function verifyEvidenceFolder(dir: string, anchors: readonly X509Certific
       v.problems.push(`${f.path}: missing`)
       continue
     }
-    if (body.length !== f.bytes || sha256(body) !== f.sha256) v.problems.push(`${f.path}: changed since it was signed (SHA-256 ${sha256(body)}, signed ${f.sha256})`)
+    const hash = sha256(body)
+    if (body.length !== f.bytes || hash !== f.sha256) v.problems.push(`${f.path}: changed since it was signed (SHA-256 ${hash}, signed ${f.sha256})`)
     v.files++
   }
-  const integrity = new Set([MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE])
+  const integrity = new Set<string>(INTEGRITY_FILES)
   for (const e of walk(dir)) {
     if (e.kind !== 'file') v.problems.push(`${e.path}: not a regular file (links and devices have no place in a bundle)`)
     else if (!expected.has(e.path) && !integrity.has(e.path)) v.problems.push(`${e.path}: not listed in the signed manifest (added after signing)`)

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { findCheck } from '../checks/catalog.ts'
 import { CONTROL_CATALOG, FRAMEWORKS, findControl } from './control-catalog.ts'
 import type { Finding, Results } from './model.ts'
+import { sha256 } from '../runner/run-inputs.ts'
 
 type Status = Finding['status']
 /** worst first: the order a reader should look at things */
@@ -139,7 +140,7 @@ function exceptionsSection(results: Results): string {
   return `<section id="exceptions"><h2>Exceptions (waivers)</h2>${body}${problems}</section>`
 }
 
-const anchor = (f: Finding) => `f-${createHash('sha256').update(f.id).digest('hex').slice(0, 16)}`
+const anchor = (f: Finding) => `f-${sha256(f.id).slice(0, 16)}`
 
 function findingCard(f: Finding): string {
   const check = findCheck(f.checkId)

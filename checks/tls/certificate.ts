@@ -128,7 +128,8 @@ function getSystemAnchors(): Anchor[] {
   return systemAnchors
 }
 
-function splitPems(pems: string[]): string[] {
+/** The PEM certificate blocks in each text, in order. */
+export function splitPems(pems: string[]): string[] {
   return pems.flatMap((p) => p.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [])
 }
 
