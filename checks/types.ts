@@ -4,8 +4,16 @@
 //   report   -> the runner wraps a Verdict into a Finding (reports/model.ts)
 // Nothing in checks/ imports Cucumber; nothing in steps/ opens a socket.
 
-/** Outcome a check can reach by itself. `skipped` and `waived` are decided by the runner. */
-export type VerdictStatus = 'passed' | 'failed' | 'error'
+/**
+ * Outcome a check can reach by itself. `skipped` and `waived` are decided by the runner.
+ * - `passed`: the population was observed, was not empty, and every member complied;
+ * - `failed`: at least one member of the population did not comply;
+ * - `error`: the population (or a part of it) could not be observed, so nothing can be said;
+ * - `not-applicable`: the population was observed and is empty (no bucket selected, no key found,
+ *   no protocol accepted under which suites could be judged). Never a pass: a control whose every
+ *   finding is not applicable is untested.
+ */
+export type VerdictStatus = 'passed' | 'failed' | 'error' | 'not-applicable'
 
 /** Why a check could not decide; only set when status is `error`. */
 export type ErrorKind =
@@ -16,6 +24,7 @@ export type ErrorKind =
   | 'access-denied' // credentials lack permission for a needed read
   | 'inconclusive' // the observation exists but cannot decide this check
   | 'not-observed' // the observation the check needs was not collected
+  | 'interrupted' // the run was interrupted (signal, budget) before this target was observed
 
 /** One piece of raw material that supports a verdict. */
 export interface EvidenceItem {
@@ -67,6 +76,11 @@ export interface CheckDefinition<Obs = unknown, P = Record<string, unknown>> {
   /** what makes it fail, in one or two sentences */
   description: string
   params: ParamSpec[]
+  /**
+   * What the check judges, in a few words ("accepted protocol versions", "selected buckets", "private
+   * keys found"): the population that must be non-empty for a `passed`. Empty = `not-applicable`.
+   */
+  population: string
   /** observation parts the check needs; the planner asks probes for their union */
   needs: string[]
   /** pure: no I/O, no clock (use ctx.now) */
@@ -76,6 +90,11 @@ export interface CheckDefinition<Obs = unknown, P = Record<string, unknown>> {
 /** Helper for judges that cannot decide. */
 export function errorVerdict(errorKind: ErrorKind, summary: string, observed: Record<string, unknown> = {}): Verdict {
   return { status: 'error', errorKind, summary, expected: {}, actual: {}, observed, evidence: [] }
+}
+
+/** Helper for judges whose population was observed and is empty: never a pass. */
+export function notApplicableVerdict(summary: string, observed: Record<string, unknown> = {}, evidence: EvidenceItem[] = []): Verdict {
+  return { status: 'not-applicable', summary, expected: {}, actual: {}, observed, evidence }
 }
 
 /** What a probe gets besides its target. */

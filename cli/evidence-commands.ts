@@ -1,6 +1,7 @@
 // The evidence-bundle side of the command line: `vigil bundle`, `vigil verify`, `vigil recheck`, and
 // the signing options `vigil run --bundle` shares with `vigil bundle`.
-import { basename } from 'node:path'
+import { statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import { Command, Option } from 'commander'
 import { ConfigError } from '../runner/config-file.ts'
 import type { Signer } from '../reports/cms-signature.ts'
@@ -29,14 +30,39 @@ export async function signerFrom(flags: SigningFlags): Promise<Signer> {
   return signer
 }
 
+/**
+ * Where the archive may be written: not a folder, and in a folder that exists. Checked before a run
+ * probes anything, so a mistyped path never costs a run.
+ */
+export function checkArchivePath(path: string, flag: string): void {
+  let st
+  try {
+    st = statSync(path)
+  } catch {
+    st = undefined
+  }
+  if (st?.isDirectory()) throw new ConfigError(`${flag} ${path}: this is a folder; name the archive file to write (e.g. ${join(path, 'vigil-evidence.tar.gz')})`)
+  const parent = dirname(resolve(path))
+  let pst
+  try {
+    pst = statSync(parent)
+  } catch {
+    throw new ConfigError(`${flag} ${path}: the folder ${parent} does not exist; create it first or name an archive in an existing folder`)
+  }
+  if (!pst.isDirectory()) throw new ConfigError(`${flag} ${path}: ${parent} is not a folder`)
+}
+
 /** Seals `dir` and archives it; prints where the archive is and how to verify it. */
-export async function writeBundle(dir: string, output: string | undefined, signer: Signer, quiet = false): Promise<string> {
-  const { createBundle, defaultArchivePath } = await import('../reports/evidence-bundle.ts')
+export async function writeBundle(dir: string, output: string | undefined, signer: Signer, quiet = false, allowIncomplete = false): Promise<string> {
+  const { assertSealable, createBundle, defaultArchivePath } = await import('../reports/evidence-bundle.ts')
+  assertSealable(dir, { allowIncomplete })
   const archive = output ?? defaultArchivePath(dir)
-  const b = await createBundle(dir, archive, signer)
+  checkArchivePath(archive, output ? '--output' : 'the bundle archive')
+  const b = await createBundle(dir, archive, signer, new Date(), { allowIncomplete })
   if (!quiet)
     process.stdout.write(
       `bundle:  ${b.archive} (${b.manifest.files.length} files, ${(b.bytes / 1024).toFixed(0)} KiB, sha256 ${b.sha256})\n` +
+        (b.manifest.incomplete ? `         INCOMPLETE run, sealed on request: ${b.manifest.incomplete.reason}\n` : '') +
         `         signed by ${signer.subject}; check it with \`vigil verify ${basename(b.archive)} --ca <evidence CA>\` or the openssl commands in its VERIFY.txt\n`,
     )
   return b.archive
@@ -57,9 +83,11 @@ export function addEvidenceCommands(program: Command): void {
       .description('seal a run folder (manifest with SHA-256 of every file, CMS signature) and archive it for an auditor'),
   )
     .option('-o, --output <file>', 'archive to write (default: vigil-evidence-<run id>.tar.gz beside the folder)')
-    .action(async (dir: string, flags: SigningFlags & { output?: string }) => {
+    .option('--allow-incomplete', 'seal an interrupted (incomplete) run anyway; the manifest says it is incomplete')
+    .action(async (dir: string, flags: SigningFlags & { output?: string; allowIncomplete?: boolean }) => {
+      if (flags.output) checkArchivePath(flags.output, '--output')
       const signer = await signerFrom(flags)
-      await writeBundle(dir, flags.output, signer)
+      await writeBundle(dir, flags.output, signer, false, !!flags.allowIncomplete)
     })
 
   program

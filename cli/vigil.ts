@@ -9,9 +9,8 @@ import { run, VIGIL_VERSION, type RunOutcome } from '../runner/run.ts'
 import { consoleSummary } from '../reports/console.ts'
 import { EXIT, exitCodeForResults } from '../reports/model.ts'
 import { listCatalog, formatCatalog } from './catalog-listing.ts'
-import { addEvidenceCommands, addSigningOptions, signerFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
+import { addEvidenceCommands, addSigningOptions, checkArchivePath, signerFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
 
-const INTERNAL = 4
 
 function fail(message: string, code: number): never {
   process.stderr.write(`vigil: ${message.replace(/\n/g, '\n  ')}\n`)
@@ -33,10 +32,46 @@ interface RunFlags {
 
 type RunCommandFlags = RunFlags & SigningFlags & { bundle?: string | boolean }
 
-export async function runAndReport(flags: RunFlags): Promise<RunOutcome> {
+/**
+ * SIGINT/SIGTERM while a run is under way: the first stops new probes and lets the run write its
+ * reports marked incomplete (exit 130/143 afterwards); a second exits at once.
+ */
+function interruptible(): { signal: AbortSignal; received: () => NodeJS.Signals | undefined; release: () => void } {
+  const ac = new AbortController()
+  let first: NodeJS.Signals | undefined
+  const on = (sig: NodeJS.Signals) => {
+    if (first) {
+      process.stderr.write(`\nvigil: ${sig} again: exiting at once; the reports were not written\n`)
+      process.exit(sig === 'SIGINT' ? EXIT.sigint : EXIT.sigterm)
+    }
+    first = sig
+    process.stderr.write(`\nvigil: ${sig}: starting no new probes; in-flight ones get a few seconds, then what was observed is judged and every report is written marked INCOMPLETE (${sig} again exits at once)\n`)
+    ac.abort(sig)
+  }
+  process.on('SIGINT', on)
+  process.on('SIGTERM', on)
+  return {
+    signal: ac.signal,
+    received: () => first,
+    release: () => {
+      process.off('SIGINT', on)
+      process.off('SIGTERM', on)
+    },
+  }
+}
+
+/** The exit code of an interrupted run: 130 for SIGINT, 143 for SIGTERM (128 + the signal's number). */
+export function interruptedExit(results: { run: { incomplete?: boolean } }, sig: NodeJS.Signals | undefined): number | undefined {
+  if (!results.run.incomplete || !sig) return undefined
+  return sig === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint
+}
+
+export async function runAndReport(flags: RunFlags): Promise<RunOutcome & { signal?: NodeJS.Signals }> {
   const tty = process.stderr.isTTY && !flags.quiet && !flags.json
   let bar: SingleBar | undefined
+  const interrupt = interruptible()
   const outcome = await run({
+    signal: interrupt.signal,
     config: flags.config,
     out: flags.out,
     features: flags.features,
@@ -62,6 +97,7 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome> {
     },
   })
   bar?.stop()
+  interrupt.release()
   // CI-native: on GitHub Actions the job page shows the summary without anyone opening an artifact
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, readFileSync(outcome.files.summary, 'utf8') + '\n')
   if (flags.json) process.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n')
@@ -70,7 +106,8 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome> {
     const f = outcome.files
     process.stdout.write(`report:  ${f.html}\nresults: ${f.results} (also ${basename(f.junit)}, ${basename(f.csv)}, ${basename(f.summary)}, ${basename(f.observations)})\n`)
   }
-  return outcome
+  const sig = interrupt.received()
+  return { ...outcome, ...(sig ? { signal: sig } : {}) }
 }
 
 export function buildProgram(): Command {
@@ -93,6 +130,11 @@ Exit codes:
   3  no failure, but some targets could not be decided (unreachable, timeout, inconclusive);
      verify/recheck: intact, but the signer was not checked against a CA (give --ca)
   4  internal error in Vigil
+  130, 143  interrupted by SIGINT / SIGTERM: what was observed is judged and every report is
+     written marked incomplete; a second signal exits at once
+
+A finding is passed, failed, error (could not be observed or decided), not-applicable (the
+population was observed and is empty: nothing to judge, never a pass) or waived.
 
 Examples:
   vigil run --config vigil.yaml --out vigil-out --waivers waivers.yaml
@@ -120,13 +162,25 @@ Examples:
     .option('-v, --verbose', 'list passed findings too')
     .addOption(new Option('--no-color', 'no ANSI colours'))
     .option('-b, --bundle [file]', 'also write the signed evidence bundle (default: vigil-evidence-<run id>.tar.gz beside --out)')
-  addSigningOptions(runCommand).action(async (flags: RunCommandFlags) => {
-    // the signing key is checked before anything is probed: a bad key must not cost a whole run
+    .option('--allow-incomplete', 'with --bundle: seal the run even when it was interrupted (the bundle says it is incomplete)')
+  addSigningOptions(runCommand).action(async (flags: RunCommandFlags & { allowIncomplete?: boolean }) => {
+    // the bundle path and the signing key are checked before anything is probed: a mistake must not cost a whole run
+    if (typeof flags.bundle === 'string') checkArchivePath(flags.bundle, '--bundle')
     const signer = flags.bundle ? await signerFrom(flags) : undefined
     const outcome = await runAndReport(flags)
-    if (signer) await writeBundle(flags.out, typeof flags.bundle === 'string' ? flags.bundle : undefined, signer, flags.quiet || flags.json)
+    if (signer) {
+      if (outcome.results.run.incomplete && !flags.allowIncomplete)
+        process.stderr.write(`vigil: no bundle written: the run is incomplete (interrupted); the reports in ${flags.out} say so. Seal it anyway with \`vigil bundle ${flags.out} --allow-incomplete\`\n`)
+      else await writeBundle(flags.out, typeof flags.bundle === 'string' ? flags.bundle : undefined, signer, flags.quiet || flags.json, !!flags.allowIncomplete)
+    }
     // a scenario that could not run (e.g. an unknown profile name in its phrase) is a policy error,
     // unless real failures already make the run fail; waiver warnings change no exit code
+    const interrupted = interruptedExit(outcome.results, outcome.signal)
+    if (interrupted !== undefined) {
+      // probes cut short may still hold sockets until their timeouts: everything is written, so go now
+      await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
+      process.exit(interrupted)
+    }
     process.exitCode = exitCodeForResults(outcome.results)
   })
 
@@ -202,7 +256,7 @@ async function main(argv: string[]): Promise<void> {
     }
     if (e instanceof ConfigError) fail(e.message, EXIT.usage)
     if (process.env.VIGIL_DEBUG) process.stderr.write(`${(e as Error).stack}\n`)
-    fail(`internal error: ${(e as Error).message ?? String(e)} (set VIGIL_DEBUG=1 for a stack trace; please report it)`, INTERNAL)
+    fail(`internal error: ${(e as Error).message ?? String(e)} (set VIGIL_DEBUG=1 for a stack trace; please report it)`, EXIT.internal)
   }
 }
 

@@ -70,6 +70,8 @@ export const ManifestSchema = z
     run: RunSchema,
     totals: ResultsSchema.shape.totals,
     signer: z.object({ subject: z.string(), fingerprint256: z.string() }),
+    /** set when an incomplete (interrupted) run was sealed on purpose (`--allow-incomplete`) */
+    incomplete: z.object({ reason: z.string(), unobserved: z.array(z.string()) }).optional(),
     files: z.array(z.object({ path: z.string(), bytes: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
   })
   .strict()
@@ -93,9 +95,71 @@ export function readRunRecord(dir: string): RunRecord {
   return parsed.data
 }
 
-/** Seals a run's output folder in place: VERIFY.txt, manifest.json (+ .p7s), SHA256SUMS (+ .p7s). */
-export function sealEvidenceFolder(dir: string, signer: Signer, now = new Date()): Manifest {
+/** Present while a run writes into its folder (runner/output-folder.ts). */
+export const IN_PROGRESS_FILE = 'RUN-IN-PROGRESS.json'
+
+/**
+ * Why a run folder is not one finished run: still in progress (or killed while writing), a file that
+ * is not what the run wrote (left by another run, or changed since), a results or observations file
+ * of another run id. Each problem names the file.
+ */
+export function runFolderProblems(dir: string): { record?: RunRecord; notOneRun: string[]; incomplete?: string } {
+  const notOneRun: string[] = []
+  if (existsSync(join(dir, IN_PROGRESS_FILE))) {
+    let who = ''
+    try {
+      const m = JSON.parse(readFileSync(join(dir, IN_PROGRESS_FILE), 'utf8')) as { runId?: string; pid?: number; startedAt?: string }
+      who = ` by run ${m.runId} (process ${m.pid}, started ${m.startedAt})`
+    } catch {
+      // an unreadable mark is still a mark
+    }
+    return { notOneRun: [`${dir} is marked as in progress${who} (${IN_PROGRESS_FILE}): a run is writing it, or was killed before it finished; run again`] }
+  }
   const record = readRunRecord(dir)
+  const id = record.run.id
+  for (const f of record.files) {
+    const want = record.sha256?.[f]
+    if (!want) continue
+    let got: string
+    try {
+      got = sha256(readFileSync(join(dir, f)))
+    } catch {
+      notOneRun.push(`${f}: listed by run ${id} but missing`)
+      continue
+    }
+    if (got !== want) notOneRun.push(`${f}: not the file run ${id} wrote (changed since, or written by another run)`)
+  }
+  const idOf = (f: string, read: (j: Record<string, unknown>) => unknown): void => {
+    try {
+      const other = read(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>)
+      if (typeof other === 'string' && other !== id) notOneRun.push(`${f}: belongs to run ${other}, not to run ${id} of ${RUN_RECORD_FILE}`)
+    } catch {
+      notOneRun.push(`${f}: unreadable`)
+    }
+  }
+  idOf('results.json', (j) => (j.run as { id?: unknown } | undefined)?.id)
+  idOf('observations.json', (j) => j.runId)
+  const r = record.run
+  const incomplete = r.incomplete ? `run ${id} is incomplete: ${r.interruption ? `${r.interruption.reason} at ${r.interruption.at}, ${r.interruption.unobserved.length} target(s) not observed` : 'not every target was observed'}` : undefined
+  return { record, notOneRun, ...(incomplete ? { incomplete } : {}) }
+}
+
+/** The folder's state when it can be sealed; a ConfigError saying why when it cannot. */
+export function assertSealable(dir: string, opts: { allowIncomplete?: boolean } = {}): ReturnType<typeof runFolderProblems> {
+  const state = runFolderProblems(dir)
+  if (state.notOneRun.length > 0) throw new ConfigError(`${dir}: not sealed, the folder is not one finished run:\n${state.notOneRun.join('\n')}`)
+  if (state.incomplete && !opts.allowIncomplete)
+    throw new ConfigError(`${dir}: not sealed: ${state.incomplete}. An auditor would read the bundle as the whole inventory; run again, or seal it anyway with --allow-incomplete (the bundle then says it is incomplete)`)
+  return state
+}
+
+/**
+ * Seals a run's output folder in place: VERIFY.txt, manifest.json (+ .p7s), SHA256SUMS (+ .p7s).
+ * Refuses a folder that is not one finished run, and an incomplete run unless `allowIncomplete`.
+ */
+export function sealEvidenceFolder(dir: string, signer: Signer, now = new Date(), opts: { allowIncomplete?: boolean } = {}): Manifest {
+  const state = assertSealable(dir, opts)
+  const record = state.record!
   const results = ResultsSchema.parse(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')))
   writeFileSync(join(dir, VERIFY_FILE), verifyText(record.run.id))
   const payload = [...new Set([...record.files, RUN_RECORD_FILE, VERIFY_FILE])].sort()
@@ -119,6 +183,7 @@ export function sealEvidenceFolder(dir: string, signer: Signer, now = new Date()
     run: record.run,
     totals: results.totals,
     signer: { subject: signer.subject, fingerprint256: signer.fingerprint256 },
+    ...(record.run.incomplete ? { incomplete: { reason: state.incomplete!, unobserved: record.run.interruption?.unobserved ?? [] } } : {}),
     files,
   }
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n')
@@ -138,14 +203,18 @@ export function sealEvidenceFolder(dir: string, signer: Signer, now = new Date()
   return manifest
 }
 
-/** Removes an earlier seal from an output folder a new run writes into: its signatures would describe other files. */
-export function removeSeal(dir: string): void {
-  for (const f of [...INTEGRITY_FILES, VERIFY_FILE]) rmSync(join(dir, f), { force: true })
-}
+/** Every file sealing adds: a new run into a sealed folder removes them (they describe other files). */
+export const SEAL_FILES: readonly string[] = [...INTEGRITY_FILES, VERIFY_FILE]
 
 /** Seals `dir` and writes the archive; returns the manifest and the archive's size and SHA-256. */
-export async function createBundle(dir: string, archive: string, signer: Signer, now = new Date()): Promise<{ manifest: Manifest; archive: string; bytes: number; sha256: string }> {
-  const manifest = sealEvidenceFolder(dir, signer, now)
+export async function createBundle(
+  dir: string,
+  archive: string,
+  signer: Signer,
+  now = new Date(),
+  opts: { allowIncomplete?: boolean } = {},
+): Promise<{ manifest: Manifest; archive: string; bytes: number; sha256: string }> {
+  const manifest = sealEvidenceFolder(dir, signer, now, opts)
   const entries = [...manifest.files.map((f) => f.path), ...INTEGRITY_FILES].sort()
   await tar.create({ gzip: true, file: archive, cwd: dir, prefix: bundleFolderName(manifest.run.id), portable: true, noDirRecurse: true }, entries)
   const body = readFileSync(archive)
@@ -267,9 +336,37 @@ export function verifyEvidenceFolder(dir: string, anchors: readonly X509Certific
     if (e.kind !== 'file') v.problems.push(`${e.path}: not a regular file (links and devices have no place in a bundle)`)
     else if (!expected.has(e.path) && !integrity.has(e.path)) v.problems.push(`${e.path}: not listed in the signed manifest (added after signing)`)
   }
+  // signed is not enough: every file must be of the one run the manifest names
+  if (v.problems.length === 0) {
+    for (const p of sameRunProblems(dir, manifest)) v.problems.push(p)
+    if (manifest.incomplete || manifest.run.incomplete) v.warnings.push(`the bundle is of an INCOMPLETE run: ${manifest.incomplete?.reason ?? 'not every target was observed'}`)
+  }
   v.intact = v.problems.length === 0
   v.anchored = v.intact && anchors.length > 0 && v.trustProblems.length === 0
   return v
+}
+
+/** In a signed folder: run.json, results.json and observations.json name the manifest's run, and run.json's hashes are the signed ones. */
+function sameRunProblems(dir: string, manifest: Manifest): string[] {
+  const problems: string[] = []
+  const id = manifest.run.id
+  const read = (f: string): Record<string, unknown> | undefined => {
+    try {
+      return JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>
+    } catch {
+      problems.push(`${f}: unreadable`)
+      return undefined
+    }
+  }
+  const record = read(RUN_RECORD_FILE) as { run?: { id?: string }; sha256?: Record<string, string> } | undefined
+  const results = read('results.json') as { run?: { id?: string } } | undefined
+  const observations = read('observations.json') as { runId?: string } | undefined
+  if (record && record.run?.id !== id) problems.push(`${RUN_RECORD_FILE}: belongs to run ${record.run?.id}, not to run ${id} of the manifest`)
+  if (results && results.run?.id !== id) problems.push(`results.json: belongs to run ${results.run?.id}, not to run ${id} of the manifest`)
+  if (observations?.runId !== undefined && observations.runId !== id) problems.push(`observations.json: belongs to run ${observations.runId}, not to run ${id} of the manifest`)
+  const signed = new Map(manifest.files.map((f) => [f.path, f.sha256]))
+  for (const [f, h] of Object.entries(record?.sha256 ?? {})) if (signed.has(f) && signed.get(f) !== h) problems.push(`${f}: not the file run ${id} wrote (its hash differs from the one in ${RUN_RECORD_FILE})`)
+  return problems
 }
 
 function notIntact(folder: string, anchors: readonly X509Certificate[], problems: string[]): BundleVerification {

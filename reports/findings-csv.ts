@@ -26,9 +26,11 @@ export const CSV_COLUMNS = [
   'waiver_expires',
   'waiver_justification',
   'raw_observation',
+  /** `true` on every row of an interrupted run: the rows do not cover the whole inventory */
+  'run_incomplete',
 ] as const
 
-function row(f: Finding): Record<(typeof CSV_COLUMNS)[number], string | number> {
+function row(f: Finding, incomplete: boolean): Record<(typeof CSV_COLUMNS)[number], string | number> {
   return {
     finding_id: f.id,
     status: f.status,
@@ -51,10 +53,11 @@ function row(f: Finding): Record<(typeof CSV_COLUMNS)[number], string | number> 
     waiver_expires: f.waiver?.expires ?? '',
     waiver_justification: f.waiver?.justification ?? '',
     raw_observation: f.provenance?.observation ?? '',
+    run_incomplete: incomplete ? 'true' : 'false',
   }
 }
 
 export function findingsCsv(results: Results): string {
   // a BOM so spreadsheet programs read UTF-8; CRLF as RFC 4180 says
-  return stringify(results.findings.map(row), { header: true, columns: [...CSV_COLUMNS], bom: true, record_delimiter: 'windows', escape_formulas: true })
+  return stringify(results.findings.map((f) => row(f, !!results.run.incomplete)), { header: true, columns: [...CSV_COLUMNS], bom: true, record_delimiter: 'windows', escape_formulas: true })
 }

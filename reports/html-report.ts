@@ -10,14 +10,15 @@ import { sha256 } from '../runner/run-inputs.ts'
 
 type Status = Finding['status']
 /** worst first: the order a reader should look at things */
-const SEVERITY: Status[] = ['failed', 'error', 'waived', 'skipped', 'passed']
-const LABEL: Record<Status, string> = { failed: 'Failed', error: 'Not checked', waived: 'Waived', skipped: 'Skipped', passed: 'Passed' }
+const SEVERITY: Status[] = ['failed', 'error', 'waived', 'skipped', 'passed', 'not-applicable']
+const LABEL: Record<Status, string> = { failed: 'Failed', error: 'Not checked', waived: 'Waived', skipped: 'Skipped', passed: 'Passed', 'not-applicable': 'Not applicable' }
 const MEANING: Record<Status, string> = {
   passed: 'the requirement is met',
   failed: 'the requirement is not met',
   error: 'Vigil could not check it (the target was unreachable, or the evidence could not decide); this is never counted as a pass',
   waived: 'the requirement is not met, but an approved exception covers it until its expiry date',
   skipped: 'not evaluated in this run',
+  'not-applicable': 'there was nothing to judge (no bucket selected, no key found, no protocol accepted); this is never counted as a pass, and a control with nothing else is untested',
 }
 /** evidence shown inline is capped; the full material is in results.json and observations.json */
 const MAX_EVIDENCE_CHARS = 32_000
@@ -62,7 +63,7 @@ function summarySection(results: Results): string {
       : overall === 'failed'
         ? `${t.failed} finding(s) show a requirement that is not met.`
         : `No requirement failed, but ${t.error} finding(s) could not be checked.`
-  const tiles = (['passed', 'failed', 'error', 'waived'] as Status[])
+  const tiles = (['passed', 'failed', 'error', 'waived', 'not-applicable'] as Status[])
     .map((s) => `<div class="tile ${s}"><div class="n">${t[s as keyof typeof t]}</div><div>${esc(LABEL[s])}</div></div>`)
     .join('')
   const durationS = ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)
@@ -82,8 +83,11 @@ function summarySection(results: Results): string {
   const population = Object.entries(results.population)
     .map(([kind, p]) => `<li>${esc(KIND_NAMES[kind] ?? kind)}: ${p.observed} observed of ${p.planned} planned</li>`)
     .join('')
+  const incomplete = r.incomplete
+    ? `<div class="banner error incomplete"><strong>Incomplete run</strong> — ${esc(r.interruption ? `${r.interruption.reason} at ${r.interruption.at}; ${r.interruption.unobserved.length} target(s) were not observed and are reported as not checked` : 'the run ended before every target was observed')}. This report does not cover the whole inventory.</div>`
+    : ''
   return `<section id="summary">
-<div class="banner ${overall}"><strong>${esc(LABEL[overall] === 'Not checked' ? 'Undecided' : LABEL[overall])}</strong> — ${esc(headline)}</div>
+${incomplete}<div class="banner ${overall}"><strong>${esc(LABEL[overall] === 'Not checked' ? 'Undecided' : LABEL[overall])}</strong> — ${esc(headline)}</div>
 <div class="tiles">${tiles}</div>
 <div class="cols">
 <div><h3>What was checked</h3><p>${results.findings.length} findings: each is one policy requirement judged against one target.</p><ul>${population || '<li>no targets</li>'}</ul>
@@ -101,8 +105,10 @@ function controlMatrix(results: Results): string {
   const parts: string[] = []
   for (const fw of FRAMEWORKS) {
     const meta = CONTROL_CATALOG.frameworks[fw]!
-    const tested = CONTROL_CATALOG.controls.filter((c) => c.framework === fw && byControl.has(c.id))
-    const untested = CONTROL_CATALOG.controls.filter((c) => c.framework === fw && !byControl.has(c.id))
+    // a control whose every finding is not applicable was not tested: there was nothing to judge
+    const judged = (id: string) => (byControl.get(id) ?? []).some((f) => f.status !== 'not-applicable')
+    const tested = CONTROL_CATALOG.controls.filter((c) => c.framework === fw && judged(c.id))
+    const untested = CONTROL_CATALOG.controls.filter((c) => c.framework === fw && !judged(c.id))
     const rows = tested.map((c) => {
       const fs = byControl.get(c.id)!
       const checks = [...new Set(fs.map((f) => f.checkId))].map((id) => {
@@ -112,12 +118,12 @@ function controlMatrix(results: Results): string {
         const counts = SEVERITY.map((s) => [s, mine.filter((f) => f.status === s).length] as const).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${LABEL[s].toLowerCase()}`).join(' · ')
         return `<div class="check"><span class="cid">${esc(findCheck(id)?.title ?? id)} <code>${esc(id)}</code> <span class="desc">${esc(counts)}</span></span> ${targets}</div>`
       })
-      return `<tr><td class="ref">${esc(c.ref)}</td><td><strong>${esc(c.title)}</strong><div class="desc">${esc(c.description)}</div></td><td>${chip(worst(fs.map((f) => f.status)))}</td><td>${checks.join('')}</td></tr>`
+      return `<tr><td class="ref">${esc(c.ref)}</td><td><strong>${esc(c.title)}</strong><div class="desc">${esc(c.description)}</div></td><td>${chip(worst(fs.map((f) => f.status).filter((s) => s !== 'not-applicable')))}</td><td>${checks.join('')}</td></tr>`
     })
     parts.push(`<h3>${esc(meta.name)} <span class="ver">${esc(meta.version)}</span></h3>
 <p>${tested.length} of ${tested.length + untested.length} controls have at least one check in this run.</p>
 ${rows.length ? `<table class="matrix"><thead><tr><th>Control</th><th>Requirement</th><th>Status</th><th>Checks and targets</th></tr></thead><tbody>${rows.join('')}</tbody></table>` : ''}
-<details><summary>${untested.length} controls not tested by this run</summary><ul class="untested">${untested.map((c) => `<li><code>${esc(c.ref)}</code> ${esc(c.title)}</li>`).join('')}</ul></details>`)
+<details><summary>${untested.length} controls not tested by this run</summary><ul class="untested">${untested.map((c) => `<li><code>${esc(c.ref)}</code> ${esc(c.title)}${byControl.has(c.id) ? ` <span class="desc">(${byControl.get(c.id)!.length} finding(s), all not applicable: nothing to judge)</span>` : ''}</li>`).join('')}</ul></details>`)
   }
   const unknown = [...byControl.keys()].filter((c) => !findControl(c))
   if (unknown.length) parts.push(`<p class="warn">Controls not in the catalog: ${unknown.map(esc).join(', ')}</p>`)
@@ -198,10 +204,10 @@ table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid
 table.meta th{width:34%;font-weight:600}.ref{white-space:nowrap;font-weight:600}.desc{color:#475467;font-size:13px}.ver{font-weight:400;color:#475467;font-size:14px}
 .chip{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid;text-decoration:none;margin:1px 0;white-space:nowrap}
 .chip.passed{color:var(--pass);background:var(--pass-bg)}.chip.failed{color:var(--fail);background:var(--fail-bg)}.chip.error{color:var(--err);background:var(--err-bg)}
-.chip.waived{color:var(--waive);background:var(--waive-bg)}.chip.skipped{color:var(--skip);background:var(--skip-bg)}
+.chip.waived{color:var(--waive);background:var(--waive-bg)}.chip.skipped,.chip.not-applicable{color:var(--skip);background:var(--skip-bg)}.tile.not-applicable{border-top-color:var(--skip)}
 .check{margin:2px 0 6px}.cid{display:block;font-size:13px}ul.legend{list-style:none;padding:0}ul.legend li{margin:4px 0}
 ul.untested{columns:2;font-size:13px}.finding{background:#fff;border:1px solid var(--line);border-left:6px solid;border-radius:8px;padding:10px 16px;margin:14px 0}
-.finding.failed{border-left-color:var(--fail)}.finding.error{border-left-color:var(--err)}.finding.passed{border-left-color:var(--pass)}.finding.waived{border-left-color:var(--waive)}.finding.skipped{border-left-color:var(--skip)}
+.finding.failed{border-left-color:var(--fail)}.finding.error{border-left-color:var(--err)}.finding.passed{border-left-color:var(--pass)}.finding.waived{border-left-color:var(--waive)}.finding.skipped,.finding.not-applicable{border-left-color:var(--skip)}
 .finding .summary{font-size:16px;margin:6px 0}.waiver{background:var(--waive-bg);border:1px solid var(--waive);padding:6px 10px;border-radius:6px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:4px 0}dt{color:#475467}dd{margin:0}
 pre{background:#101828;color:#f2f4f7;padding:10px;border-radius:6px;overflow:auto;max-height:420px;font-size:12px}

@@ -1,5 +1,6 @@
 // JUnit XML: one testcase per (scenario × target), grouped in one testsuite per policy file, so CI
-// systems show each target's verdict. Waived and skipped findings are <skipped> with the reason.
+// systems show each target's verdict. Waived, not-applicable and skipped findings are <skipped> with
+// the reason. An incomplete (interrupted) run says so in a property and in the suite's name.
 import type { Finding, Results } from './model.ts'
 
 const escape = (s: string) =>
@@ -26,6 +27,8 @@ function testcase(f: Finding): string {
       return `${open}\n      <skipped message="${escape(`waived by ${f.waiver?.id ?? '?'}: ${f.waiver?.justification ?? ''} (approved by ${f.waiver?.approver ?? '?'}, ${f.waiver?.ticket ?? ''}, until ${f.waiver?.expires ?? '?'}); verdict was ${f.verdict}: ${f.summary}`)}"/>\n    </testcase>`
     case 'skipped':
       return `${open}\n      <skipped message="${escape(f.summary)}"/>\n    </testcase>`
+    case 'not-applicable':
+      return `${open}\n      <skipped message="${escape(`not applicable: ${f.summary}`)}" type="not-applicable"/>\n    </testcase>`
   }
 }
 
@@ -35,13 +38,14 @@ export function junitXml(results: Results): string {
   const t = results.totals
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="vigil" tests="${results.findings.length}" failures="${t.failed}" errors="${t.error}" skipped="${t.skipped + t.waived}" timestamp="${results.run.startedAt}">`,
+    `<testsuites name="${results.run.incomplete ? 'vigil (INCOMPLETE RUN: not every target was observed)' : 'vigil'}" tests="${results.findings.length}" failures="${t.failed}" errors="${t.error}" skipped="${t.skipped + t.waived + t['not-applicable']}" timestamp="${results.run.startedAt}">`,
   ]
   for (const [policy, fs] of suites) {
     const c = (s: Finding['status']) => fs.filter((f) => f.status === s).length
     lines.push(
-      `  <testsuite name="${escape(policy)}" tests="${fs.length}" failures="${c('failed')}" errors="${c('error')}" skipped="${c('skipped') + c('waived')}" timestamp="${results.run.startedAt}">`,
+      `  <testsuite name="${escape(policy)}" tests="${fs.length}" failures="${c('failed')}" errors="${c('error')}" skipped="${c('skipped') + c('waived') + c('not-applicable')}" timestamp="${results.run.startedAt}">`,
     )
+    lines.push('    <properties>', `      <property name="vigil.run.id" value="${escape(results.run.id)}"/>`, `      <property name="vigil.run.incomplete" value="${results.run.incomplete ? 'true' : 'false'}"/>`, '    </properties>')
     for (const f of fs) lines.push(testcase(f))
     lines.push('  </testsuite>')
   }

@@ -4,7 +4,7 @@
 import type { Finding, Results } from './model.ts'
 
 const MAX_ROWS = 200
-const ICON: Record<Finding['status'], string> = { passed: '✅', failed: '❌', error: '⚠️', skipped: '⏭️', waived: '🟦' }
+const ICON: Record<Finding['status'], string> = { passed: '✅', failed: '❌', error: '⚠️', 'not-applicable': '➖', skipped: '⏭️', waived: '🟦' }
 
 /** Text safe inside a Markdown table cell: no pipes, no line breaks, no HTML, no runaway length. */
 export function cell(s: string, max = 300): string {
@@ -17,10 +17,13 @@ export function markdownSummary(results: Results): string {
   const r = results.run
   const verdict = t.failed > 0 ? '❌ **failed**' : t.error > 0 ? '⚠️ **undecided** (some targets could not be checked)' : '✅ **passed**'
   const out: string[] = [
-    `## Vigil: ${verdict}`,
+    `## Vigil: ${verdict}${r.incomplete ? ' — ⏸️ **incomplete run**' : ''}`,
     '',
+    ...(r.incomplete
+      ? [`> **Incomplete:** ${r.interruption ? `${cell(r.interruption.reason, 200)} at ${r.interruption.at}; ${r.interruption.unobserved.length} target(s) not observed (reported as errors)` : 'the run ended before every target was observed'}. These results do not cover the whole inventory.`, '']
+      : []),
     `${results.findings.length} findings over ${Object.values(results.population).reduce((n, p) => n + p.observed, 0)} targets — ` +
-      `${t.passed} passed, ${t.failed} failed, ${t.error} error, ${t.waived} waived${t.skipped ? `, ${t.skipped} skipped` : ''}.`,
+      `${t.passed} passed, ${t.failed} failed, ${t.error} error, ${t.waived} waived, ${t['not-applicable']} not applicable${t.skipped ? `, ${t.skipped} skipped` : ''}.`,
     '',
     `Run \`${r.id}\` · ${r.startedAt} → ${r.finishedAt} · Vigil ${r.vigilVersion}` + (r.policyRepo ? ` · policies at \`${r.policyRepo.commit.slice(0, 12)}\`${r.policyRepo.dirty ? ' (uncommitted changes)' : ''}` : ''),
     '',

@@ -3,9 +3,15 @@
 // published JSON Schema.
 import * as z from 'zod'
 
-export const RESULTS_SCHEMA_VERSION = 1
+// 2: the `not-applicable` status (a consumer's exhaustive switch must learn it), `run.incomplete`
+export const RESULTS_SCHEMA_VERSION = 2
 
-export const FindingStatus = z.enum(['passed', 'failed', 'error', 'skipped', 'waived'])
+/**
+ * `not-applicable`: the check's population was observed and is empty (no bucket selected, no key
+ * found): nothing was judged, so nothing passed. Never counted as a pass; a control whose every
+ * finding is not applicable is untested.
+ */
+export const FindingStatus = z.enum(['passed', 'failed', 'error', 'not-applicable', 'skipped', 'waived'])
 export type FindingStatus = z.infer<typeof FindingStatus>
 
 export const EvidenceItemSchema = z.object({
@@ -53,7 +59,7 @@ export const FindingSchema = z.object({
   targetKind: z.string(),
   status: FindingStatus,
   /** status the check reached before any waiver applied */
-  verdict: z.enum(['passed', 'failed', 'error', 'skipped']),
+  verdict: z.enum(['passed', 'failed', 'error', 'not-applicable', 'skipped']),
   errorKind: z.string().optional(),
   policy: z.string(),
   scenario: z.string(),
@@ -89,6 +95,15 @@ export const RunSchema = z.object({
   /** the waivers file applied, when one was */
   waivers: z.string().optional(),
   settings: z.object({ timeoutMs: z.number().int(), concurrency: z.number().int(), perHost: z.number().int() }).optional(),
+  /**
+   * true when the run ended before every planned target was observed (SIGINT/SIGTERM): the targets
+   * not observed are `error` findings with errorKind `interrupted`. Every report says so first, and
+   * `vigil bundle` refuses such a folder unless told `--allow-incomplete`. Always written since
+   * schemaVersion 2 (optional only so that older bundles still read).
+   */
+  incomplete: z.boolean().optional(),
+  /** why and when the run was cut short, when it was */
+  interruption: z.object({ reason: z.string(), at: z.string(), unobserved: z.array(z.string()) }).optional(),
   /** the policy repository the feature files came from, when they are in a git work tree */
   policyRepo: z.object({ root: z.string(), commit: z.string(), dirty: z.boolean(), remote: z.string().optional() }).optional(),
 })
@@ -119,6 +134,7 @@ export const ResultsSchema = z.object({
     passed: z.number().int(),
     failed: z.number().int(),
     error: z.number().int(),
+    'not-applicable': z.number().int(),
     skipped: z.number().int(),
     waived: z.number().int(),
   }),
@@ -137,13 +153,16 @@ export const ResultsSchema = z.object({
 export type Results = z.infer<typeof ResultsSchema>
 
 export function countStatuses(findings: readonly Finding[]): Results['totals'] {
-  const totals = { passed: 0, failed: 0, error: 0, skipped: 0, waived: 0 }
+  const totals = { passed: 0, failed: 0, error: 0, 'not-applicable': 0, skipped: 0, waived: 0 }
   for (const f of findings) totals[f.status]++
   return totals
 }
 
-/** Exit codes are public API: 0 all passed, 1 any failed, 2 usage/config error, 3 errors but no failure. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, errors: 3 } as const
+/**
+ * Exit codes are public API: 0 all passed, 1 any failed, 2 usage/config error, 3 errors but no
+ * failure, 4 internal error; 130 / 143 interrupted by SIGINT / SIGTERM (reports written, marked incomplete).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, errors: 3, internal: 4, sigint: 130, sigterm: 143 } as const
 
 export function exitCodeFor(totals: Results['totals']): number {
   if (totals.failed > 0) return EXIT.failed

@@ -23,6 +23,8 @@ export const RunRecordSchema = z
       .strict(),
     /** every file of the run, relative to the output folder, `/`-separated, sorted */
     files: z.array(z.string()),
+    /** SHA-256 of each of those files as this run wrote it: a file that differs is not this run's */
+    sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
   })
   .strict()
 export type RunRecord = z.infer<typeof RunRecordSchema>

@@ -140,7 +140,7 @@ export function applyWaivers(findings: readonly Finding[], set: WaiverSet | unde
     const i = set.waivers.findIndex((w) => matches(w.check, f.checkId) && matches(w.target, f.target))
     if (i < 0) return f
     const use = uses[i]!
-    if (f.verdict === 'passed' || f.verdict === 'skipped') {
+    if (f.verdict === 'passed' || f.verdict === 'skipped' || f.verdict === 'not-applicable') {
       use.matchedPassing.push(f.id)
       return f
     }

@@ -1,7 +1,7 @@
 // Every report of a run, written from the one results document into the output folder.
-import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Results } from './model.ts'
+import { writeFileBounded } from '../core/bounded-write.ts'
 import { junitXml } from './junit.ts'
 import { htmlReport } from './html-report.ts'
 import { markdownSummary } from './markdown-summary.ts'
@@ -18,7 +18,7 @@ export const REPORT_FILES = {
 
 export type ReportFiles = Record<keyof typeof REPORT_FILES, string>
 
-export function writeReports(dir: string, results: Results): ReportFiles {
+export async function writeReports(dir: string, results: Results): Promise<ReportFiles> {
   const contents: Record<keyof typeof REPORT_FILES, string> = {
     results: JSON.stringify(results, null, 2) + '\n',
     junit: junitXml(results),
@@ -29,7 +29,7 @@ export function writeReports(dir: string, results: Results): ReportFiles {
   const files = {} as ReportFiles
   for (const [key, name] of Object.entries(REPORT_FILES) as [keyof typeof REPORT_FILES, string][]) {
     files[key] = join(dir, name)
-    writeFileSync(files[key], contents[key])
+    await writeFileBounded(files[key], contents[key])
   }
   return files
 }

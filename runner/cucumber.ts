@@ -109,6 +109,9 @@ export async function loadPolicies(opts: { features: string[]; tags?: string; po
   const pickles: Pickle[] = []
   const problems: PolicyProblem[] = []
   const stepText = new Map<string, { text: string; pickle: Pickle }>()
+  // Cucumber announces every pickle of the feature files, but makes test cases only for those the
+  // tag expression selects: the scenarios of the run are those
+  const selected = new Set<string>()
   await runCucumber({ ...runConfiguration, support, runtime: { ...runConfiguration.runtime, dryRun: true } }, env, (e: Envelope) => {
     if (e.pickle) {
       pickles.push(e.pickle)
@@ -119,6 +122,7 @@ export async function loadPolicies(opts: { features: string[]; tags?: string; po
       problems.push({ kind: 'policy', message: `${where}: ${e.parseError.message}` })
     }
     if (e.testCase) {
+      selected.add(e.testCase.pickleId)
       for (const ts of e.testCase.testSteps) {
         if (!ts.pickleStepId) continue
         const ids = ts.stepDefinitionIds ?? []
@@ -133,7 +137,7 @@ export async function loadPolicies(opts: { features: string[]; tags?: string; po
       }
     }
   })
-  const scenarios = pickles.map((p) => scenarioOf(p, policyName))
+  const scenarios = pickles.filter((p) => selected.has(p.id)).map((p) => scenarioOf(p, policyName))
   for (const s of scenarios) {
     const n = s.tags.filter((t) => t.startsWith('@check:')).length
     if (n !== 1)

@@ -72,6 +72,8 @@ export const SettingsSchema = z
     concurrency: z.number().int().min(1).max(2000).default(200),
     /** sockets open at once to one host */
     perHost: z.number().int().min(1).max(64).default(5),
+    /** DNS servers (`host` or `host:port`) to resolve target names with, instead of the system's */
+    nameservers: z.array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+|[0-9a-fA-F:]+)(:\d{1,5})?$/, 'an IP address, optionally with :port')).min(1).optional(),
   })
   .strict()
 

@@ -3,9 +3,10 @@
 import pLimit, { type LimitFunction } from 'p-limit'
 import type { ObserveContext, TargetKind, TargetObservation } from '../checks/types.ts'
 import type { AnyTarget, Inventory } from './inventory.ts'
+import { resolveNames } from './resolve-names.ts'
 
 export interface ProbeError {
-  kind: 'timeout' | 'unreachable' | 'protocol' | 'internal'
+  kind: 'timeout' | 'unreachable' | 'protocol' | 'internal' | 'interrupted'
   message: string
 }
 
@@ -13,6 +14,8 @@ export type StoredObservation = TargetObservation & {
   tags: string[]
   /** set when the probe itself failed; the judges then report `error` without looking at `data` */
   probeError?: ProbeError
+  /** how the target's name was resolved (once per run, before any connection) */
+  resolved?: { name: string; address: string; source: 'hosts-file' | 'dns' }
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -53,47 +56,100 @@ export function makeLimiter(concurrency: number, perHost: number): ObserveContex
   }
 }
 
-export async function observeAll(
-  inv: Inventory,
-  planned: PlannedTarget[],
-  onProgress?: (done: number, total: number, target: string) => void,
-): Promise<StoredObservation[]> {
-  const limit = makeLimiter(inv.settings.concurrency, inv.settings.perHost)
+export interface ObserveOptions {
+  onProgress?: (done: number, total: number, target: string) => void
+  /** aborted on interruption: no new probe operation starts; in-flight ones get `graceMs` to finish */
+  signal?: AbortSignal
+  /** how long in-flight probes may finish after an interruption (default: one operation timeout, at most 3 s) */
+  graceMs?: number
+}
+
+/** A target probe's connect host: the inventory's `address` when given, else its `host`. */
+function connectName(entry: AnyTarget): string | undefined {
+  return entry.kind === 'tls' || entry.kind === 'ssh' ? (entry.target.address ?? entry.target.host) : undefined
+}
+
+class Interrupted extends Error {}
+
+export async function observeAll(inv: Inventory, planned: PlannedTarget[], opts: ObserveOptions = {}): Promise<StoredObservation[]> {
+  const { signal } = opts
+  const graceMs = opts.graceMs ?? Math.min(inv.settings.timeoutMs, 3000)
+  const bounded = makeLimiter(inv.settings.concurrency, inv.settings.perHost)
+  const results: (StoredObservation | undefined)[] = planned.map(() => undefined)
+  const cutShort = new Set<number>()
+  // resolves once the run is interrupted and the grace period is over
+  const graceOver = new Promise<void>((resolve) => {
+    if (!signal) return
+    const after = () => setTimeout(resolve, graceMs).unref()
+    if (signal.aborted) after()
+    else signal.addEventListener('abort', after, { once: true })
+  })
+  const interruptedObservation = (i: number, why: string): StoredObservation => {
+    const { entry, needs } = planned[i]!
+    const at = new Date().toISOString()
+    return { target: entry.target.name, kind: entry.kind, tags: entry.target.tags, startedAt: at, finishedAt: at, durationMs: 0, parts: [...needs].sort(), data: null, probeError: { kind: 'interrupted', message: why } }
+  }
+  const reason = () => `the run was interrupted (${String(signal?.reason ?? 'signal')}) before this target was observed`
+
+  // every distinct name once, concurrently, timed out like a connection
+  const names = [...new Set(planned.map((p) => connectName(p.entry)).filter((n): n is string => !!n))]
+  const resolving = resolveNames(names, { timeoutMs: inv.settings.timeoutMs, concurrency: inv.settings.concurrency, nameservers: inv.settings.nameservers })
+  const resolved = await Promise.race([resolving, graceOver.then(() => undefined)])
+  if (!resolved) return planned.map((_, i) => interruptedObservation(i, reason()))
+
   let done = 0
-  return Promise.all(
-    planned.map(async ({ entry, needs }) => {
-      const started = new Date()
-      const ctx: ObserveContext = {
-        needs,
-        timeoutMs: inv.settings.timeoutMs,
-        extraCaPems: inv.trust.extraCaPems,
-        limit,
+  const tasks = planned.map(async ({ entry, needs }, i) => {
+    const started = new Date()
+    // an operation asked for after the interruption is refused, and the target is then not counted as observed
+    const limit: ObserveContext['limit'] = (host, fn) => {
+      if (signal?.aborted) {
+        cutShort.add(i)
+        return Promise.reject(new Interrupted(reason()))
       }
-      let data: unknown = null
-      let probeError: ProbeError | undefined
+      return bounded(host, () => {
+        if (signal?.aborted) {
+          cutShort.add(i)
+          throw new Interrupted(reason())
+        }
+        return fn()
+      })
+    }
+    const ctx: ObserveContext = { needs, timeoutMs: inv.settings.timeoutMs, extraCaPems: inv.trust.extraCaPems, limit }
+    let data: unknown = null
+    let probeError: ProbeError | undefined
+    const name = connectName(entry)
+    const resolution = name ? resolved.get(name) : undefined
+    if (resolution && 'error' in resolution) probeError = { kind: 'unreachable', message: resolution.error }
+    else if (signal?.aborted) cutShort.add(i)
+    else {
       try {
         const probe = await PROBES[entry.kind]()
-        data = await probe(entry.target, ctx)
+        // the probe connects to the resolved address; `host` stays the SNI / host-key name
+        const target = resolution ? { ...entry.target, address: resolution.address } : entry.target
+        data = await probe(target, ctx)
       } catch (e) {
         const err = e as Error & { kind?: string }
         const kind = (['timeout', 'unreachable', 'protocol'] as const).find((k) => k === err.kind) ?? 'internal'
         probeError = { kind, message: err.message || String(e) }
       }
-      const finished = new Date()
-      done++
-      onProgress?.(done, planned.length, entry.target.name)
-      const obs: StoredObservation = {
-        target: entry.target.name,
-        kind: entry.kind,
-        tags: entry.target.tags,
-        startedAt: started.toISOString(),
-        finishedAt: finished.toISOString(),
-        durationMs: finished.getTime() - started.getTime(),
-        parts: [...needs].sort(),
-        data,
-        ...(probeError ? { probeError } : {}),
-      }
-      return obs
-    }),
-  )
+    }
+    const finished = new Date()
+    done++
+    opts.onProgress?.(done, planned.length, entry.target.name)
+    results[i] = {
+      target: entry.target.name,
+      kind: entry.kind,
+      tags: entry.target.tags,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      parts: [...needs].sort(),
+      ...(resolution && 'address' in resolution && resolution.source !== 'literal' ? { resolved: { name: name!, address: resolution.address, source: resolution.source } } : {}),
+      data,
+      ...(probeError ? { probeError } : {}),
+    }
+  })
+  await Promise.race([Promise.all(tasks), graceOver])
+  // a probe refused an operation by the interruption, or still running after the grace period: not observed
+  return results.map((r, i) => (r && !cutShort.has(i) ? r : interruptedObservation(i, reason())))
 }

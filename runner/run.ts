@@ -1,7 +1,7 @@
 // `vigil run`: plan (inventory × policies) → observe (probes, once per target) → judge (Cucumber,
 // from stored observations) → report (results.json, junit.xml, report.html, summary.md,
 // findings.csv, and run.json with the inputs snapshot the evidence bundle is made of).
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
+import { existsSync, globSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { hostname, userInfo } from 'node:os'
 import { randomUUID } from 'node:crypto'
@@ -14,12 +14,13 @@ import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, loadPolicies, type Att
 import { PROBE_MODULES, observeAll, type PlannedTarget, type StoredObservation } from './observe.ts'
 import { FINDING_MEDIA_TYPE, type VerdictAttachment } from './verdict-attachment.ts'
 import { redactTarget } from './redact.ts'
-import { policyRepository, snapshotInputs } from './run-inputs.ts'
+import { policyRepository, sha256, snapshotInputs } from './run-inputs.ts'
+import { claimOutputFolder, ensureOutputFolder, releaseOutputFolder } from './output-folder.ts'
+import { writeFileBounded } from '../core/bounded-write.ts'
 import { RESULTS_SCHEMA_VERSION, countStatuses, type Finding, type Results } from '../reports/model.ts'
 import { applyWaivers, loadWaivers, type WaiverSet } from '../reports/waivers.ts'
 import { REPORT_FILES, writeReports, type ReportFiles } from '../reports/write-reports.ts'
 import { RUN_RECORD_FILE, type RunRecord } from '../reports/run-record.ts'
-import { removeSeal } from '../reports/evidence-bundle.ts'
 
 export const VIGIL_VERSION: string = JSON.parse(readFileSync(join(VIGIL_ROOT, 'package.json'), 'utf8')).version
 
@@ -31,6 +32,12 @@ export interface RunOptions {
   targets?: string[]
   /** waivers file to apply */
   waivers?: string
+  /**
+   * Aborted on interruption (the CLI aborts it on the first SIGINT/SIGTERM): no new probe starts,
+   * in-flight ones get a short grace, then what was observed is judged and every report is written
+   * with `run.incomplete: true`; the unobserved targets are `error` (`interrupted`).
+   */
+  signal?: AbortSignal
   onProgress?: (stage: 'observe', done: number, total: number, target: string) => void
   onStage?: (message: string) => void
 }
@@ -71,6 +78,7 @@ export function planRun(inv: Inventory, scenarios: Scenario[], only: string[] | 
 
 export async function run(opts: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date()
+  const runId = randomUUID()
   const inv = loadInventory(opts.config)
   const known = new Set(allTargets(inv).map((t) => t.target.name))
   const unknown = (opts.targets ?? []).filter((n) => !known.has(n))
@@ -83,9 +91,13 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const policies = await loadPolicies({ features, tags: opts.tags })
   if (policies.problems.length > 0) throw new ConfigError(policies.problems.map((p) => p.message).join('\n'))
   const plan = planRun(inv, policies.scenarios, opts.targets)
+  // a run that selects nothing would exit 0 as if everything passed
+  const nothing = emptyPlanProblem({ inv, features, tags: opts.tags, targets: opts.targets, scenarios: policies.scenarios, plan })
+  if (nothing) throw new ConfigError(nothing)
 
-  mkdirSync(opts.out, { recursive: true })
-  removeSeal(opts.out)
+  // the folder is checked, claimed for this run and cleared of an earlier run's files before anything is written
+  ensureOutputFolder(opts.out)
+  await claimOutputFolder(opts.out, { runId, pid: process.pid, host: hostname(), startedAt: startedAt.toISOString() })
   const observationsFile = join(opts.out, 'observations.json')
   // the exact inputs, kept before anything is probed
   const inputs = snapshotInputs(opts.out, {
@@ -96,12 +108,16 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const policyRepo = await policyRepository([...new Set(policies.scenarios.map((s) => s.file))])
 
   opts.onStage?.(`observing ${plan.targets.length} target(s) for ${plan.scenarios.length} scenario(s)`)
-  const observations = await observeAll(inv, plan.targets, (d, t, name) => opts.onProgress?.('observe', d, t, name))
+  const observations = await observeAll(inv, plan.targets, {
+    onProgress: (d, t, name) => opts.onProgress?.('observe', d, t, name),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  })
+  const interruptedAt = opts.signal?.aborted ? new Date() : undefined
+  const unobserved = observations.filter((o) => o.probeError?.kind === 'interrupted').map((o) => o.target)
   // written before judging: whatever happens next, what was collected is kept
-  writeFileSync(observationsFile, JSON.stringify({ schemaVersion: 1, collectedAt: startedAt.toISOString(), targets: observations }, null, 1))
+  await writeFileBounded(observationsFile, JSON.stringify({ schemaVersion: 1, runId, collectedAt: startedAt.toISOString(), targets: observations }, null, 1))
 
-  opts.onStage?.('judging')
-  const runId = randomUUID()
+  opts.onStage?.(interruptedAt ? `interrupted: judging what was observed (${unobserved.length} target(s) not observed)` : 'judging')
   const { attachments, stepFailures } = await judgeWithCucumber(
     policies,
     { observationsFile, runId, targets: opts.targets ?? [] },
@@ -141,6 +157,8 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       ...(waivers ? { waivers: waivers.file } : {}),
       settings: { timeoutMs: inv.settings.timeoutMs, concurrency: inv.settings.concurrency, perHost: inv.settings.perHost },
       ...(policyRepo ? { policyRepo } : {}),
+      incomplete: !!interruptedAt,
+      ...(interruptedAt ? { interruption: { reason: `interrupted by ${String(opts.signal?.reason ?? 'a signal')}`, at: interruptedAt.toISOString(), unobserved } } : {}),
     },
     totals: countStatuses(waived.findings),
     population,
@@ -148,22 +166,60 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     ...(waivers ? { waivers: waived.uses } : {}),
     problems,
   }
-  const reports = writeReports(opts.out, results)
+  const reports = await writeReports(opts.out, results)
   const files = { ...reports, observations: observationsFile, run: join(opts.out, RUN_RECORD_FILE) }
+  const listed = [
+    ...Object.values(REPORT_FILES),
+    'observations.json',
+    inputs.inventory.file,
+    ...(inputs.waivers ? [inputs.waivers.file] : []),
+    ...inputs.policies.map((p) => p.file),
+  ].sort()
   const record: RunRecord = {
     schemaVersion: 1,
     run: results.run,
     inputs,
-    files: [
-      ...Object.values(REPORT_FILES),
-      'observations.json',
-      inputs.inventory.file,
-      ...(inputs.waivers ? [inputs.waivers.file] : []),
-      ...inputs.policies.map((p) => p.file),
-    ].sort(),
+    files: listed,
+    // what this run wrote, byte for byte: `vigil bundle` refuses a folder where any file differs
+    sha256: Object.fromEntries(listed.map((f) => [f, sha256(readFileSync(join(opts.out, f)))])),
   }
-  writeFileSync(files.run, JSON.stringify(record, null, 2) + '\n')
+  await writeFileBounded(files.run, JSON.stringify(record, null, 2) + '\n')
+  releaseOutputFolder(opts.out)
   return { results, files }
+}
+
+/** One paragraph saying what selected nothing, or undefined when the plan judges something. */
+export function emptyPlanProblem(p: {
+  inv: Inventory
+  features: string[]
+  tags?: string
+  targets?: string[]
+  scenarios: Scenario[]
+  plan: Plan
+}): string | undefined {
+  const all = allTargets(p.inv)
+  if (all.length === 0) return `${p.inv.file}: the inventory has no targets (targets.tls, targets.ssh, targets.keyDirs and targets.aws are all empty); nothing would be checked`
+  const unmatched = p.features.filter((f) => !featureArgMatches(f))
+  if (unmatched.length > 0)
+    return `--features: ${unmatched.map((f) => `"${f}"`).join(', ')} ${unmatched.length === 1 ? 'matches' : 'match'} no feature file; nothing would be checked`
+  const where = p.features === DEFAULT_FEATURES ? "the policy library shipped with Vigil" : p.features.join(', ')
+  if (p.scenarios.length === 0)
+    return p.tags
+      ? `--tags '${p.tags}' selects no scenario in ${where}; nothing would be checked`
+      : `${where}: no scenario found; nothing would be checked`
+  if (p.plan.targets.length === 0) {
+    const kinds = [...new Set(p.plan.scenarios.flatMap((s) => s.selections.map((sel) => `${sel.kind}${sel.tag ? ` tagged "${sel.tag}"` : ''}`)))]
+    const pool = p.targets?.length ? `--targets ${p.targets.join(',')} (${all.filter((t) => p.targets!.includes(t.target.name)).map((t) => `${t.target.name}: ${t.kind}${t.target.tags.length ? ` [${t.target.tags.join(', ')}]` : ''}`).join('; ')})` : `${p.inv.file} (${all.length} target(s): ${[...new Set(all.map((t) => t.kind))].join(', ')})`
+    return `no target selected: the ${p.plan.scenarios.length} scenario(s) select ${kinds.join(', ') || 'no targets'}, and none of those is in ${pool}; nothing would be checked`
+  }
+  return undefined
+}
+
+/** A --features argument: a file or folder, a glob, or `file.feature:LINE`; does it name anything? */
+function featureArgMatches(arg: string): boolean {
+  const path = arg.replace(/(:\d+)+$/, '')
+  if (/[*?[{]/.test(path)) return globSync(path).length > 0
+  return existsSync(path)
 }
 
 /** Provenance and population of each target's observation, by target name. */

@@ -59,15 +59,19 @@ export class VigilWorld extends World<VigilWorldParameters> {
     for (const obs of chosen) {
       let verdict: Verdict
       try {
-        verdict = obs.probeError
-          ? errorVerdict(obs.probeError.kind === 'timeout' ? 'timeout' : obs.probeError.kind === 'unreachable' ? 'unreachable' : 'protocol', `the probe failed: ${obs.probeError.message}`)
+        const pe = obs.probeError
+        verdict = pe
+          ? pe.kind === 'interrupted'
+            ? errorVerdict('interrupted', pe.message)
+            : errorVerdict(pe.kind === 'timeout' ? 'timeout' : pe.kind === 'unreachable' ? 'unreachable' : 'protocol', `the probe failed: ${pe.message}`)
           : check.judge(obs.data, params, { now: new Date(obs.startedAt) })
       } catch (e) {
         verdict = { status: 'error', errorKind: 'inconclusive', summary: `the check could not judge this observation: ${(e as Error).message}`, expected: {}, actual: {}, observed: {}, evidence: [] }
       }
       const att: VerdictAttachment = { checkId, target: obs.target, targetKind: obs.kind, params, observedAt: obs.startedAt, verdict }
       await this.attach(JSON.stringify(att), FINDING_MEDIA_TYPE)
-      if (verdict.status !== 'passed') bad.push(`${obs.target}: ${verdict.status}: ${verdict.summary}`)
+      // not applicable (an empty population) is no failure of the scenario, and no pass either
+      if (verdict.status === 'failed' || verdict.status === 'error') bad.push(`${obs.target}: ${verdict.status}: ${verdict.summary}`)
     }
     if (bad.length > 0) throw new Error(bad.join('\n'))
   }

@@ -103,9 +103,9 @@ function hostile(): Results {
     evidence: [{ kind: 'banner', description: '</pre><script>alert(2)</script>', data: '</pre><iframe src="http://x.test/">' }], observedAt: '2026-12-01T00:00:00Z',
   }
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     run: { id: 'r', startedAt: '2026-12-01T00:00:00Z', finishedAt: '2026-12-01T00:00:01Z', vigilVersion: 'v', nodeVersion: 'n', host: 'h', operator: 'o', inventory: 'i', features: [] },
-    totals: { passed: 0, failed: 1, error: 0, skipped: 0, waived: 0 }, population: { tls: { planned: 1, observed: 1 } }, findings: [f], problems: [],
+    totals: { passed: 0, failed: 1, error: 0, 'not-applicable': 0, skipped: 0, waived: 0 }, population: { tls: { planned: 1, observed: 1 } }, findings: [f], problems: [],
   }
 }
 

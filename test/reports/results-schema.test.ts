@@ -14,7 +14,8 @@ describe('results schema', () => {
     const schema = JSON.parse(resultsJsonSchema())
     const finding = schema.properties.findings.items
     for (const f of ['checkId', 'target', 'status', 'policy', 'scenario', 'controls', 'summary', 'observed', 'evidence', 'expected', 'actual']) expect(finding.required).toContain(f)
-    expect(finding.properties.status.enum).toEqual(['passed', 'failed', 'error', 'skipped', 'waived'])
+    expect(finding.properties.status.enum).toEqual(['passed', 'failed', 'error', 'not-applicable', 'skipped', 'waived'])
+    expect(schema.properties.schemaVersion.const).toBe(2)
   })
 })
 
@@ -28,20 +29,25 @@ describe('exit codes and JUnit', () => {
     expect(exitCodeFor(countStatuses([f('passed', 'a')]))).toBe(0)
     expect(exitCodeFor(countStatuses([f('passed', 'a'), f('error', 'b'), f('failed', 'c')]))).toBe(1)
     expect(exitCodeFor(countStatuses([f('passed', 'a'), f('error', 'b')]))).toBe(3)
+    // an empty population neither fails nor passes the run
+    expect(exitCodeFor(countStatuses([f('not-applicable', 'a')]))).toBe(0)
+    expect(countStatuses([f('not-applicable', 'a'), f('passed', 'b')])['not-applicable']).toBe(1)
   })
   it('one escaped testcase per finding, failures and errors as such', () => {
-    const findings = [f('passed', 'a'), f('failed', 'b'), f('error', 'c'), f('skipped', 'd')]
+    const findings = [f('passed', 'a'), f('failed', 'b'), f('error', 'c'), f('skipped', 'd'), f('not-applicable', 'e')]
     const xml = junitXml({
-      schemaVersion: 1,
+      schemaVersion: 2,
       run: { id: 'r', startedAt: 't', finishedAt: 't', vigilVersion: 'v', nodeVersion: 'n', host: 'h', operator: 'o', inventory: 'i', features: [] },
       totals: countStatuses(findings), population: {}, findings, problems: [],
     })
-    expect(xml.match(/<testcase /g)).toHaveLength(4)
+    expect(xml.match(/<testcase /g)).toHaveLength(5)
     expect(xml).toContain('name="Only &lt;TLS&gt; &amp; &quot;new&quot; [b]"')
     expect(xml).toMatch(/<failure message="s b "/)
     expect(xml).toMatch(/<error message="s c " type="error">/)
     expect(xml).toContain('<skipped message="s d "/>')
     expect(xml).not.toContain('\u0007')
-    expect(xml).toMatch(/<testsuites name="vigil" tests="4" failures="1" errors="1" skipped="1"/)
+    // not applicable is <skipped> with its reason: never a pass, never a failure
+    expect(xml).toContain('<skipped message="not applicable: s e " type="not-applicable"/>')
+    expect(xml).toMatch(/<testsuites name="vigil" tests="5" failures="1" errors="1" skipped="2"/)
   })
 })

@@ -1,0 +1,148 @@
+// The run's output folder: one run per folder. Before a run writes anything it checks the path is a
+// folder it can write (not a file, not under a file, not on a kernel pseudo-filesystem such as /proc
+// where `mkdir -p` never returns), marks the folder as in progress, and removes every file an earlier
+// run left there, so no report of another run can sit beside this run's inputs. The mark is removed
+// when the run has written all its files; a folder still marked was never finished (killed), and
+// `vigil bundle` refuses it. Every write has a time bound.
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statfsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { ConfigError } from './config-file.ts'
+import { writeFileBounded } from '../core/bounded-write.ts'
+import { INPUTS_DIR } from './run-inputs.ts'
+import { REPORT_FILES } from '../reports/write-reports.ts'
+import { RUN_RECORD_FILE } from '../reports/run-record.ts'
+import { IN_PROGRESS_FILE, SEAL_FILES } from '../reports/evidence-bundle.ts'
+
+export { IN_PROGRESS_FILE }
+
+
+/** Every file a run writes at the top of its folder (besides inputs/ and the seal files). */
+export const RUN_OUTPUT_FILES = [...Object.values(REPORT_FILES), 'observations.json', RUN_RECORD_FILE] as const
+
+/** Kernel pseudo-filesystems (statfs f_type): writing reports there is a mistake, and some calls hang. */
+const PSEUDO_FS: Record<number, string> = {
+  0x9fa0: 'procfs',
+  0x62656572: 'sysfs',
+  0x64626720: 'debugfs',
+  0x74726163: 'tracefs',
+  0x73636673: 'securityfs',
+  0x27e0eb: 'cgroup',
+  0x63677270: 'cgroup2',
+  0x1cd1: 'devpts',
+  0x62656570: 'configfs',
+  0x6165676c: 'pstore',
+  0xcafe4a11: 'bpf',
+  0xde5e81e4: 'efivarfs',
+}
+
+export interface InProgressMark {
+  runId: string
+  pid: number
+  host: string
+  startedAt: string
+}
+
+function nearestExisting(path: string): string {
+  let p = path
+  while (!existsSync(p)) {
+    const up = dirname(p)
+    if (up === p) break
+    p = up
+  }
+  return p
+}
+
+/**
+ * Checks that `dir` can be the output folder and creates it. One paragraph naming the flag and the
+ * path on any mistake: a file, a path under a file, a pseudo-filesystem, no permission.
+ */
+export function ensureOutputFolder(dir: string, flag = '--out'): string {
+  const abs = resolve(dir)
+  const existing = nearestExisting(abs)
+  let st
+  try {
+    st = lstatSync(existing)
+  } catch (e) {
+    throw new ConfigError(`${flag} ${dir}: cannot examine ${existing} (${(e as NodeJS.ErrnoException).code})`)
+  }
+  if (existing === abs && !st.isDirectory())
+    throw new ConfigError(`${flag} ${dir}: this is a file, not a folder; name a folder for the reports (it is created when missing)`)
+  if (existing !== abs && !st.isDirectory())
+    throw new ConfigError(`${flag} ${dir}: ${existing} is a file, so no folder can be created under it; name a folder elsewhere`)
+  try {
+    const fs = PSEUDO_FS[Number(statfsSync(existing).type)]
+    if (fs) throw new ConfigError(`${flag} ${dir}: ${existing} is on ${fs}, a kernel pseudo-filesystem, not a place for reports; name a folder on a real disk`)
+  } catch (e) {
+    if (e instanceof ConfigError) throw e
+  }
+  // one level at a time: Node's recursive mkdir loops forever on some pseudo-filesystems
+  const missing: string[] = []
+  for (let p = abs; p !== existing; p = dirname(p)) missing.unshift(p)
+  for (const p of missing) {
+    try {
+      mkdirSync(p)
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'EEXIST' && lstatSync(p).isDirectory()) continue
+      throw new ConfigError(`${flag} ${dir}: cannot create the folder ${p} (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only filesystem' : code})`)
+    }
+  }
+  return abs
+}
+
+/** The folder's in-progress mark, when it has one. */
+export function readInProgress(dir: string): InProgressMark | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, IN_PROGRESS_FILE), 'utf8')) as InProgressMark
+  } catch {
+    return existsSync(join(dir, IN_PROGRESS_FILE)) ? { runId: 'unknown', pid: 0, host: 'unknown', startedAt: 'unknown' } : undefined
+  }
+}
+
+/**
+ * Marks the folder as in progress for `runId`, then removes every file an earlier run wrote there
+ * (its reports, observations, run record, inputs snapshot and seal). Files Vigil did not write are
+ * left alone. Returns the names removed.
+ */
+export async function claimOutputFolder(dir: string, mark: InProgressMark): Promise<string[]> {
+  await writeFileBounded(join(dir, IN_PROGRESS_FILE), JSON.stringify(mark, null, 2) + '\n')
+  const removed: string[] = []
+  // the earlier run's inputs are what its run.json listed; anything else under inputs/ is not Vigil's
+  let earlierInputs: string[] = []
+  try {
+    const record = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { files?: unknown }
+    if (Array.isArray(record.files)) earlierInputs = record.files.filter((f): f is string => typeof f === 'string' && f.startsWith(`${INPUTS_DIR}/`) && !f.split('/').includes('..'))
+  } catch {
+    // no earlier run record: nothing listed to remove under inputs/
+  }
+  for (const f of [...RUN_OUTPUT_FILES, ...SEAL_FILES, ...earlierInputs]) {
+    const p = join(dir, f)
+    if (existsSync(p)) {
+      rmSync(p, { force: true })
+      removed.push(f)
+    }
+  }
+  removeEmptyFolders(join(dir, INPUTS_DIR))
+  return removed
+}
+
+function removeEmptyFolders(dir: string): void {
+  let entries
+  try {
+    entries = readdirSync(dir, { withFileTypes: true })
+  } catch {
+    return
+  }
+  for (const e of entries) if (e.isDirectory()) removeEmptyFolders(join(dir, e.name))
+  try {
+    rmdirSync(dir)
+  } catch {
+    // not empty: something that is not Vigil's is in it
+  }
+}
+
+/** The run has written everything: the folder is one complete (or complete-but-interrupted) run. */
+export function releaseOutputFolder(dir: string): void {
+  rmSync(join(dir, IN_PROGRESS_FILE), { force: true })
+}
+
