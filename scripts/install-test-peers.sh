@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real peers Vigil's tests and lab start on 127.0.0.1: OpenSSH's sshd, putty-tools
 # (puttygen for the key corpus), sslscan (benchmark comparison), Chromium (report.html is checked in
-# a real headless browser), and moto in server mode. Idempotent;
+# a real headless browser), dnsmasq (a real DNS server for the name-resolution tests), and moto in
+# server mode. Idempotent;
 # installs only what is missing. Debian packages need root; moto goes into a project-local .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 command -v puttygen >/dev/null || missing+=(putty-tools)
 command -v sslscan >/dev/null || missing+=(sslscan)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
 if ! command -v moto_server >/dev/null && [ ! -x .venv/bin/moto_server ]; then
   command -v python3 >/dev/null || missing+=(python3)
   python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)

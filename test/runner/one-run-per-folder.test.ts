@@ -13,6 +13,9 @@ import { startNodeTlsServer, startSilentServer, type RunningServer } from '../..
 import { hardened } from '../../lab/tls/lab-fleet.ts'
 import { createEvidenceSigner, type EvidenceSigner } from '../../lab/evidence-signer.ts'
 import { runVigil, STACK_TRACE, VIGIL_BIN } from '../run-vigil.ts'
+import { MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE, type Manifest } from '../../reports/evidence-bundle.ts'
+import { loadSigner, signDetached } from '../../reports/cms-signature.ts'
+import { sha256 } from '../../runner/run-inputs.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-folder-'))
 const servers: RunningServer[] = []
@@ -165,5 +168,38 @@ describe('one run per folder', () => {
     expect(r.stderr).toMatch(/report\.html: not the file run [0-9a-f-]+ wrote/)
     expect(r.stderr).toMatch(/results\.json: belongs to run [0-9a-f-]+, not to run [0-9a-f-]+ of run\.json/)
     expect(readdirSync(dir).some((f) => f.startsWith('vigil-evidence-'))).toBe(false)
+  }, 60_000)
+
+  it('vigil verify refuses a validly signed bundle whose files are of two runs', async () => {
+    expect((await vigil(['run', '--config', 'fast.yaml', '--out', 'sig-a', ...PROTOCOLS])).code).toBe(0)
+    expect((await vigil(['run', '--config', 'fast.yaml', '--out', 'sig-b', ...PROTOCOLS])).code).toBe(0)
+    expect((await vigil(['bundle', 'sig-a', ...signArgs(), '--output', 'sig-a.tar.gz'])).code).toBe(0)
+    // a signer who seals a mixed folder (an older Vigil, a hand-made bundle): every signature is valid
+    const a = join(dir, 'sig-a')
+    writeFileSync(join(a, 'results.json'), readFileSync(join(dir, 'sig-b', 'results.json')))
+    process.env.VIGIL_TEST_SIGNING_PASSPHRASE = signing.passphrase
+    const signer = loadSigner({ keyFile: signing.signerKey, certFile: signing.signerCert, passphraseEnv: 'VIGIL_TEST_SIGNING_PASSPHRASE' })
+    const manifest = JSON.parse(readFileSync(join(a, MANIFEST_FILE), 'utf8')) as Manifest
+    for (const f of manifest.files) {
+      const body = readFileSync(join(a, f.path))
+      Object.assign(f, { bytes: body.length, sha256: sha256(body) })
+    }
+    const mBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n')
+    const mSig = signDetached(mBytes, signer)
+    writeFileSync(join(a, MANIFEST_FILE), mBytes)
+    writeFileSync(join(a, MANIFEST_SIGNATURE), mSig)
+    const sums = [...manifest.files, { path: MANIFEST_FILE, sha256: sha256(mBytes) }, { path: MANIFEST_SIGNATURE, sha256: sha256(mSig) }]
+      .sort((x, y) => (x.path < y.path ? -1 : 1))
+      .map((f) => `${f.sha256}  ${f.path}\n`)
+      .join('')
+    writeFileSync(join(a, SUMS_FILE), sums)
+    writeFileSync(join(a, SUMS_SIGNATURE), signDetached(Buffer.from(sums), signer))
+    const r = await vigil(['verify', 'sig-a', '--ca', signing.caCert])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/FAIL {4}results\.json: belongs to run [0-9a-f-]+, not to run [0-9a-f-]+ of the manifest/)
+    expect(r.stdout).toMatch(/FAIL {4}results\.json: not the file run [0-9a-f-]+ wrote/)
+    const recheck = await vigil(['recheck', 'sig-a', '--ca', signing.caCert])
+    expect(recheck.code).toBe(1)
+    expect(recheck.stderr).toContain('not rechecked')
   }, 60_000)
 })
