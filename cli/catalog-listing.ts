@@ -9,6 +9,8 @@ export interface CatalogEntry {
   kinds: string[]
   title: string
   description: string
+  /** what the check judges; empty = not-applicable, never passed */
+  population: string
   params: ParamSpec[]
   controls: string[]
   policies: string[]
@@ -23,6 +25,7 @@ export async function listCatalog(features: string[] = DEFAULT_FEATURES): Promis
       kinds: [...c.kinds],
       title: c.title,
       description: c.description,
+      population: c.population,
       params: c.params,
       controls: [...new Set(using.flatMap((s) => s.controls))].sort(),
       policies: [...new Set(using.map((s) => `${s.policy}:${s.line}`))],
@@ -36,6 +39,7 @@ export function formatCatalog(entries: CatalogEntry[]): string {
     out.push(`${e.id}  (${e.kinds.join(', ')})`)
     out.push(`  ${e.title}`)
     out.push(`  fails when: ${e.description}`)
+    out.push(`  judges: ${e.population} (none = not applicable, never a pass)`)
     for (const p of e.params) out.push(`  parameter ${p.name} = ${JSON.stringify(p.default)}: ${p.description}`)
     out.push(`  controls: ${e.controls.join(' ') || '(no policy uses this check yet)'}`)
     for (const p of e.policies) out.push(`  policy: ${p}`)

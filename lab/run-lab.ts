@@ -64,6 +64,7 @@ export async function startSshSection(dir: string, log: (l: string) => void): Pr
         expect: { 'ssh.server.kex': 'failed', 'ssh.server.ciphers': 'failed', 'ssh.server.macs': 'failed', 'ssh.server.host-keys': 'failed', 'ssh.server.password-auth': 'failed', 'ssh.server.root-login': 'failed', 'ssh.keys.passphrase': 'failed', 'ssh.keys.strength': 'failed' },
       },
       { name: 'lab-keys', shows: 'a folder of private keys in every format, plain and encrypted (found by content, not name)', expect: { 'ssh.keys.passphrase': 'failed', 'ssh.keys.strength': 'failed' } },
+      { name: 'lab-no-keys', shows: 'a folder with no key in it: nothing to judge, so not applicable (never a pass)', expect: { 'ssh.keys.passphrase': 'not-applicable', 'ssh.keys.strength': 'not-applicable' } },
     ],
     stop: lab.stop,
   }

@@ -1,68 +1,14 @@
-// The inventory (`vigil.yaml`): what Vigil checks. This schema is the public format.
+// The inventory (`vigil.yaml`): what Vigil checks. This schema is the public format. Each domain
+// owns its target shape (checks/<domain>/target.ts); the inventory composes them with the run's
+// settings and trust anchors.
 import { readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { homedir } from 'node:os'
 import * as z from 'zod'
 import { ConfigError, loadYamlFile } from './config-file.ts'
-
-const name = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'use letters, digits, dot, dash or underscore (max 128)')
-const hostname = z.string().min(1).max(253)
-const port = z.number().int().min(1).max(65535)
-const tags = z.array(z.string().regex(/^[A-Za-z0-9._:-]+$/, 'tags are letters, digits, dot, dash, colon')).default([])
-
-export const TlsTargetSchema = z
-  .object({
-    name,
-    /** SNI and hostname-verification name */
-    host: hostname,
-    /** connect here instead of resolving `host` */
-    address: hostname.optional(),
-    port: port.default(443),
-    tags,
-  })
-  .strict()
-
-export const SshTargetSchema = z
-  .object({
-    name,
-    host: hostname,
-    address: hostname.optional(),
-    port: port.default(22),
-    /** expected host key fingerprint (`SHA256:…` as printed by ssh-keygen -lf); mismatch = error, no login */
-    hostKey: z
-      .string()
-      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'expected an OpenSSH SHA256 fingerprint like SHA256:abc… (43 base64 characters)')
-      .optional(),
-    login: z
-      .object({
-        user: z.string().min(1),
-        privateKeyFile: z.string().min(1),
-        /** name of the environment variable holding the passphrase; never the passphrase itself */
-        passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
-      })
-      .strict()
-      .optional(),
-    keyPaths: z.array(z.string().min(1)).default([]),
-    tags,
-  })
-  .strict()
-
-export const KeyDirTargetSchema = z.object({ name, path: z.string().min(1), tags }).strict()
-
-export const AwsTargetSchema = z
-  .object({
-    name,
-    regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region like us-east-1')).min(1).default(['us-east-1']),
-    profile: z.string().min(1).optional(),
-    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN').optional(),
-    externalId: z.string().min(1).optional(),
-    /** an emulator endpoint (e.g. moto); never set for real AWS */
-    endpoint: z.url().optional(),
-    tags,
-  })
-  .strict()
+import { TlsTargetSchema, type TlsTarget } from '../checks/tls/target.ts'
+import { KeyDirTargetSchema, SshTargetSchema, type KeyDirTarget, type SshTarget } from '../checks/ssh/target.ts'
+import { AwsTargetSchema, type AwsTarget } from '../checks/aws/target.ts'
 
 export const SettingsSchema = z
   .object({
@@ -93,10 +39,7 @@ export const InventorySchema = z
   })
   .strict()
 
-export type TlsTarget = z.output<typeof TlsTargetSchema>
-export type SshTarget = z.output<typeof SshTargetSchema>
-export type KeyDirTarget = z.output<typeof KeyDirTargetSchema>
-export type AwsTarget = z.output<typeof AwsTargetSchema>
+export type { TlsTarget, SshTarget, KeyDirTarget, AwsTarget }
 export type Settings = z.output<typeof SettingsSchema>
 
 export interface Inventory {

@@ -1,7 +1,9 @@
 // How every AWS check turns per-resource decisions into one verdict per account: failed when any
 // resource offends (each named by ARN with the decisive facts), error when nothing offends but some
-// resource could not be read, passed otherwise. Evidence always carries the API calls made and the
-// population counts, so an auditor sees the whole population was enumerated.
+// resource could not be read, not-applicable when the population was enumerated and holds nothing
+// to judge (no bucket, no selected bucket, no console user, no access key, no principal — never a
+// vacuous pass), passed otherwise. Evidence always carries the API calls made and the population
+// counts, so an auditor sees the whole population was enumerated, empty or not.
 import type { ErrorKind, EvidenceItem, Verdict } from '../types.ts'
 import type { AwsObservation, BucketObservation, Fetched, PartError } from './observation.ts'
 
@@ -26,6 +28,13 @@ export interface AccountDecision {
   undetermined: Undetermined[]
   /** resources judged, e.g. `{ buckets: 12 }` */
   population: Record<string, unknown>
+  /**
+   * how many members of the check's population were judged (offenders and undetermined included);
+   * 0 with nothing undetermined = the population was observed and is empty: `not-applicable`
+   */
+  judged: number
+  /** why there is nothing to judge, one line (used when `judged` is 0), e.g. `no bucket in us-east-1` */
+  emptySummary: string
   /** raw API material the decision was made from */
   responses: unknown
   /** what the responses are, one line */
@@ -76,6 +85,7 @@ export function accountVerdict(obs: AwsObservation, d: AccountDecision): Verdict
       summary: `${d.undetermined.length} resource(s) could not be read: ${d.undetermined[0]!.arn}: ${d.undetermined[0]!.error.message}`,
     }
   }
+  if (d.judged === 0) return { ...base, status: 'not-applicable', summary: d.emptySummary }
   return { ...base, status: 'passed', summary: d.passSummary }
 }
 

@@ -13,6 +13,8 @@ export interface BucketJudgement<T> {
   decide: (value: T, b: BucketObservation) => OffenderFacts | undefined | { undeterminedBecause: PartError }
   /** restrict to some buckets (e.g. evidence buckets); others are counted as not selected */
   select?: (b: BucketObservation) => boolean
+  /** what `select` keeps, for the not-applicable summary, e.g. `the patterns "*evidence*"` */
+  selectedBy?: string
   expected: Record<string, unknown>
   passSummary: (n: number) => string
   failNoun: string
@@ -42,10 +44,21 @@ export function judgeBuckets<T>(j: BucketJudgement<T>): Verdict {
     offenders,
     undetermined,
     population: { ...got.population, ...(j.select ? { bucketsSelected: selected.length } : {}) },
+    judged: selected.length,
+    emptySummary: emptyBucketsSummary(j.obs, got.buckets.length, got.population, j.select ? (j.selectedBy ?? 'the selection') : undefined),
     responses,
     responsesDescription: `${j.api} response per bucket`,
     passSummary: j.passSummary(selected.length),
     failNoun: j.failNoun,
     facts: j.facts,
   })
+}
+
+/** Why no bucket is judged: none in the target's regions, or none the selection keeps. */
+export function emptyBucketsSummary(obs: AwsObservation, inRegions: number, population: Record<string, unknown>, selectedBy?: string): string {
+  const regions = obs.regions.join(', ')
+  const elsewhere = Array.isArray(population.outOfScope) ? population.outOfScope.length : 0
+  const also = elsewhere ? `; ${elsewhere} bucket(s) listed outside them were not in scope` : ''
+  if (selectedBy && inRegions > 0) return `none of the ${inRegions} bucket(s) in ${regions} matches ${selectedBy}: no bucket to judge`
+  return `no bucket in the target's regions (${regions})${selectedBy ? `, so none matches ${selectedBy}` : ''}${also}: nothing to judge`
 }

@@ -11,7 +11,7 @@ import {
   type EntityType,
 } from '@aws-sdk/client-iam'
 import type { ObserveContext } from '../types.ts'
-import type { AwsTarget } from '../../runner/inventory.ts'
+import type { AwsTarget } from './target.ts'
 import type {
   CredentialReportObservation,
   Fetched,

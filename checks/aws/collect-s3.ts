@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control'
 import type { ObserveContext } from '../types.ts'
-import type { AwsTarget } from '../../runner/inventory.ts'
+import type { AwsTarget } from './target.ts'
 import { AWS_PARTS, type BucketObservation, type Fetched, type PublicAccessBlockFlags, type S3Observation } from './observation.ts'
 import { isNotFound, toPartError, type AwsClients } from './sdk-clients.ts'
 

@@ -43,8 +43,10 @@ export function daysBetween(from: Date, to: Date): number {
 
 export interface ReportJudgement {
   obs: AwsObservation
-  /** which rows this check judges */
+  /** which rows this check judges (its population: an empty selection is `not-applicable`) */
   rows: (all: CredentialRow[]) => CredentialRow[]
+  /** why no row is judged, one line, e.g. `no IAM user has a console password` */
+  emptySummary: (all: CredentialRow[]) => string
   decide: (row: CredentialRow) => OffenderFacts | undefined
   /** a verdict when the rows themselves cannot decide (e.g. no root row) */
   whenEmpty?: Verdict | ((all: CredentialRow[]) => Verdict | undefined)
@@ -79,11 +81,19 @@ export function judgeCredentialReport(j: ReportJudgement): Verdict {
     offenders,
     undetermined: [],
     population: { credentialReportRows: all.length, rowsJudged: rows.length, rootRowPresent: all.some((r) => r.user === ROOT_USER), reportGeneratedTime: report.generatedTime },
+    judged: rows.length,
+    emptySummary: j.emptySummary(all),
     responses: report.csv,
     responsesDescription: 'GetCredentialReport content (CSV, as returned)',
     passSummary: j.passSummary(rows.length),
     failNoun: j.failNoun,
   })
+}
+
+/** Not-applicable summary for a check judging IAM users (root excluded) that have `what`. */
+export function noUserHas(all: CredentialRow[], what: string): string {
+  const n = all.filter((r) => r.user !== ROOT_USER).length
+  return n === 0 ? `the credential report lists no IAM user, so none has ${what}: nothing to judge` : `none of the ${n} IAM user(s) in the credential report has ${what}: nothing to judge`
 }
 
 export function noRootRow(expected: Record<string, unknown>): Verdict {

@@ -18,7 +18,7 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam'
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
-import type { AwsTarget } from '../../runner/inventory.ts'
+import type { AwsTarget } from './target.ts'
 import { effectiveActions, grantOf, type PolicySource } from './effective-actions.ts'
 import { actionAt, catalogSize, isWriteAction } from './iam-action-catalog.ts'
 import { parsePolicyDocument } from './policy-document.ts'

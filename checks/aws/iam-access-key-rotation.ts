@@ -13,6 +13,7 @@ export const iamAccessKeyRotation: CheckDefinition<AwsObservation, AccessKeyRota
   title: 'Access keys are rotated',
   description: 'an active access key was last rotated more than `maxAgeDays` days ago (an active key without a rotation date offends too)',
   params: [{ name: 'maxAgeDays', description: 'oldest acceptable active key, days', default: 90 }],
+  population: 'users (root included) with an active access key',
   needs: [AWS_PARTS.credentialReport],
   judge(obs, { maxAgeDays = 90 }, ctx) {
     return judgeCredentialReport({
@@ -21,6 +22,7 @@ export const iamAccessKeyRotation: CheckDefinition<AwsObservation, AccessKeyRota
       expected: { maxAgeDays },
       failNoun: `user(s) with an active access key older than ${maxAgeDays} days`,
       passSummary: (n) => `every active access key of ${n} user(s) is at most ${maxAgeDays} days old`,
+      emptySummary: (all) => `no active access key in the credential report (${all.length} row(s), root included): nothing to judge`,
       decide(r) {
         const old = [1, 2]
           .filter((n) => r[`access_key_${n}_active`] === 'true')

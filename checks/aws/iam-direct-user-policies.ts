@@ -9,15 +9,18 @@ export const iamDirectUserPolicies: CheckDefinition<AwsObservation, Record<strin
   title: 'Users hold no policies directly',
   description: 'an IAM user has an inline policy or an attached managed policy of its own (instead of through a group or role)',
   params: [],
+  population: 'IAM users',
   needs: [AWS_PARTS.policies],
   judge(obs) {
     return judgePrincipals({
       obs,
+      select: (p) => p.type === 'user',
+      populationNoun: 'user',
       expected: { directUserPolicies: 0 },
       failNoun: 'user(s) holding policies directly',
-      passSummary: () => 'no user holds a policy directly',
+      passSummary: (n) => `none of ${n} user(s) holds a policy directly`,
       decide(p) {
-        if (p.type !== 'user' || (p.inline.length === 0 && p.attached.length === 0)) return undefined
+        if (p.inline.length === 0 && p.attached.length === 0) return undefined
         return {
           why: [...p.inline.map((i) => `inline ${i.name}`), ...p.attached.map((a) => `attached ${a.arn}`)].join(', '),
           inline: p.inline.map((i) => i.name),

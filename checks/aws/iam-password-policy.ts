@@ -28,6 +28,7 @@ export const iamPasswordPolicy: CheckDefinition<AwsObservation, PasswordPolicyPa
     { name: 'requireLowercase', description: 'require a lower-case letter', default: true },
     { name: 'maxAgeDays', description: 'when set, passwords must expire within this many days', default: null },
   ],
+  population: 'the account (its password policy, or the lack of one)',
   needs: [AWS_PARTS.passwordPolicy],
   judge(obs, p) {
     const bad = partFailure(obs, obs.passwordPolicy, 'aws.iam.password-policy')
@@ -65,7 +66,10 @@ export const iamPasswordPolicy: CheckDefinition<AwsObservation, PasswordPolicyPa
       expected: want,
       offenders: shortfalls.length ? [{ arn, why: shortfalls.join('; '), shortfalls }] : [],
       undetermined: [],
-      population: { passwordPolicyPresent: pp.present },
+      // the population is the account itself: never empty, so this check is never not-applicable
+      population: { accounts: 1, passwordPolicyPresent: pp.present },
+      judged: 1,
+      emptySummary: 'never used: the account is always judged',
       responses: pp,
       responsesDescription: 'GetAccountPasswordPolicy (present: false = NoSuchEntity)',
       passSummary: 'the password policy meets every requirement',

@@ -23,6 +23,7 @@ export const iamPrivilegeEscalation: CheckDefinition<AwsObservation, PrivilegeEs
     { name: 'ignorePaths', description: 'escalation path names not to report', default: [] },
     { name: 'conditional', description: '`fail`: a path open only under a Condition fails too (reported as conditional); `pass`: it passes', default: 'fail' },
   ],
+  population: 'IAM users, groups and roles',
   needs: [AWS_PARTS.policies],
   judge(obs, { ignorePaths = [], conditional = 'fail' }) {
     const paths = ESCALATION_PATHS.filter((p) => !ignorePaths.includes(p.name))

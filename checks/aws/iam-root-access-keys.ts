@@ -9,6 +9,7 @@ export const iamRootAccessKeys: CheckDefinition<AwsObservation, Record<string, n
   title: 'The root user has no active access key',
   description: 'the credential report shows an active access key (1 or 2) for the root user (no root row = error)',
   params: [],
+  population: 'the root user (its credential-report row)',
   needs: [AWS_PARTS.credentialReport],
   judge(obs) {
     const expected = { rootActiveAccessKeys: 0 }
@@ -16,6 +17,8 @@ export const iamRootAccessKeys: CheckDefinition<AwsObservation, Record<string, n
       obs,
       rows: (all) => all.filter((r) => r.user === ROOT_USER),
       whenEmpty: noRootRow(expected),
+      // never reached: without the root row `whenEmpty` answers (error), the root user always exists
+      emptySummary: () => 'the credential report has no <root_account> row',
       expected,
       failNoun: 'root user with active access keys',
       passSummary: () => 'the root user has no active access key',

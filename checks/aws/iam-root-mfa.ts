@@ -9,6 +9,7 @@ export const iamRootMfa: CheckDefinition<AwsObservation, Record<string, never>> 
   title: 'The root user has MFA',
   description: 'the credential report shows no MFA device for the root user (no root row = error, never a pass)',
   params: [],
+  population: 'the root user (its credential-report row)',
   needs: [AWS_PARTS.credentialReport],
   judge(obs) {
     const expected = { rootMfaActive: true }
@@ -16,6 +17,8 @@ export const iamRootMfa: CheckDefinition<AwsObservation, Record<string, never>> 
       obs,
       rows: (all) => all.filter((r) => r.user === ROOT_USER),
       whenEmpty: noRootRow(expected),
+      // never reached: without the root row `whenEmpty` answers (error), the root user always exists
+      emptySummary: () => 'the credential report has no <root_account> row',
       expected,
       failNoun: 'root user without MFA',
       passSummary: () => 'the root user has MFA',

@@ -20,6 +20,7 @@ export const iamServiceWildcards: CheckDefinition<AwsObservation, ServiceWildcar
     { name: 'services', description: 'service prefixes whose full access is forbidden', default: ['iam', 'kms', 's3', 'sts', 'cloudtrail'] },
     { name: 'conditional', description: '`fail`: full access that holds only under a Condition fails too; `pass`: it passes', default: 'fail' },
   ],
+  population: 'IAM users, groups and roles',
   needs: [AWS_PARTS.policies],
   judge(obs, { services = ['iam', 'kms', 's3', 'sts', 'cloudtrail'], conditional = 'fail' }) {
     return judgePrincipals({

@@ -2,7 +2,7 @@
 // `maxUnusedDays`, counting a credential that was never used once it is older than that (Prowler
 // passes never-used keys and never-used passwords).
 import type { CheckDefinition } from '../types.ts'
-import { daysBetween, judgeCredentialReport, reportDate, ROOT_USER, type CredentialRow } from './credential-report.ts'
+import { daysBetween, judgeCredentialReport, noUserHas, reportDate, ROOT_USER, type CredentialRow } from './credential-report.ts'
 import { AWS_PARTS, type AwsObservation } from './observation.ts'
 
 export interface UnusedCredentialsParams {
@@ -44,11 +44,14 @@ export const iamUnusedCredentials: CheckDefinition<AwsObservation, UnusedCredent
   title: 'No credential sits unused',
   description: 'a console password or active access key unused for more than `maxUnusedDays` days, including never used and older than that',
   params: [{ name: 'maxUnusedDays', description: 'longest acceptable idle time, days', default: 45 }],
+  population: 'IAM users with a console password or an active access key',
   needs: [AWS_PARTS.credentialReport],
   judge(obs, { maxUnusedDays = 45 }, ctx) {
     return judgeCredentialReport({
       obs,
-      rows: (all) => all.filter((r) => r.user !== ROOT_USER),
+      // users holding a credential: a user with neither a password nor an active key has nothing to sit unused
+      rows: (all) => all.filter((r) => r.user !== ROOT_USER && (r.password_enabled === 'true' || r.access_key_1_active === 'true' || r.access_key_2_active === 'true')),
+      emptySummary: (all) => noUserHas(all, 'a console password or an active access key'),
       expected: { maxUnusedDays },
       failNoun: `user(s) with credentials unused for more than ${maxUnusedDays} days`,
       passSummary: (n) => `no credential of ${n} user(s) has been unused for more than ${maxUnusedDays} days`,

@@ -1,6 +1,6 @@
 // aws.iam.user-mfa — every IAM user with a console password has an MFA device.
 import type { CheckDefinition } from '../types.ts'
-import { judgeCredentialReport, ROOT_USER } from './credential-report.ts'
+import { judgeCredentialReport, noUserHas, ROOT_USER } from './credential-report.ts'
 import { AWS_PARTS, type AwsObservation } from './observation.ts'
 
 export const iamUserMfa: CheckDefinition<AwsObservation, Record<string, never>> = {
@@ -9,6 +9,7 @@ export const iamUserMfa: CheckDefinition<AwsObservation, Record<string, never>> 
   title: 'Console users have MFA',
   description: 'an IAM user with a console password has no MFA device',
   params: [],
+  population: 'IAM users with a console password',
   needs: [AWS_PARTS.credentialReport],
   judge(obs) {
     return judgeCredentialReport({
@@ -17,6 +18,7 @@ export const iamUserMfa: CheckDefinition<AwsObservation, Record<string, never>> 
       expected: { consoleUsersWithoutMfa: 0 },
       failNoun: 'console user(s) without MFA',
       passSummary: (n) => `all ${n} console user(s) have MFA`,
+      emptySummary: (all) => noUserHas(all, 'a console password'),
       decide: (r) => (r.mfa_active === 'true' ? undefined : { why: 'console password without MFA', password_last_used: r.password_last_used }),
     })
   },

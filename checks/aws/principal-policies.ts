@@ -45,6 +45,10 @@ export function policySources(p: IamPrincipal, auth: IamAuthorizationObservation
 
 export interface PrincipalJudgement {
   obs: AwsObservation
+  /** which principals this check judges (default: every user, group and role); the rest are counted, not judged */
+  select?: (p: IamPrincipal) => boolean
+  /** the judged principals, plural, for the not-applicable summary (default `users, groups or roles`) */
+  populationNoun?: string
   decide: (p: IamPrincipal, sources: PolicySource[]) => OffenderFacts | undefined
   expected: Record<string, unknown>
   passSummary: (n: number) => string
@@ -59,7 +63,8 @@ export function judgePrincipals(j: PrincipalJudgement): Verdict {
   const groups = new Map(auth.principals.filter((p) => p.type === 'group').map((g) => [g.name, g]))
   const offenders: Offender[] = []
   const undetermined: Undetermined[] = []
-  for (const p of auth.principals) {
+  const judged = j.select ? auth.principals.filter(j.select) : auth.principals
+  for (const p of judged) {
     const src = policySources(p, auth, groups)
     if ('error' in src) {
       undetermined.push({ arn: p.arn, error: { kind: 'protocol', message: src.error } })
@@ -83,7 +88,9 @@ export function judgePrincipals(j: PrincipalJudgement): Verdict {
     },
     responses: { principals: auth.principals, managedPolicies: auth.managedPolicies },
     responsesDescription: 'GetAccountAuthorizationDetails principals and the attached managed policies (documents as returned)',
-    passSummary: j.passSummary(auth.principals.length),
+    judged: judged.length,
+    emptySummary: `GetAccountAuthorizationDetails lists no IAM ${j.populationNoun ?? 'user, group or role'} (${auth.pages} page(s) read): nothing to judge`,
+    passSummary: j.passSummary(judged.length),
     failNoun: j.failNoun,
     facts: j.facts,
   })

@@ -4,7 +4,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types'
 import type { ObserveContext } from '../types.ts'
-import type { AwsTarget } from '../../runner/inventory.ts'
+import type { AwsTarget } from './target.ts'
 import { collectAccountPublicAccessBlock, collectS3 } from './collect-s3.ts'
 import { collectAuthorization, collectCredentialReport, collectPasswordPolicy } from './collect-iam.ts'
 import { AWS_PARTS, type AwsObservation } from './observation.ts'

@@ -9,6 +9,7 @@ export const s3AccessLogging: CheckDefinition<AwsObservation, Record<string, nev
   title: 'S3 buckets record server access logs',
   description: 'a bucket with server access logging off (no LoggingEnabled target bucket)',
   params: [],
+  population: "buckets in the target's regions",
   needs: [AWS_PARTS.s3Logging],
   judge(obs) {
     return judgeBuckets({

@@ -32,6 +32,7 @@ export const s3Encryption: CheckDefinition<AwsObservation, S3EncryptionParams> =
   description:
     'a bucket has no default encryption configuration (reported as relying on the implicit SSE-S3 default), or — with `kms` — does not use SSE-KMS/DSSE-KMS, or not the named customer-managed key',
   params: [{ name: 'kms', description: 'false: any algorithm; true: require aws:kms or aws:kms:dsse; a key ARN/id: require that key', default: false }],
+  population: "buckets in the target's regions",
   needs: [AWS_PARTS.s3Encryption],
   judge(obs, { kms = false }) {
     return judgeBuckets({

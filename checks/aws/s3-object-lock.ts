@@ -32,6 +32,7 @@ export const s3ObjectLock: CheckDefinition<AwsObservation, S3ObjectLockParams> =
     { name: 'minRetentionDays', description: 'shortest acceptable default retention, days (a year counts 365)', default: 1 },
     { name: 'mode', description: 'required retention mode (GOVERNANCE or COMPLIANCE); unset = either', default: null },
   ],
+  population: 'selected (evidence) buckets: those matching `buckets`',
   needs: [AWS_PARTS.s3ObjectLock],
   judge(obs, { buckets = ['*'], minRetentionDays = 1, mode }) {
     return judgeBuckets({
@@ -39,6 +40,7 @@ export const s3ObjectLock: CheckDefinition<AwsObservation, S3ObjectLockParams> =
       read: (b) => b.objectLock,
       api: 'GetObjectLockConfiguration',
       select: (b) => buckets.some((p) => nameMatches(p, b.name)),
+      selectedBy: `the pattern(s) ${buckets.map((p) => `"${p}"`).join(', ')}`,
       expected: { objectLock: 'Enabled', minRetentionDays, ...(mode ? { mode } : {}), buckets },
       failNoun: 'evidence bucket(s) without adequate object lock',
       passSummary: (n) => `object lock with a default retention of at least ${minRetentionDays} day(s) on all ${n} selected bucket(s)`,

@@ -12,6 +12,7 @@ export const s3PublicAccessBlock: CheckDefinition<AwsObservation, Record<string,
   title: 'S3 Block Public Access is fully on for every bucket',
   description: 'any of the four Block Public Access flags is off at both the bucket and the account level',
   params: [],
+  population: "buckets in the target's regions",
   needs: [AWS_PARTS.s3PublicAccessBlock],
   judge(obs) {
     const acct = obs.s3AccountPublicAccessBlock

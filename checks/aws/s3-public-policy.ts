@@ -64,6 +64,7 @@ export const s3PublicPolicy: CheckDefinition<AwsObservation, Record<string, neve
   title: 'No S3 bucket is open to everyone',
   description: 'a bucket ACL grants access to AllUsers or AuthenticatedUsers, or the bucket policy allows `*` without a condition restricting the caller (unless Block Public Access neutralises it)',
   params: [],
+  population: "buckets in the target's regions",
   needs: [AWS_PARTS.s3Policy, AWS_PARTS.s3Acl, AWS_PARTS.s3PublicAccessBlock],
   judge(obs) {
     const acct = obs.s3AccountPublicAccessBlock?.ok ? obs.s3AccountPublicAccessBlock.value.config : undefined

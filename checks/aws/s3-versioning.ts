@@ -9,6 +9,7 @@ export const s3Versioning: CheckDefinition<AwsObservation, Record<string, never>
   title: 'S3 buckets keep object versions',
   description: 'a bucket whose versioning status is not `Enabled` (never enabled or Suspended)',
   params: [],
+  population: "buckets in the target's regions",
   needs: [AWS_PARTS.s3Versioning],
   judge(obs) {
     return judgeBuckets({

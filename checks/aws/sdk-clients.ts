@@ -7,7 +7,7 @@ import { S3ControlClient } from '@aws-sdk/client-s3-control'
 import { STSClient } from '@aws-sdk/client-sts'
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers'
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types'
-import type { AwsTarget } from '../../runner/inventory.ts'
+import type { AwsTarget } from './target.ts'
 import type { ApiCallRecord, PartError } from './observation.ts'
 
 /** Attempts per request; adaptive mode also slows the client down when AWS throttles it. */

@@ -86,11 +86,17 @@ export function offeredListVerdict(
     /** deny mode only: more findings from rules that look at the whole list */
     extra?: (offered: string[]) => AlgorithmFinding[]
     extraExpected?: Record<string, unknown>
+    /**
+     * when the list is empty: why that is legitimate (the population is empty: `not-applicable`), or
+     * undefined (default) when the protocol requires the list, so an empty one is a `protocol` error
+     */
+    emptyBecause?: (k: KexinitObservation) => string | undefined
   },
 ): Verdict {
   const k = part(obs, 'kexinit')
   if ('verdict' in k) return k.verdict
   const { offered, byDirection } = o.lists(k.data)
+  if (offered.length === 0) return emptyListVerdict(obs, k.data, o.noun, o.emptyBecause?.(k.data), { ...judgeAlgorithmList([], o.params, o.defaults).expected, ...(o.extraExpected ?? {}) })
   const j = judgeAlgorithmList(offered, o.params, o.defaults)
   if (j.mode === 'deny' && o.extra) for (const f of o.extra(offered)) if (!j.findings.some((x) => x.algorithm === f.algorithm)) j.findings.push(f)
   const failed = j.mode === 'deny' ? j.findings.length > 0 : baselineFailed(j)
@@ -103,6 +109,25 @@ export function offeredListVerdict(
   if (failed) return { ...base, status: 'failed', summary: `${endpoint(obs)} ${describeFindings(j, o.noun)}` }
   return { ...base, status: 'passed', summary: j.mode === 'deny' ? `none of the ${offered.length} offered ${o.noun} is denied` : `the offered ${o.noun} fit the baseline (${j.expected['match']})` }
 }
+
+/**
+ * A KEXINIT list with nothing in it. RFC 4253 §7.1 negotiates kex, host-key, cipher and MAC
+ * algorithms from these lists: an empty one means no session can be agreed, which is a broken peer
+ * (`protocol` error), not a compliant one — unless the check names a reason the list is not used.
+ */
+export function emptyListVerdict(obs: SshObservation, k: KexinitObservation, noun: string, notApplicableBecause: string | undefined, expected: Record<string, unknown>): Verdict {
+  const base = {
+    expected,
+    actual: { offered: [] },
+    observed: { endpoint: endpoint(obs), banner: k.banner, offered: [] },
+    evidence: [kexinitEvidence(obs, k), hostKeyTrustEvidence(obs)],
+  }
+  if (notApplicableBecause) return { ...base, status: 'not-applicable', summary: `${endpoint(obs)} offered no ${noun}: ${notApplicableBecause}; nothing to judge` }
+  return { ...base, status: 'error', errorKind: 'protocol', summary: `${endpoint(obs)} offered no ${noun} in its KEXINIT: no session can be negotiated (RFC 4253 §7.1)` }
+}
+
+/** Ciphers that carry their own integrity (OpenSSH AEAD): with them the MAC list is not used. */
+export const MACLESS_AEAD = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com']
 
 export function kexinitEvidence(obs: SshObservation, k: KexinitObservation): EvidenceItem {
   return {

@@ -5,6 +5,7 @@ import type { CheckDefinition } from '../types.ts'
 import type { KeyDirObservation, KeyRecord, SshObservation } from './observation.ts'
 import { SSH_PARTS } from './observation.ts'
 import { keyLabel, keySearchEvidence, keysPart } from './observation-parts.ts'
+import { emptyKeySearch } from './keys-population.ts'
 
 export interface PassphraseParams {
   /** fail (not just report) when a key's protection is weak */
@@ -33,6 +34,7 @@ export const keysPassphrase: CheckDefinition<SshObservation | KeyDirObservation,
     { name: 'minBcryptRounds', description: 'OpenSSH bcrypt KDF rounds below this are weak', default: 16 },
     { name: 'minPbkdf2Iterations', description: 'PKCS#8 PBKDF2 iterations below this are weak', default: 2048 },
   ],
+  population: 'private keys found under keyPaths and key folders',
   needs: [SSH_PARTS.keys],
   judge(obs, { failOnWeak = false, minBcryptRounds = 16, minPbkdf2Iterations = 2048 }) {
     const kp = keysPart(obs)
@@ -58,9 +60,10 @@ export const keysPassphrase: CheckDefinition<SshObservation | KeyDirObservation,
     }
     if (unprotected.length) return { ...base, status: 'failed', summary: `${unprotected.length} of ${privates.length} private key(s) have no passphrase: ${unprotected.slice(0, 5).map((k) => `${keyLabel(k)} (${k.format})`).join(', ')}${unprotected.length > 5 ? ', …' : ''}` }
     if (failOnWeak && weak.length) return { ...base, status: 'failed', summary: `${weak.length} private key(s) are weakly protected: ${weak.slice(0, 3).map((w) => `${w.file}: ${w.weaknesses[0]}`).join('; ')}` }
-    if (kp.data.truncated && privates.length === 0)
-      return { ...base, status: 'error', errorKind: 'inconclusive', summary: `the key search stopped at its bound after ${kp.data.filesExamined} files without finding a private key` }
+    // no private key: not-applicable when the search saw everything, error when it could not
+    const empty = emptyKeySearch(kp.data, kp.where, privates.length, 'private key', base)
+    if (empty) return empty
     const weakNote = weak.length ? `; ${weak.length} weakly protected (${weak.map((w) => w.file).slice(0, 3).join(', ')}${weak.length > 3 ? ', …' : ''})` : ''
-    return { ...base, status: 'passed', summary: privates.length ? `all ${privates.length} private key(s) are passphrase-protected${weakNote}` : `no private key found in ${kp.data.filesExamined} file(s) examined` }
+    return { ...base, status: 'passed', summary: `all ${privates.length} private key(s) are passphrase-protected${weakNote}` }
   },
 }

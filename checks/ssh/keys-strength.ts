@@ -5,6 +5,7 @@ import type { CheckDefinition } from '../types.ts'
 import type { KeyDirObservation, KeyRecord, SshObservation } from './observation.ts'
 import { SSH_PARTS } from './observation.ts'
 import { keyLabel, keySearchEvidence, keysPart } from './observation-parts.ts'
+import { emptyKeySearch } from './keys-population.ts'
 
 export interface StrengthParams {
   minRsaBits?: number
@@ -37,6 +38,7 @@ export const keysStrength: CheckDefinition<SshObservation | KeyDirObservation, S
     { name: 'minEcBits', description: 'smallest acceptable EC key', default: 256 },
     { name: 'allowDsa', description: 'accept DSA keys', default: false },
   ],
+  population: 'private keys, public keys and authorized_keys entries found under keyPaths and key folders',
   needs: [SSH_PARTS.keys],
   judge(obs, { minRsaBits = 3072, minEcBits = 256, allowDsa = false }) {
     const kp = keysPart(obs)
@@ -57,11 +59,15 @@ export const keysStrength: CheckDefinition<SshObservation | KeyDirObservation, S
         keys: kp.data.keys.map((k) => ({ file: keyLabel(k), kind: k.kind, format: k.format, type: k.type, bits: k.bits, sizeSource: k.sizeSource, fingerprint: k.fingerprint })),
         filesExamined: kp.data.filesExamined,
         truncated: kp.data.truncated,
+        unreadable: kp.data.unreadable.length,
       },
       evidence: [keySearchEvidence(kp.data, kp.where)],
     }
     if (weak.length) return { ...base, status: 'failed', summary: `${weak.length} weak key(s): ${weak.slice(0, 4).map((w) => `${w.key}: ${w.reason}`).join('; ')}${weak.length > 4 ? '; …' : ''}` }
+    // no key: not-applicable when the search saw everything, error when it could not
+    const empty = emptyKeySearch(kp.data, kp.where, kp.data.keys.length, 'key', base)
+    if (empty) return empty
     if (undetermined.length) return { ...base, status: 'error', errorKind: 'inconclusive', summary: `the size of ${undetermined.length} key(s) could not be read: ${undetermined.slice(0, 3).join(', ')}` }
-    return { ...base, status: 'passed', summary: kp.data.keys.length ? `all ${kp.data.keys.length} key(s) are strong` : `no key found in ${kp.data.filesExamined} file(s) examined` }
+    return { ...base, status: 'passed', summary: `all ${kp.data.keys.length} key(s) are strong` }
   },
 }

@@ -4,7 +4,7 @@
 // unauthenticated connections: one plain socket for KEXINIT, one handshake per offered host-key
 // type (the first also asks `none` for the method list), one audit login for config and keys.
 import { resolve } from 'node:path'
-import type { KeyDirTarget, SshTarget } from '../../runner/inventory.ts'
+import type { KeyDirTarget, SshTarget } from './target.ts'
 import type { ObserveContext } from '../types.ts'
 import { auditLogin } from './audit-login.ts'
 import { algorithmsFor, SSH2_HOST_KEY_ALGORITHMS, sshHandshake } from './handshake.ts'

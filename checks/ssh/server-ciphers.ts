@@ -43,6 +43,7 @@ export const serverCiphers: CheckDefinition<SshObservation, AlgorithmPolicyParam
     { name: 'baseline', description: 'allow-list for baseline mode', default: CIPHER_BASELINE },
     { name: 'match', description: 'baseline comparison: `subset` or `exact`', default: 'subset' },
   ],
+  population: 'offered ciphers (both directions)',
   needs: [SSH_PARTS.kexinit],
   judge(obs, params) {
     return offeredListVerdict(obs, {

@@ -2,7 +2,7 @@
 // key under 3072 bits, no EC key under 256 bits, and no `ssh-rsa` (SHA-1) or other deny-listed
 // signature algorithm offered. Key sizes come from one handshake per offered key type.
 import type { CheckDefinition } from '../types.ts'
-import { kexinitEvidence, matchesAny } from './algorithm-policy.ts'
+import { emptyListVerdict, kexinitEvidence, matchesAny } from './algorithm-policy.ts'
 import { SSH_PARTS, type SshObservation } from './observation.ts'
 import { endpoint, hostKeyTrustEvidence, part } from './observation-parts.ts'
 
@@ -26,10 +26,14 @@ export const serverHostKeys: CheckDefinition<SshObservation, HostKeysParams> = {
     { name: 'allowDsa', description: 'accept DSA host keys', default: false },
     { name: 'denyAlgorithms', description: 'glob patterns of denied host-key signature algorithms', default: HOST_KEY_ALGORITHM_DENY },
   ],
+  population: 'offered host-key algorithms and the host keys presented',
   needs: [SSH_PARTS.kexinit, SSH_PARTS.hostKeys],
   judge(obs, { minRsaBits = 3072, minEcBits = 256, allowDsa = false, denyAlgorithms = [...HOST_KEY_ALGORITHM_DENY] }) {
     const k = part(obs, 'kexinit')
     if ('verdict' in k) return k.verdict
+    const expected = { minRsaBits, minEcBits, allowDsa, denyAlgorithms }
+    // no host-key algorithm: no session can be authenticated, a broken KEXINIT
+    if (k.data.hostKeyAlgorithms.length === 0) return emptyListVerdict(obs, k.data, 'host-key algorithms', undefined, expected)
     const h = part(obs, 'hostKeys')
     if ('verdict' in h) return h.verdict
     const findings: { subject: string; reason: string }[] = []
@@ -44,7 +48,7 @@ export const serverHostKeys: CheckDefinition<SshObservation, HostKeysParams> = {
       else if (key.keyType.startsWith('ecdsa-') && (key.bits ?? 0) < minEcBits) findings.push({ subject: label, reason: `EC host key of ${key.bits ?? '?'} bits < ${minEcBits}` })
     }
     const base = {
-      expected: { minRsaBits, minEcBits, allowDsa, denyAlgorithms },
+      expected,
       actual: { findings, keys: h.data.keys.map((x) => ({ keyType: x.keyType, bits: x.bits, fingerprint: x.fingerprint })) },
       observed: { endpoint: endpoint(obs), offeredAlgorithms: k.data.hostKeyAlgorithms, keys: h.data.keys, notProbed: h.data.notProbed, failedHandshakes: h.data.failed },
       evidence: [
@@ -54,6 +58,14 @@ export const serverHostKeys: CheckDefinition<SshObservation, HostKeysParams> = {
       ],
     }
     if (findings.length) return { ...base, status: 'failed', summary: `${endpoint(obs)}: ${findings.slice(0, 4).map((f) => `${f.subject.split(' ')[0]}: ${f.reason}`).join('; ')}${findings.length > 4 ? '; …' : ''}` }
+    // the server has host keys (it offers algorithms for them) but none could be read: their sizes are unjudged
+    if (h.data.keys.length === 0)
+      return {
+        ...base,
+        status: 'error',
+        errorKind: 'inconclusive',
+        summary: `no host key could be read, so no key size was judged${h.data.notProbed.length ? ` (not probed: ${h.data.notProbed.join(', ')})` : ''}${h.data.failed.length ? ` (failed: ${h.data.failed.map((f) => `${f.algorithm}: ${f.error}`).join('; ')})` : ''}`,
+      }
     if (h.data.failed.length)
       return { ...base, status: 'error', errorKind: 'inconclusive', summary: `could not read the host key for ${h.data.failed.map((f) => f.algorithm).join(', ')}: ${h.data.failed[0]!.error}` }
     return { ...base, status: 'passed', summary: `${h.data.keys.length} host key(s), all strong: ${h.data.keys.map((x) => `${x.keyType}${x.bits ? ` ${x.bits}` : ''}`).join(', ')}${h.data.notProbed.length ? ` (not probed: ${h.data.notProbed.join(', ')})` : ''}` }

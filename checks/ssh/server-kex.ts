@@ -50,6 +50,7 @@ export const serverKex: CheckDefinition<SshObservation, KexParams> = {
     { name: 'baseline', description: 'allow-list for baseline mode', default: KEX_BASELINE },
     { name: 'match', description: 'baseline comparison: `subset` or `exact`', default: 'subset' },
   ],
+  population: 'offered key-exchange methods',
   needs: [SSH_PARTS.kexinit],
   judge(obs, params) {
     const nistRule = params.denyNistWithoutCurve25519 ?? true

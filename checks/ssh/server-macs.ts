@@ -2,7 +2,7 @@
 // 64-bit UMAC) and, with requireEtm, only encrypt-then-MAC variants; or, in baseline mode, nothing
 // outside the hardened baseline.
 import type { CheckDefinition } from '../types.ts'
-import { mergedDirections, offeredListVerdict, type AlgorithmPolicyParams } from './algorithm-policy.ts'
+import { MACLESS_AEAD, mergedDirections, offeredListVerdict, type AlgorithmPolicyParams } from './algorithm-policy.ts'
 import { SSH_PARTS, type SshObservation } from './observation.ts'
 
 export const MAC_DENY = ['hmac-md5*', 'hmac-sha1*', '*-96', '*-96@*', '*-96-etm@*', 'umac-64*', 'umac-32*', 'hmac-ripemd*', 'none', 'md5*', 'sha1*', 'ripemd160*'] as const
@@ -26,6 +26,7 @@ export const serverMacs: CheckDefinition<SshObservation, MacParams> = {
     { name: 'baseline', description: 'allow-list for baseline mode', default: MAC_BASELINE },
     { name: 'match', description: 'baseline comparison: `subset` or `exact`', default: 'subset' },
   ],
+  population: 'offered MACs (both directions)',
   needs: [SSH_PARTS.kexinit],
   judge(obs, params) {
     const requireEtm = params.requireEtm ?? true
@@ -35,6 +36,11 @@ export const serverMacs: CheckDefinition<SshObservation, MacParams> = {
       params,
       defaults: { deny: MAC_DENY, baseline: MAC_BASELINE },
       extraExpected: { requireEtm },
+      // OpenSSH's AEAD ciphers ignore the MAC list: with only those on offer, no MAC is ever used
+      emptyBecause: (k) => {
+        const ciphers = [...new Set([...k.ciphersClientToServer, ...k.ciphersServerToClient])]
+        return ciphers.length && ciphers.every((c) => MACLESS_AEAD.includes(c)) ? `the server offers only AEAD ciphers (${ciphers.join(', ')}), which use no MAC` : undefined
+      },
       extra: (offered) => (requireEtm ? offered.filter((a) => !a.endsWith('-etm@openssh.com')).map((algorithm) => ({ algorithm, rule: 'not encrypt-then-MAC' })) : []),
     })
   },

@@ -14,6 +14,7 @@ export const serverPasswordAuth: CheckDefinition<SshObservation, PasswordAuthPar
   title: 'The SSH server does not accept passwords',
   description: 'the server offers `password` or `keyboard-interactive` (or accepts `none`) in answer to a `none` authentication request',
   params: [{ name: 'forbidden', description: 'authentication methods that must not be offered', default: ['password', 'keyboard-interactive'] }],
+  population: 'authentication methods offered after a `none` request',
   needs: [SSH_PARTS.authMethods],
   judge(obs, { forbidden = ['password', 'keyboard-interactive'] }) {
     const a = part(obs, 'authMethods')
@@ -30,6 +31,9 @@ export const serverPasswordAuth: CheckDefinition<SshObservation, PasswordAuthPar
     }
     if (a.data.noneAccepted) return { ...base, status: 'failed', summary: `${endpoint(obs)} accepted the \`none\` method: user ${a.data.user} got in without any credentials` }
     if (offered.length) return { ...base, status: 'failed', summary: `${endpoint(obs)} offers ${offered.join(' and ')} authentication` }
-    return { ...base, status: 'passed', summary: `offers only ${a.data.methods.join(', ') || 'no methods'}` }
+    // an empty list (RFC 4252 §5.1 allows it) means nobody can log in: there is no method to judge
+    if (a.data.methods.length === 0)
+      return { ...base, status: 'not-applicable', summary: `${endpoint(obs)} lists no authentication method after a \`none\` request for user ${a.data.user}: nothing to judge` }
+    return { ...base, status: 'passed', summary: `offers only ${a.data.methods.join(', ')}` }
   },
 }

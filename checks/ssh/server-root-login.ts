@@ -17,6 +17,7 @@ export const serverRootLogin: CheckDefinition<SshObservation, RootLoginParams> =
   title: 'The SSH server refuses root logins',
   description: 'the effective PermitRootLogin (sshd -T over the audit login, or the config files when that is not allowed) is anything but `no`',
   params: [{ name: 'allowed', description: 'acceptable PermitRootLogin values', default: ['no'] }],
+  population: 'the effective PermitRootLogin setting',
   needs: [SSH_PARTS.login],
   judge(obs, { allowed = ['no'] }) {
     const l = part(obs, 'login')

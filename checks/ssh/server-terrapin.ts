@@ -2,7 +2,7 @@
 // secure channel when the server offers chacha20-poly1305 or an encrypt-then-MAC MAC, unless both
 // sides use strict key exchange (`kex-strict-s-v00@openssh.com`, OpenSSH 9.6+ and backports).
 import type { CheckDefinition } from '../types.ts'
-import { kexinitEvidence } from './algorithm-policy.ts'
+import { emptyListVerdict, kexinitEvidence } from './algorithm-policy.ts'
 import { SSH_PARTS, type SshObservation } from './observation.ts'
 import { endpoint, hostKeyTrustEvidence, part } from './observation-parts.ts'
 
@@ -20,12 +20,15 @@ export const serverTerrapin: CheckDefinition<SshObservation, TerrapinParams> = {
   title: 'The SSH server is not exposed to the Terrapin attack',
   description: 'chacha20-poly1305 or an encrypt-then-MAC MAC is offered without strict key exchange (CVE-2023-48795)',
   params: [{ name: 'etmRule', description: '`any`: every ETM MAC counts; `with-cbc`: ETM only counts beside a CBC cipher', default: 'any' }],
+  population: 'offered ciphers and MACs',
   needs: [SSH_PARTS.kexinit],
   judge(obs, { etmRule = 'any' }) {
     const k = part(obs, 'kexinit')
     if ('verdict' in k) return k.verdict
     const ciphers = [...new Set([...k.data.ciphersClientToServer, ...k.data.ciphersServerToClient])]
     const macs = [...new Set([...k.data.macsClientToServer, ...k.data.macsServerToClient])]
+    // without any cipher no session can be negotiated: a broken KEXINIT, not a safe server
+    if (ciphers.length === 0) return emptyListVerdict(obs, k.data, 'ciphers', undefined, { strictKexWhenOffering: 'chacha20-poly1305 or ETM MACs', etmRule })
     const chacha = ciphers.filter((c) => c.startsWith('chacha20-poly1305'))
     const cbc = ciphers.filter((c) => /-cbc(@|$)/.test(c))
     const etm = macs.filter((m) => /-etm@openssh\.com$/.test(m))

@@ -1,8 +1,9 @@
 // tls.cert.expiry — every certificate in the served chain is valid now and for at least N more days.
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
-import { part } from './observation-parts.ts'
-import { DAY_MS, chainEvidence } from './certificate-chain.ts'
+import { DAY_MS, chainEvidence, servedChain } from './certificate-chain.ts'
+
+const POPULATION = 'certificates in the served chain'
 
 export interface CertExpiryParams {
   days: number
@@ -14,9 +15,10 @@ export const certExpiry: CheckDefinition<TlsObservation, CertExpiryParams> = {
   title: 'Certificates in the served chain are valid and not about to expire',
   description: 'any certificate in the served chain expires within N days, is expired, or is not yet valid',
   params: [{ name: 'days', description: 'minimum days of validity left for every certificate in the chain', default: 30 }],
+  population: POPULATION,
   needs: [TLS_PARTS.certificate],
   judge(obs, { days = 30 }, { now }) {
-    const p = part(obs, 'certificate')
+    const p = servedChain(obs, POPULATION)
     if ('verdict' in p) return p.verdict
     const certs = p.data.certs.map((c) => ({
       subject: c.subject,
@@ -26,7 +28,6 @@ export const certExpiry: CheckDefinition<TlsObservation, CertExpiryParams> = {
       notYetValid: Date.parse(c.notBefore) > now.getTime(),
       expired: Date.parse(c.notAfter) <= now.getTime(),
     }))
-    if (certs.length === 0) return { status: 'error', errorKind: 'inconclusive', summary: 'the server sent no certificate', expected: { minDaysLeft: days }, actual: {}, observed: {}, evidence: [] }
     const soonest = certs.reduce((a, b) => (b.daysLeft < a.daysLeft ? b : a))
     const problems = certs.filter((c) => c.expired || c.notYetValid || c.daysLeft < days)
     const describe = (c: (typeof certs)[number]) =>

@@ -3,8 +3,9 @@ import { X509Certificate } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
-import { part } from './observation-parts.ts'
-import { chainEvidence } from './certificate-chain.ts'
+import { chainEvidence, servedChain } from './certificate-chain.ts'
+
+const POPULATION = 'the leaf certificate'
 
 export const certHostname: CheckDefinition<TlsObservation, Record<string, never>> = {
   id: 'tls.cert.hostname',
@@ -12,14 +13,16 @@ export const certHostname: CheckDefinition<TlsObservation, Record<string, never>
   title: 'The leaf certificate matches the host name',
   description: 'the leaf certificate does not match the target `host` (subject alternative names, wildcards per RFC 6125)',
   params: [],
+  population: POPULATION,
   needs: [TLS_PARTS.certificate],
   judge(obs) {
-    const p = part(obs, 'certificate')
+    const p = servedChain(obs, POPULATION)
     if ('verdict' in p) return p.verdict
     const host = obs.target.host
     const leafPem = p.data.chainPem[0]
     const leaf = p.data.certs[0]
-    if (!leafPem || !leaf) return { status: 'error', errorKind: 'inconclusive', summary: 'the server sent no certificate', expected: { host }, actual: {}, observed: {}, evidence: [] }
+    // servedChain answered an empty chain; a leaf parsed without its PEM means a broken observation
+    if (!leafPem || !leaf) return { status: 'error', errorKind: 'inconclusive', summary: 'the leaf certificate was parsed but its PEM is missing from the observation', expected: { host }, actual: {}, observed: {}, evidence: [] }
     const x = new X509Certificate(leafPem)
     const matched = isIP(host) ? x.checkIP(host) : x.checkHost(host, { subject: 'default' })
     return {

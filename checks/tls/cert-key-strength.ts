@@ -1,8 +1,9 @@
 // tls.cert.key-strength — every served certificate's public key is at least RSA/DSA 2048 or EC 256 bits.
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
-import { part } from './observation-parts.ts'
-import { chainEvidence } from './certificate-chain.ts'
+import { chainEvidence, servedChain } from './certificate-chain.ts'
+
+const POPULATION = 'public keys of the served certificates'
 
 export interface KeyStrengthParams {
   minRsaBits: number
@@ -27,9 +28,10 @@ export const certKeyStrength: CheckDefinition<TlsObservation, KeyStrengthParams>
     { name: 'minRsaBits', description: 'minimum RSA and DSA modulus size', default: 2048 },
     { name: 'minEcBits', description: 'minimum elliptic-curve key size', default: 256 },
   ],
+  population: POPULATION,
   needs: [TLS_PARTS.certificate],
   judge(obs, { minRsaBits = 2048, minEcBits = 256 }) {
-    const p = part(obs, 'certificate')
+    const p = servedChain(obs, POPULATION)
     if ('verdict' in p) return p.verdict
     const keys = p.data.certs.map((c) => ({ subject: c.subject, keyType: c.keyType, bits: keyBits(c) ?? null, curve: c.curve ?? null }))
     const unknown = keys.filter((k) => k.bits === null)

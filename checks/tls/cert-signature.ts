@@ -1,8 +1,9 @@
 // tls.cert.signature — no certificate below the root is signed with SHA-1 or MD5.
-import type { CheckDefinition } from '../types.ts'
+import { notApplicableVerdict, type CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
-import { part } from './observation-parts.ts'
-import { chainEvidence } from './certificate-chain.ts'
+import { chainEvidence, servedChain } from './certificate-chain.ts'
+
+const POPULATION = 'certificates below the root in the served chain'
 
 export interface SignatureParams {
   forbidden: string[]
@@ -27,15 +28,22 @@ export const certSignature: CheckDefinition<TlsObservation, SignatureParams> = {
   title: 'Certificates are not signed with SHA-1 or MD5',
   description: 'a certificate below the root (leaf or intermediate) is signed with SHA-1 or MD5; self-signed roots are exempt, their signature is not checked by clients',
   params: [{ name: 'forbidden', description: 'signature hash algorithms that fail', default: ['sha1', 'md5', 'md2'] }],
+  population: POPULATION,
   needs: [TLS_PARTS.certificate],
   judge(obs, { forbidden = ['sha1', 'md5', 'md2'] }) {
-    const p = part(obs, 'certificate')
+    const p = servedChain(obs, POPULATION)
     if ('verdict' in p) return p.verdict
     const sigs = p.data.certs.map((c) => ({ subject: c.subject, algorithm: c.signatureAlgorithm, hash: signatureHash(c.signatureAlgorithm), root: c.selfIssued }))
+    // a chain of self-issued certificates only (a self-signed leaf) has no signature a client checks
+    if (sigs.every((s) => s.root))
+      return {
+        ...notApplicableVerdict(`every served certificate is self-issued (${sigs.map((s) => s.subject).join('; ')}): no ${POPULATION} to judge`, { signatures: sigs }, [chainEvidence(p.data)]),
+        expected: { forbiddenHashes: forbidden },
+      }
     const bad = sigs.filter((s) => !s.root && forbidden.includes(s.hash))
     return {
       status: bad.length ? 'failed' : 'passed',
-      summary: bad.length ? bad.map((s) => `${s.subject} is signed with ${s.algorithm}`).join('; ') : `no certificate below the root uses ${forbidden.join('/')} (leaf: ${sigs[0]?.algorithm ?? '?'})`,
+      summary: bad.length ? bad.map((s) => `${s.subject} is signed with ${s.algorithm}`).join('; ') : `no certificate below the root uses ${forbidden.join('/')} (leaf: ${sigs[0]!.algorithm})`,
       expected: { forbiddenHashes: forbidden },
       actual: { weak: bad },
       observed: { signatures: sigs },

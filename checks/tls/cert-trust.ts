@@ -1,8 +1,9 @@
 // tls.cert.trust — the served chain builds to a trusted root (system roots + inventory extraCaFiles).
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
-import { part } from './observation-parts.ts'
-import { chainEvidence } from './certificate-chain.ts'
+import { chainEvidence, servedChain } from './certificate-chain.ts'
+
+const POPULATION = 'the served certificate chain'
 
 export const certTrust: CheckDefinition<TlsObservation, Record<string, never>> = {
   id: 'tls.cert.trust',
@@ -10,12 +11,13 @@ export const certTrust: CheckDefinition<TlsObservation, Record<string, never>> =
   title: 'The certificate chain builds to a trusted root',
   description: 'the served chain does not build to a trusted root (system roots plus the inventory trust.extraCaFiles)',
   params: [],
+  population: POPULATION,
   needs: [TLS_PARTS.certificate],
   judge(obs) {
-    const p = part(obs, 'certificate')
+    const p = servedChain(obs, POPULATION)
     if ('verdict' in p) return p.verdict
     const { trust } = p.data
-    const leaf = p.data.certs[0]?.subject ?? '(none)'
+    const leaf = p.data.certs[0]!.subject
     const evidence = [chainEvidence(p.data)]
     if (trust.anchorPem) evidence.push({ kind: 'trust-anchor', description: `trust anchor (${trust.anchorSource ?? 'unknown'} store)`, mediaType: 'application/x-pem-file', data: trust.anchorPem })
     return {

@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto'
 import { isIP } from 'node:net'
 import tls from 'node:tls'
-import type { TlsTarget } from '../../runner/inventory.ts'
+import type { TlsTarget } from './target.ts'
 import type { ErrorKind, ObserveContext } from '../types.ts'
 import type { CertificateInfo, CertificateObservation, TlsVersion } from './observation.ts'
 

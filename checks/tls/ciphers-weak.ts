@@ -1,7 +1,7 @@
 // tls.ciphers.weak — no NULL, EXPORT, anonymous, RC4, DES/3DES, IDEA or MD5 suite is accepted.
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation, type TlsVersion } from './observation.ts'
-import { byVersion, helloEvidence, part } from './observation-parts.ts'
+import { acceptedProtocols, byVersion, helloEvidence, incompleteVerdict, missingSuitesKind, part } from './observation-parts.ts'
 import { weakReasons } from './cipher-suites.ts'
 
 export const ciphersWeak: CheckDefinition<TlsObservation, Record<string, never>> = {
@@ -10,9 +10,10 @@ export const ciphersWeak: CheckDefinition<TlsObservation, Record<string, never>>
   title: 'No weak cipher suite is accepted',
   description: 'a NULL, EXPORT, anonymous, RC4, DES/3DES, IDEA or MD5 cipher suite is accepted under any protocol version (including the TLS 1.3 integrity-only suites TLS_SHA256_SHA256 / TLS_SHA384_SHA384)',
   params: [],
+  population: 'accepted cipher suites',
   needs: [TLS_PARTS.protocols, TLS_PARTS.suites('weak')],
   judge(obs) {
-    const pr = part(obs, 'protocols')
+    const pr = acceptedProtocols(obs, 'accepted cipher suites')
     if ('verdict' in pr) return pr.verdict
     const su = part(obs, 'suites')
     if ('verdict' in su) return su.verdict
@@ -34,7 +35,9 @@ export const ciphersWeak: CheckDefinition<TlsObservation, Record<string, never>>
       evidence: [helloEvidence(obs, 'suites')],
     }
     if (found.length) return { ...base, status: 'failed', summary: `accepts ${found.length} weak suite(s): ${found.slice(0, 3).join('; ')}${found.length > 3 ? '; …' : ''}` }
-    if (missing.length) return { ...base, status: 'error', errorKind: 'inconclusive', summary: `weak suites not observed for ${missing.join(', ')}` }
-    return { ...base, status: 'passed', summary: `no weak suite accepted under ${pr.data.accepted.join(', ') || 'any protocol'}` }
+    if (missing.length) return { ...base, status: 'error', errorKind: missingSuitesKind(su.data, missing), summary: `weak suites not observed for ${missing.join(', ')}` }
+    const incomplete = incompleteVerdict(pr.data, base)
+    if (incomplete) return incomplete
+    return { ...base, status: 'passed', summary: `no weak suite accepted under ${[...pr.data.accepted].sort(byVersion).join(', ')}` }
   },
 }

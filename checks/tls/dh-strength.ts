@@ -1,7 +1,9 @@
 // tls.dh-strength — DHE groups are at least 2048 bits and ECDHE curves at least 256 bits.
-import type { CheckDefinition } from '../types.ts'
+import { notApplicableVerdict, type CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
-import { helloEvidence, part } from './observation-parts.ts'
+import { acceptedProtocols, byVersion, helloEvidence, incompleteVerdict, part } from './observation-parts.ts'
+
+const POPULATION = 'accepted key-exchange groups (DHE primes, ECDHE curves, TLS 1.3 groups)'
 
 export interface DhStrengthParams {
   minDhBits: number
@@ -17,8 +19,11 @@ export const dhStrength: CheckDefinition<TlsObservation, DhStrengthParams> = {
     { name: 'minDhBits', description: 'minimum finite-field DH prime size', default: 2048 },
     { name: 'minEcBits', description: 'minimum ECDHE curve size', default: 256 },
   ],
+  population: POPULATION,
   needs: [TLS_PARTS.protocols, TLS_PARTS.keyExchange],
   judge(obs, { minDhBits = 2048, minEcBits = 256 }) {
+    const pr = acceptedProtocols(obs, POPULATION)
+    if ('verdict' in pr) return pr.verdict
     const kx = part(obs, 'keyExchange')
     if ('verdict' in kx) return kx.verdict
     const { dheBits, acceptedGroups, groupBits } = kx.data
@@ -33,16 +38,21 @@ export const dhStrength: CheckDefinition<TlsObservation, DhStrengthParams> = {
     const base = {
       expected: { minDhBits, minEcBits },
       actual: { weakDhe: Object.fromEntries(weakDh), weakGroups },
-      observed: { dheBits, acceptedGroups, groupBits },
+      observed: { acceptedProtocols: [...pr.data.accepted].sort(byVersion), dheBits, acceptedGroups, groupBits },
       evidence: [helloEvidence(obs, 'kex')],
     }
     if (problems.length) return { ...base, status: 'failed', summary: `weak key exchange: ${problems.join('; ')}` }
     if (unknown.length) return { ...base, status: 'error', errorKind: 'inconclusive', summary: `size unknown for group(s) ${unknown.join(', ')}` }
+    const incomplete = incompleteVerdict(pr.data, base)
+    if (incomplete) return incomplete
     const dh = Object.values(dheBits)
+    // e.g. static RSA only: no group is used at all (tls.forward-secrecy is the check that cares)
+    if (!dh.length && !acceptedGroups.length)
+      return { ...notApplicableVerdict(`no DHE suite and no ECDHE curve or TLS 1.3 group accepted under ${base.observed.acceptedProtocols.join(', ')}`, base.observed, base.evidence), expected: base.expected, actual: { dheBits, acceptedGroups } }
     return {
       ...base,
       status: 'passed',
-      summary: `${dh.length ? `DHE ${Math.min(...dh)} bits` : 'no DHE'}; groups ${acceptedGroups.join(', ') || 'none'} all ≥ ${minEcBits} bits`,
+      summary: `${dh.length ? `DHE ${Math.min(...dh)} bits` : 'no DHE'}; ${acceptedGroups.length ? `groups ${acceptedGroups.join(', ')} all strong enough (EC ≥ ${minEcBits}, FFDHE ≥ ${minDhBits} bits)` : 'no ECDHE curve or TLS 1.3 group accepted'}`,
     }
   },
 }

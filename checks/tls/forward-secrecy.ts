@@ -2,7 +2,7 @@
 // one forward-secret suite is offered (mode `offered`). Evidence says all / some / none.
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation, type TlsVersion } from './observation.ts'
-import { byVersion, helloEvidence, part } from './observation-parts.ts'
+import { acceptedProtocols, byVersion, helloEvidence, incompleteVerdict, missingSuitesKind, part } from './observation-parts.ts'
 
 export interface ForwardSecrecyParams {
   mode: 'all' | 'offered'
@@ -14,9 +14,10 @@ export const forwardSecrecy: CheckDefinition<TlsObservation, ForwardSecrecyParam
   title: 'Accepted cipher suites use ephemeral key exchange',
   description: 'mode `all` (default): any accepted suite lacks ephemeral (EC)DHE key exchange; mode `offered`: no forward-secret suite is accepted at all',
   params: [{ name: 'mode', description: '`all`: every accepted suite must be forward secret; `offered`: at least one must be', default: 'all' }],
+  population: 'accepted cipher suites',
   needs: [TLS_PARTS.protocols, TLS_PARTS.suites('fs'), TLS_PARTS.suites('non-fs')],
   judge(obs, { mode = 'all' }) {
-    const pr = part(obs, 'protocols')
+    const pr = acceptedProtocols(obs, 'accepted cipher suites')
     if ('verdict' in pr) return pr.verdict
     const su = part(obs, 'suites')
     if ('verdict' in su) return su.verdict
@@ -47,8 +48,17 @@ export const forwardSecrecy: CheckDefinition<TlsObservation, ForwardSecrecyParam
       observed: { forwardSecrecy: coverage, suitesByProtocol: perProtocol, acceptedProtocols: pr.data.accepted },
       evidence: [helloEvidence(obs, 'suites')],
     }
-    if (missing.length && (mode === 'all' ? nonFs.length === 0 : !anyFs))
-      return { ...base, status: 'error', errorKind: 'inconclusive', summary: `suites not observed for ${missing.join(', ')}` }
+    // what a verdict rests on: `all` passes and `offered` fails only on the complete population
+    const decisive = mode === 'all' ? nonFs.length === 0 : !anyFs
+    if (missing.length && decisive)
+      return { ...base, status: 'error', errorKind: missingSuitesKind(su.data, missing), summary: `suites not observed for ${missing.join(', ')}` }
+    if (decisive) {
+      const incomplete = incompleteVerdict(pr.data, base)
+      if (incomplete) return incomplete
+    }
+    if (!fs.length && !nonFs.length && !tls13 && !missing.length)
+      // a version was accepted, so a suite was: lists that name none lost it somewhere
+      return { ...base, status: 'error', errorKind: 'inconclusive', summary: `${pr.data.accepted.join(', ')} accepted, but no accepted suite was recorded` }
     if (mode === 'all' && nonFs.length)
       return { ...base, status: 'failed', summary: `forward secrecy: ${coverage}; accepts ${nonFs.length} suite(s) without ephemeral key exchange: ${nonFs.slice(0, 4).join(', ')}${nonFs.length > 4 ? ', …' : ''}` }
     if (mode === 'offered' && !anyFs) return { ...base, status: 'failed', summary: 'forward secrecy: none; no accepted suite uses ephemeral key exchange' }

@@ -1,7 +1,9 @@
 // http.hsts — the HTTPS response carries Strict-Transport-Security with max-age of at least a year.
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
-import { part } from './observation-parts.ts'
+import { handshakePart } from './observation-parts.ts'
+
+const POPULATION = 'the HTTPS response to one GET of the endpoint'
 
 export interface HstsParams {
   minMaxAge: number
@@ -29,9 +31,13 @@ export const httpHsts: CheckDefinition<TlsObservation, HstsParams> = {
   title: 'HTTPS responses require HTTPS for the future (HSTS)',
   description: 'the HTTPS response lacks a Strict-Transport-Security header whose max-age is at least one year',
   params: [{ name: 'minMaxAge', description: 'minimum max-age in seconds', default: 31_536_000 }],
+  // One GET is made; the part holds its response (header present or absent: always judged) or why
+  // there is none. That is an error, except when the protocol probe shows every TLS version
+  // refused: then the endpoint serves no HTTPS at all and there is no response to judge.
+  population: POPULATION,
   needs: [TLS_PARTS.hsts],
   judge(obs, { minMaxAge = 31_536_000 }) {
-    const p = part(obs, 'hsts')
+    const p = handshakePart(obs, 'hsts', POPULATION)
     if ('verdict' in p) return p.verdict
     const { header, url, status } = p.data
     const evidence = [{ kind: 'http-response', description: `GET ${url} → HTTP ${status ?? '?'}`, data: { url, status, strictTransportSecurity: header, certificateTrusted: p.data.certificateTrusted } }]

@@ -55,8 +55,26 @@ export interface HelloRecord {
   error?: string
   /** with `outcome: 'error'`: unreachable (connect failed), timeout, or protocol (not TLS, malformed) */
   errorKind?: ErrorKind
+  /**
+   * The server answered with a ServerHello it had no right to send: a version that is not a TLS
+   * version or is above the one offered, or a cipher suite the hello did not offer. Not a refusal:
+   * `outcome` is `error` with `errorKind` `protocol`.
+   */
+  violation?: ProtocolViolation
   durationMs: number
 }
+
+export interface ProtocolViolation {
+  /** what was wrong, for a person, e.g. `ServerHello names version 0x7f7f, which is not a TLS version` */
+  reason: string
+  /** the server's bytes, hex, at most MAX_VIOLATION_BYTES of them */
+  bytesHex: string
+  /** which bytes `bytesHex` holds */
+  bytesOf: string
+}
+
+/** Bound on the bytes a violation keeps as evidence. */
+export const MAX_VIOLATION_BYTES = 512
 
 export interface CertificateInfo {
   subject: string
@@ -101,8 +119,11 @@ export interface ProtocolsObservation {
   /** versions the server answered with that version */
   accepted: TlsVersion[]
   refused: TlsVersion[]
-  /** versions we could not decide (error on that hello), with the reason */
-  undetermined: { version: TlsVersion; reason: string }[]
+  /**
+   * versions we could not decide (error on that hello), with the reason; `errorKind` `protocol`
+   * when the server's answer broke the protocol (a malformed or impossible ServerHello)
+   */
+  undetermined: { version: TlsVersion; reason: string; errorKind?: ErrorKind }[]
 }
 
 export interface SuitesObservation {
@@ -111,7 +132,7 @@ export interface SuitesObservation {
   /** the server's choice when offered everything, per protocol (its preferred suite) */
   preferred: Partial<Record<TlsVersion, string>>
   /** categories that could not be enumerated under an accepted protocol (a hello failed), with the reason */
-  undetermined?: { protocol: TlsVersion; category: SuiteCategory; reason: string }[]
+  undetermined?: { protocol: TlsVersion; category: SuiteCategory; reason: string; errorKind?: ErrorKind }[]
 }
 
 export interface KeyExchangeObservation {

@@ -13,14 +13,17 @@
 //   if it was answered.
 import { isIP } from 'node:net'
 import type { ErrorKind, ObserveContext } from '../types.ts'
-import type { TlsTarget } from '../../runner/inventory.ts'
+import type { TlsTarget } from './target.ts'
 import {
+  MAX_VIOLATION_BYTES,
   TLS_PARTS,
+  TLS_VERSIONS,
   type CertificateObservation,
   type HelloRecord,
   type HstsObservation,
   type KeyExchangeObservation,
   type PartError,
+  type ProtocolViolation,
   type ProtocolsObservation,
   type SuiteCategory,
   type SuitesObservation,
@@ -30,7 +33,7 @@ import {
 import { SUITE_CATEGORIES, isDhe, isEcdhe, suiteByCode, suiteInCategory, suiteName, suitesForVersion, type CipherSuite } from './cipher-suites.ts'
 import { DEFAULT_TLS12_GROUPS, DEFAULT_TLS13_GROUPS, NAMED_GROUPS, groupByName, groupName, inMozillaCurves, isWeakGroup } from './named-groups.ts'
 import { MAX_SUITES_PER_HELLO, buildClientHello, buildSslv2ClientHello, chunkSuites } from './wire/client-hello.ts'
-import { parseServerKeyExchange, type ServerFlight } from './wire/server-messages.ts'
+import { parseServerKeyExchange, type ServerFlight, type ServerHello } from './wire/server-messages.ts'
 import { exchangeHello, type HelloExchange } from './wire/raw-connection.ts'
 import { describeChain, fetchChainWithNodeTls } from './certificate.ts'
 import { probeHsts } from './hsts-probe.ts'
@@ -51,6 +54,14 @@ interface HelloResult {
   flight?: ServerFlight
   errorKind?: ErrorKind
   error?: string
+  /** the ServerHello broke the protocol (see violationOf) */
+  violation?: ProtocolViolation
+}
+
+/** Why a step could not be completed, and whether the server broke the protocol doing it. */
+interface StepError {
+  error: string
+  kind?: ErrorKind
 }
 
 interface VersionKnowledge {
@@ -63,7 +74,42 @@ interface VersionKnowledge {
   sslv2Specs?: number[]
 }
 
-type VersionStatus = { status: 'accepted'; preferred?: number } | { status: 'refused' } | { status: 'undetermined'; reason: string }
+type VersionStatus = { status: 'accepted'; preferred?: number } | { status: 'refused' } | { status: 'undetermined'; reason: string; errorKind?: ErrorKind }
+
+const hex16 = (n: number) => `0x${n.toString(16).padStart(4, '0')}`
+const EXTENSION_NAMES: Record<number, string> = { 43: 'supported_versions', 51: 'key_share', 0xff01: 'renegotiation_info' }
+
+/**
+ * What is wrong with a ServerHello answering a TLS (not SSLv2) hello that offered `version` and
+ * `offered`, if anything. A known version BELOW the offered one is not wrong: that is how a server
+ * refuses our version (it answers with its own, and the probe records the refusal).
+ */
+export function violationOf(version: TlsVersion, offered: readonly CipherSuite[], sh: ServerHello): ProtocolViolation | undefined {
+  const viaExtension = sh.versionCode !== sh.legacyVersion ? ' (in supported_versions)' : ''
+  let reason: string | undefined
+  if (sh.version === undefined || sh.version === 'SSLv2')
+    reason = `the ServerHello names version ${hex16(sh.versionCode)}${viaExtension}, which is not a TLS version; the hello offered ${version}`
+  else if (TLS_VERSIONS.indexOf(sh.version) > TLS_VERSIONS.indexOf(version))
+    reason = `the ServerHello names ${sh.version}${viaExtension}, above the ${version} the hello offered`
+  else if (!offered.some((s) => s.code === sh.cipherSuite))
+    reason = `the ServerHello chose cipher suite ${suiteName(sh.cipherSuite)} (${hex16(sh.cipherSuite)}), which the hello did not offer (it offered ${offered.length} suite(s) under ${version})`
+  if (!reason) return undefined
+  // The wire reader keeps the ServerHello's fields, not its bytes; these fields are copied verbatim,
+  // so re-encoding them gives the body exactly as sent up to its extensions.
+  const fixed = Buffer.concat([
+    Buffer.from([sh.legacyVersion >> 8, sh.legacyVersion & 0xff]),
+    sh.random,
+    Buffer.from([sh.sessionId.length]),
+    sh.sessionId,
+    Buffer.from([sh.cipherSuite >> 8, sh.cipherSuite & 0xff, sh.compression]),
+  ]).subarray(0, MAX_VIOLATION_BYTES)
+  const exts = sh.extensionTypes.map((t) => `${EXTENSION_NAMES[t] ?? 'extension'}(${t})`)
+  return {
+    reason,
+    bytesHex: fixed.toString('hex'),
+    bytesOf: `ServerHello body as sent up to its extensions (legacy_version, random, session_id, cipher_suite, compression_method)${exts.length ? `; extensions not kept: ${exts.join(', ')}` : ''}`,
+  }
+}
 
 function errorOf(e: unknown, fallback: ErrorKind = 'protocol'): PartError {
   const err = e as Error & { kind?: ErrorKind }
@@ -115,7 +161,7 @@ class TlsProbeSession {
     )
     this.stats.rawHellos++
     if (ex.connected || ex.outcome !== 'error') this.stats.connections++
-    const result = this.interpret(version, groups ? [] : suites, ex)
+    const result = this.interpret(version, suites, groups ? [] : suites, ex)
     const record: HelloRecord = {
       protocol: version,
       purpose,
@@ -129,14 +175,18 @@ class TlsProbeSession {
       ...(result.flight?.alert ? { alert: result.flight.alert.name } : {}),
       ...(result.error ? { error: result.error } : {}),
       ...(result.outcome === 'error' && result.errorKind ? { errorKind: result.errorKind } : {}),
+      ...(result.violation ? { violation: result.violation } : {}),
       durationMs: ex.durationMs,
     }
     this.hellos.push(record)
     return result
   }
 
-  /** `refusable`: the offered suites a refusal proves unsupported under `version` */
-  private interpret(version: TlsVersion, refusable: readonly CipherSuite[], ex: HelloExchange): HelloResult {
+  /**
+   * `offered`: the suites the hello offered; `refusable`: those a refusal proves unsupported under
+   * `version` (none for a hello that asks about groups).
+   */
+  private interpret(version: TlsVersion, offered: readonly CipherSuite[], refusable: readonly CipherSuite[], ex: HelloExchange): HelloResult {
     if (ex.outcome === 'error') return { outcome: 'error', versionRefused: false, errorKind: ex.errorKind ?? 'protocol', error: ex.detail, flight: ex.flight }
     if (ex.outcome === 'closed') return { outcome: 'refused', versionRefused: false, error: ex.detail }
     this.sawTls = true
@@ -158,6 +208,9 @@ class TlsProbeSession {
       for (const s of refusable) k.refused.add(s.code)
       return { outcome: 'refused', versionRefused: f.alert.description === 70, flight: f }
     }
+    // an impossible answer is neither an acceptance nor a refusal of what was offered
+    const violation = violationOf(version, offered, sh)
+    if (violation) return { outcome: 'error', versionRefused: false, errorKind: 'protocol', error: violation.reason, violation, chosen: sh.cipherSuite, flight: f }
     if (sh.version !== version) return { outcome: 'refused', versionRefused: true, otherVersion: sh.version, chosen: sh.cipherSuite, flight: f }
     k.accepted.add(sh.cipherSuite)
     const result: HelloResult = { outcome: 'accepted', versionRefused: false, chosen: sh.cipherSuite, flight: f }
@@ -181,7 +234,7 @@ class TlsProbeSession {
     for (const chunk of chunks) {
       const r = await this.hello('protocol support', version, chunk)
       if (r.outcome === 'accepted') return { status: 'accepted', preferred: r.chosen }
-      if (r.outcome === 'error') return { status: 'undetermined', reason: r.error ?? 'error' }
+      if (r.outcome === 'error') return { status: 'undetermined', reason: r.error ?? 'error', ...(r.errorKind ? { errorKind: r.errorKind } : {}) }
       // a peer that hangs up on a plain hello before ever speaking TLS is not probed further
       if (!this.sawTls) return { status: 'undetermined', reason: r.error ?? 'closed without answering' }
       if (r.versionRefused) return { status: 'refused' }
@@ -190,7 +243,7 @@ class TlsProbeSession {
   }
 
   /** Accepted suites of one category under one version: one hello, enumerated only when accepted. */
-  async enumerate(version: TlsVersion, category: SuiteCategory): Promise<string[] | { error: string }> {
+  async enumerate(version: TlsVersion, category: SuiteCategory): Promise<string[] | StepError> {
     const k = this.know(version)
     const members = suitesForVersion(version).filter((s) => suiteInCategory(s, category))
     if (version === 'SSLv2') {
@@ -204,16 +257,15 @@ class TlsProbeSession {
       const chunk = unknown.slice(0, MAX_SUITES_PER_HELLO)
       const r = await this.hello(first ? `suites:${category}` : `suites:${category} (enumerate)`, version, chunk)
       first = false
-      if (r.outcome === 'error') return { error: r.error ?? 'error' }
-      if (r.outcome === 'accepted') {
-        if (!chunk.some((s) => s.code === r.chosen)) return { error: `the server chose ${suiteName(r.chosen!)}, which was not offered` }
-      } else for (const s of chunk) k.refused.add(s.code)
+      if (r.outcome === 'error') return stepError(r)
+      // an accepted pick is one of `chunk` (interpret turns any other pick into a violation)
+      if (r.outcome !== 'accepted') for (const s of chunk) k.refused.add(s.code)
     }
     return members.filter((s) => k.accepted.has(s.code)).map((s) => s.name)
   }
 
   /** DH prime size under `version`, from an earlier DHE answer or one hello offering only DHE suites. */
-  async dheBits(version: TlsVersion): Promise<number | undefined | { error: string }> {
+  async dheBits(version: TlsVersion): Promise<number | undefined | StepError> {
     const k = this.know(version)
     if (k.dheBits !== undefined) return k.dheBits
     let first = true
@@ -223,7 +275,7 @@ class TlsProbeSession {
       const chunk = candidates.slice(0, MAX_SUITES_PER_HELLO)
       const r = await this.hello(first ? 'kex: DHE group size' : 'kex: DHE group size (next chunk)', version, chunk)
       first = false
-      if (r.outcome === 'error') return { error: r.error ?? 'error' }
+      if (r.outcome === 'error') return stepError(r)
       if (r.outcome === 'accepted') return r.dhBits ?? { error: `DHE suite ${suiteName(r.chosen!)} accepted but its ServerKeyExchange was unreadable` }
       for (const s of chunk) k.refused.add(s.code)
     }
@@ -233,7 +285,7 @@ class TlsProbeSession {
    * Which of `groups` the server accepts: hellos offering only these groups (and suites that use a
    * group), recording the server's pick and removing it until it refuses.
    */
-  async enumerateGroups(version: TlsVersion, label: string, groups: readonly number[]): Promise<{ error: string } | undefined> {
+  async enumerateGroups(version: TlsVersion, label: string, groups: readonly number[]): Promise<StepError | undefined> {
     const tls13 = version === 'TLSv1.3'
     const k = this.know(version)
     const suites = suitesForVersion(version).filter((s) => (tls13 || isEcdhe(s)) && !k.refused.has(s.code)).slice(0, MAX_SUITES_PER_HELLO)
@@ -244,7 +296,7 @@ class TlsProbeSession {
       // TLS 1.3: no key share at all, so the server must name its pick in a HelloRetryRequest
       const r = await this.hello(first ? `kex: ${label}` : `kex: ${label} (enumerate)`, version, suites, remaining, tls13)
       first = false
-      if (r.outcome === 'error') return { error: r.error ?? 'error' }
+      if (r.outcome === 'error') return stepError(r)
       if (r.outcome !== 'accepted') {
         for (const g of remaining) this.refusedGroups.add(g)
         return undefined
@@ -255,6 +307,10 @@ class TlsProbeSession {
     }
     return undefined
   }
+}
+
+function stepError(r: HelloResult): StepError {
+  return { error: r.error ?? 'error', ...(r.errorKind ? { kind: r.errorKind } : {}) }
 }
 
 const WEAK_TLS12_GROUPS = NAMED_GROUPS.filter((g) => g.tls12 && isWeakGroup(g)).map((g) => g.code)
@@ -298,7 +354,9 @@ export async function observeTls(target: TlsTarget, ctx: ObserveContext): Promis
         obs.protocols = {
           accepted,
           refused: [...status].filter(([, st]) => st.status === 'refused').map(([v]) => v),
-          undetermined: [...status].flatMap(([v, st]) => (st.status === 'undetermined' ? [{ version: v, reason: st.reason }] : [])),
+          undetermined: [...status].flatMap(([v, st]) =>
+            st.status === 'undetermined' ? [{ version: v, reason: st.reason, ...(st.errorKind ? { errorKind: st.errorKind } : {}) }] : [],
+          ),
         }
         // suites first: key exchange then reuses what they learned (DHE suites refused, curves seen)
         if (categories.length) obs.suites = await observeSuites(s, status, categories)
@@ -333,7 +391,7 @@ async function observeSuites(s: TlsProbeSession, status: Map<TlsVersion, Version
       for (const c of order) {
         const r = await s.enumerate(v, c)
         if (Array.isArray(r)) cats[c] = r
-        else undetermined.push({ protocol: v, category: c, reason: r.error })
+        else undetermined.push({ protocol: v, category: c, reason: r.error, ...(r.kind ? { errorKind: r.kind } : {}) })
       }
       byProtocol[v] = cats
     }),
@@ -351,11 +409,16 @@ async function observeKeyExchange(s: TlsProbeSession, status: Map<TlsVersion, Ve
   const accepted = (v: TlsVersion) => status.get(v)?.status === 'accepted'
   const dheBits: KeyExchangeObservation['dheBits'] = {}
   const problems: string[] = []
+  let violated = false
+  const problem = (what: string, e: StepError) => {
+    problems.push(`${what}: ${e.error}`)
+    if (e.kind === 'protocol') violated = true
+  }
   const legacy = TLS12_OR_OLDER.filter(accepted)
   const tasks: Promise<void>[] = legacy.map(async (v) => {
     const r = await s.dheBits(v)
     if (typeof r === 'number') dheBits[v] = r
-    else if (r) problems.push(`DHE under ${v}: ${r.error}`)
+    else if (r) problem(`DHE under ${v}`, r)
   })
   // curve support does not depend on the protocol version: ask under the newest legacy version
   const ecVersion = legacy.find((v) => v !== 'SSLv3') // SSLv3 hellos carry no supported_groups
@@ -367,7 +430,7 @@ async function observeKeyExchange(s: TlsProbeSession, status: Map<TlsVersion, Ve
           ['curves outside the Mozilla list', OUTSIDE_TLS12_GROUPS],
         ] as const) {
           const r = await s.enumerateGroups(ecVersion, label, groups)
-          if (r) problems.push(`${label} under ${ecVersion}: ${r.error}`)
+          if (r) problem(`${label} under ${ecVersion}`, r)
         }
       })(),
     )
@@ -376,12 +439,13 @@ async function observeKeyExchange(s: TlsProbeSession, status: Map<TlsVersion, Ve
     tasks.push(
       (async () => {
         const r = await s.enumerateGroups('TLSv1.3', 'TLS 1.3 groups outside the Mozilla list', OUTSIDE_TLS13_GROUPS)
-        if (r) problems.push(`TLS 1.3 groups: ${r.error}`)
+        if (r) problem('TLS 1.3 groups', r)
       })(),
     )
   }
   await Promise.all(tasks)
-  if (problems.length) return { error: { kind: 'inconclusive', message: `key exchange not fully observed: ${problems.join('; ')}` } }
+  // a server that broke the protocol did not merely leave a gap: say so
+  if (problems.length) return { error: { kind: violated ? 'protocol' : 'inconclusive', message: `key exchange not fully observed: ${problems.join('; ')}` } }
   const acceptedGroups = [...s.acceptedGroups].map(groupName)
   const groupBits: Record<string, number> = {}
   for (const name of acceptedGroups) {

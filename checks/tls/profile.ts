@@ -2,7 +2,7 @@
 // protocol versions, cipher suites and key-exchange groups.
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation, type TlsVersion } from './observation.ts'
-import { byVersion, helloEvidence, part } from './observation-parts.ts'
+import { acceptedProtocols, byVersion, helloEvidence, incompleteVerdict, missingSuitesKind, part } from './observation-parts.ts'
 import mozilla from './data/mozilla-6.0.json' with { type: 'json' }
 
 export interface ProfileParams {
@@ -21,11 +21,12 @@ export const profile: CheckDefinition<TlsObservation, ProfileParams> = {
   title: "The endpoint stays inside Mozilla's server-side TLS 6.0 profile",
   description: 'a protocol version, cipher suite or key-exchange group outside the chosen Mozilla 6.0 profile (`intermediate` default, or `modern`) is accepted',
   params: [{ name: 'profile', description: '`intermediate` (TLS 1.2 + 1.3, ECDHE AEAD suites) or `modern` (TLS 1.3 only)', default: 'intermediate' }],
+  population: 'accepted protocol versions, cipher suites and groups',
   needs: [TLS_PARTS.protocols, TLS_PARTS.suites('outside-intermediate'), TLS_PARTS.keyExchange],
   judge(obs, { profile: name = 'intermediate' }) {
     const conf = mozilla.configurations[name]
     if (!conf) return { status: 'error', errorKind: 'inconclusive', summary: `unknown Mozilla profile "${name}"`, expected: {}, actual: {}, observed: {}, evidence: [] }
-    const pr = part(obs, 'protocols')
+    const pr = acceptedProtocols(obs, 'accepted protocol versions, cipher suites and groups')
     if ('verdict' in pr) return pr.verdict
     const su = part(obs, 'suites')
     if ('verdict' in su) return su.verdict
@@ -63,7 +64,9 @@ export const profile: CheckDefinition<TlsObservation, ProfileParams> = {
     }
     if (problems.length)
       return { ...base, status: 'failed', summary: `outside Mozilla ${name}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; … (${problems.length} in all)` : ''}` }
-    if (missing.length) return { ...base, status: 'error', errorKind: 'inconclusive', summary: `suites not observed for ${missing.join(', ')}` }
-    return { ...base, status: 'passed', summary: `inside Mozilla ${name}: ${accepted.join(', ')}; groups ${kx.data.acceptedGroups.join(', ') || 'n/a'}` }
+    if (missing.length) return { ...base, status: 'error', errorKind: missingSuitesKind(su.data, missing), summary: `suites not observed for ${missing.join(', ')}` }
+    const incomplete = incompleteVerdict(pr.data, base)
+    if (incomplete) return incomplete
+    return { ...base, status: 'passed', summary: `inside Mozilla ${name}: ${accepted.join(', ')}; groups ${kx.data.acceptedGroups.join(', ') || 'none'}` }
   },
 }

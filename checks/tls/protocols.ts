@@ -1,7 +1,7 @@
 // tls.protocols — no SSLv2/SSLv3/TLS 1.0/TLS 1.1, and TLS 1.2 or 1.3 available.
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation, type TlsVersion } from './observation.ts'
-import { byVersion, helloEvidence, part } from './observation-parts.ts'
+import { byVersion, describeUndetermined, helloEvidence, part, undecidedKind } from './observation-parts.ts'
 
 export interface ProtocolsParams {
   forbidden: TlsVersion[]
@@ -15,6 +15,9 @@ export const protocols: CheckDefinition<TlsObservation, ProtocolsParams> = {
   title: 'Only current TLS protocol versions are accepted',
   description: 'SSLv2, SSLv3, TLS 1.0 or TLS 1.1 is accepted, or neither TLS 1.2 nor TLS 1.3 is',
   params: [{ name: 'forbidden', description: 'protocol versions that must be refused', default: ['SSLv2', 'SSLv3', 'TLSv1.0', 'TLSv1.1'] }],
+  // Every version is probed, so the population is never empty once observed: accepting none of
+  // them is a finding (neither TLS 1.2 nor 1.3), not an absence of anything to judge.
+  population: 'protocol versions SSLv2 to TLS 1.3, each probed',
   needs: [TLS_PARTS.protocols],
   judge(obs, { forbidden = ['SSLv2', 'SSLv3', 'TLSv1.0', 'TLSv1.1'] }) {
     const p = part(obs, 'protocols')
@@ -30,8 +33,12 @@ export const protocols: CheckDefinition<TlsObservation, ProtocolsParams> = {
     }
     if (bad.length) return { ...base, status: 'failed', summary: `accepts ${bad.join(', ')} (accepted: ${accepted.join(', ')})` }
     const unsure = p.data.undetermined.filter((u) => forbidden.includes(u.version) || MODERN.includes(u.version))
-    if (unsure.length)
-      return { ...base, status: 'error', errorKind: 'inconclusive', summary: `could not determine ${unsure.map((u) => `${u.version} (${u.reason})`).join(', ')}` }
+    if (unsure.length) {
+      // a ServerHello the server had no right to send is a violation, not a refusal: never "accepts nothing"
+      const kind = undecidedKind(unsure)
+      const what = describeUndetermined(unsure)
+      return { ...base, status: 'error', errorKind: kind, summary: kind === 'protocol' ? `the server broke the TLS protocol answering ${what}` : `could not determine ${what}` }
+    }
     if (!modern.length) return { ...base, status: 'failed', summary: `accepts neither TLS 1.2 nor TLS 1.3 (accepted: ${accepted.join(', ') || 'nothing'})` }
     return { ...base, status: 'passed', summary: `accepts only ${accepted.join(', ')}` }
   },

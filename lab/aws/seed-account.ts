@@ -6,6 +6,7 @@ import {
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
   AddUserToGroupCommand,
+  CreateAccessKeyCommand,
   CreateGroupCommand,
   CreateLoginProfileCommand,
   CreatePolicyCommand,
@@ -120,6 +121,9 @@ export async function seedAwsLab(endpoint: string): Promise<SeededLab> {
     // bad: a deploy user that can escalate with PassRole + RunInstances
     await iam.send(new CreateUserCommand({ UserName: 'lab-deployer' }))
     await iam.send(new PutUserPolicyCommand({ UserName: 'lab-deployer', PolicyName: 'deploy', PolicyDocument: doc({ Effect: 'Allow', Action: ['iam:PassRole', 'ec2:RunInstances'], Resource: '*' }) }))
+    // good: a fresh access key (moto cannot back-date one), so access-key rotation judges a real key
+    // instead of finding no key at all (which is not-applicable, never a pass); the secret is dropped here
+    await iam.send(new CreateAccessKeyCommand({ UserName: 'lab-deployer' }))
     const trust = doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' })
     // good: an admin role whose Deny takes IAM away (Prowler flags it; it is not admin)
     await iam.send(new CreateRoleCommand({ RoleName: 'lab-ops-no-iam', AssumeRolePolicyDocument: trust }))

@@ -3,10 +3,10 @@
 // passphrase (the inventory only ever names the variable).
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { KeyDirTarget, SshTarget } from '../../runner/inventory.ts'
+import type { KeyDirTarget, SshTarget } from '../../checks/ssh/target.ts'
 import { createLabKeyFolder, type LabKeyFolder } from './key-folder.ts'
 import { startLabSshd, type LabSshd } from './sshd.ts'
 
@@ -33,6 +33,10 @@ export async function startSshLab(dir: string): Promise<SshLab> {
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'vigil-lab-audit', '-f', auditKey], { timeout: 30_000 })
   const pub = await readFile(`${auditKey}.pub`, 'utf8')
   const keyFolder = await createLabKeyFolder(join(dir, 'keys'), { corpus: 'quick' })
+  // a folder with files but no key: nothing to judge, so the key checks are not applicable (never passed)
+  const noKeys = join(dir, 'no-keys')
+  await mkdir(noKeys, { recursive: true })
+  await writeFile(join(noKeys, 'README.txt'), 'deploy notes: no key material in this folder\n')
   const good = await startLabSshd({ profile: 'hardened', dir: join(dir, 'sshd-good'), authorizedKeys: pub, hostKeys: ['ed25519'] })
   let bad: LabSshd
   try {
@@ -51,7 +55,10 @@ export async function startSshLab(dir: string): Promise<SshLab> {
         { name: 'lab-ssh-good', host: '127.0.0.1', port: good.port, hostKey: good.hostKeys[0]!.fingerprint, keyPaths: [], tags: ['lab', 'good'] },
         { name: 'lab-ssh-bad', host: '127.0.0.1', port: bad.port, login, keyPaths: [join(dir, 'keys')], tags: ['lab', 'bad'] },
       ],
-      keyDirs: [{ name: 'lab-keys', path: keyFolder.dir, tags: ['lab'] }],
+      keyDirs: [
+        { name: 'lab-keys', path: keyFolder.dir, tags: ['lab'] },
+        { name: 'lab-no-keys', path: noKeys, tags: ['lab'] },
+      ],
     },
     env: { [LAB_PASSPHRASE_ENV]: passphrase },
     async stop() {

@@ -38,6 +38,13 @@ describe('the lab account (good and bad principals)', () => {
     expect(offenders(judge('aws.iam.user-mfa', obs))).toEqual([u('lab-legacy-admin')])
   })
 
+  it('aws.iam.access-key-rotation judges the deployer\'s fresh key (not an empty population)', () => {
+    const v = judge('aws.iam.access-key-rotation', obs)
+    expect(v.status, v.summary).toBe('passed')
+    expect(v.observed.population).toMatchObject({ rowsJudged: 1 })
+    expect(judge('aws.iam.unused-credentials', obs).observed.population).toMatchObject({ rowsJudged: 2 })
+  })
+
   it('aws.iam.password-policy fails a weak policy and names the shortfalls', () => {
     const v = judge('aws.iam.password-policy', obs)
     expect(v.status).toBe('failed')
@@ -109,6 +116,42 @@ describe('an account with least privilege', () => {
   it('the root checks are an error on moto (no root row), never a pass', () => {
     expect(judge('aws.iam.root-mfa', obs)).toMatchObject({ status: 'error', errorKind: 'inconclusive' })
   })
+})
+
+describe('an IAM account with nothing to judge (vacuous truth)', () => {
+  const IAM_PARTS = new Set(['aws.iam.credential-report', 'aws.iam.policies', 'aws.iam.password-policy'])
+
+  it('a fresh account: the user and principal checks are not applicable; the account-level ones still decide', async () => {
+    await moto().reset()
+    const obs = await observe(moto().endpoint, ['us-east-1'], IAM_PARTS)
+    for (const id of ['aws.iam.user-mfa', 'aws.iam.access-key-rotation', 'aws.iam.unused-credentials', 'aws.iam.admin-privileges', 'aws.iam.service-wildcards', 'aws.iam.privilege-escalation', 'aws.iam.direct-user-policies']) {
+      const v = judge(id, obs)
+      expect(v.status, `${id}: ${v.summary}`).toBe('not-applicable')
+      expect(v.evidence.map((e) => e.kind)).toEqual(expect.arrayContaining(['api-response', 'api-calls', 'population']))
+    }
+    expect(judge('aws.iam.admin-privileges', obs).observed.population).toMatchObject({ users: 0, groups: 0, roles: 0, authorizationDetailsPages: 1 })
+    // the password policy judges the account itself; moto's report has no root row
+    expect(judge('aws.iam.password-policy', obs).status).toBe('failed')
+    expect(judge('aws.iam.root-mfa', obs)).toMatchObject({ status: 'error', errorKind: 'inconclusive' })
+    expect(judge('aws.iam.root-access-keys', obs)).toMatchObject({ status: 'error', errorKind: 'inconclusive' })
+  }, 60_000)
+
+  it('a user without password or access key, and a role: no console user, no key, no credential to judge', async () => {
+    await moto().reset()
+    const { iam } = emulatorClients(moto().endpoint)
+    await iam.send(new CreateUserCommand({ UserName: 'svc' }))
+    await iam.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }) }))
+    iam.destroy()
+    const obs = await observe(moto().endpoint, ['us-east-1'], IAM_PARTS)
+    const mfa = judge('aws.iam.user-mfa', obs)
+    expect(mfa.status).toBe('not-applicable')
+    expect(mfa.summary).toBe('none of the 1 IAM user(s) in the credential report has a console password: nothing to judge')
+    expect(judge('aws.iam.access-key-rotation', obs).status).toBe('not-applicable')
+    expect(judge('aws.iam.unused-credentials', obs).status).toBe('not-applicable')
+    // the principals exist, so those checks judge them
+    expect(judge('aws.iam.admin-privileges', obs).status).toBe('passed')
+    expect(judge('aws.iam.direct-user-policies', obs)).toMatchObject({ status: 'passed', summary: 'none of 1 user(s) holds a policy directly' })
+  }, 60_000)
 })
 
 describe('no password policy at all', () => {

@@ -6,7 +6,7 @@ import { AWS_PARTS, type AwsObservation } from '../../checks/aws/observation.ts'
 import { EMULATOR_CREDENTIALS, seedAwsLab } from '../../lab/aws/seed-account.ts'
 import { getCheck } from '../../checks/catalog.ts'
 import type { ObserveContext, Verdict } from '../../checks/types.ts'
-import type { AwsTarget } from '../../runner/inventory.ts'
+import type { AwsTarget } from '../../checks/aws/target.ts'
 
 export const ALL_PARTS = new Set<string>(Object.values(AWS_PARTS))
 

@@ -197,6 +197,51 @@ describe('Prowler false positives and edge cases, through moto', () => {
   })
 })
 
+describe('an account with no bucket (vacuous truth)', () => {
+  let obs: AwsObservation
+  beforeAll(async () => {
+    await moto().reset()
+    obs = await observe(moto().endpoint)
+  }, 60_000)
+
+  it.each(['aws.s3.encryption', 'aws.s3.secure-transport', 'aws.s3.public-access-block', 'aws.s3.public-policy', 'aws.s3.versioning', 'aws.s3.access-logging', 'aws.s3.object-lock'])(
+    '%s is not applicable, never passed, and shows the enumeration',
+    (id) => {
+      const v = judge(id, obs)
+      expect(v.status, v.summary).toBe('not-applicable')
+      expect(v.summary).toMatch(/no bucket in the target's regions \(us-east-1\)/)
+      expect(v.observed.population).toMatchObject({ buckets: 0, bucketsListed: 0, listBucketsPages: 1 })
+      const calls = v.evidence.find((e) => e.kind === 'api-calls')!.data as { operation: string; calls: number }[]
+      expect(calls.find((c) => c.operation === 'ListBuckets')?.calls).toBe(1)
+    },
+  )
+})
+
+describe('an account where no bucket matches the object-lock `buckets` pattern', () => {
+  let obs: AwsObservation
+  beforeAll(async () => {
+    await moto().reset()
+    const { s3 } = emulatorClients(moto().endpoint)
+    await s3.send(new CreateBucketCommand({ Bucket: 'app-data' }))
+    await s3.send(new CreateBucketCommand({ Bucket: 'web-assets' }))
+    s3.destroy()
+    obs = await observe(moto().endpoint)
+  }, 60_000)
+
+  it('aws.s3.object-lock is not applicable (it used to pass "on all 0 selected bucket(s)")', () => {
+    const v = judge('aws.s3.object-lock', obs, { buckets: ['*evidence*'], minRetentionDays: 365 })
+    expect(v.status, v.summary).toBe('not-applicable')
+    expect(v.summary).toBe('none of the 2 bucket(s) in us-east-1 matches the pattern(s) "*evidence*": no bucket to judge')
+    expect(v.observed.population).toMatchObject({ buckets: 2, bucketsSelected: 0 })
+    expect(v.expected).toMatchObject({ buckets: ['*evidence*'], minRetentionDays: 365 })
+  })
+
+  it('the same buckets are judged by the other checks, and by object-lock when selected', () => {
+    expect(judge('aws.s3.versioning', obs).status).toBe('failed')
+    expect(offenders(judge('aws.s3.object-lock', obs, { buckets: ['app-*'] }))).toEqual([arn('app-data')])
+  })
+})
+
 describe('unreachable or unauthorised accounts', () => {
   it('an endpoint nobody listens on becomes an error verdict, not a hang', async () => {
     const obs = await observe('http://127.0.0.1:1')

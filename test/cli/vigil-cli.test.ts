@@ -32,7 +32,7 @@ describe('vigil CLI', () => {
   it('`checks --json` lists every TLS check with parameters and control tags', async () => {
     const r = await vigil(['checks', '--json'])
     expect(r.code).toBe(0)
-    const entries = JSON.parse(r.stdout) as { id: string; controls: string[]; params: unknown[]; policies: string[] }[]
+    const entries = JSON.parse(r.stdout) as { id: string; controls: string[]; params: unknown[]; policies: string[]; population: string }[]
     const ids = entries.map((e) => e.id)
     for (const id of ['tls.cert.expiry', 'tls.cert.trust', 'tls.cert.hostname', 'tls.cert.key-strength', 'tls.cert.signature', 'tls.protocols', 'tls.forward-secrecy', 'tls.ciphers.weak', 'tls.dh-strength', 'tls.profile', 'http.hsts'])
       expect(ids).toContain(id)
@@ -40,6 +40,8 @@ describe('vigil CLI', () => {
       expect(e.controls.some((c) => c.startsWith('soc2:')), e.id).toBe(true)
       expect(e.controls.some((c) => c.startsWith('hipaa:')), e.id).toBe(true)
       expect(e.policies.length, e.id).toBeGreaterThan(0)
+      // every check says what it judges: an empty population is not applicable, never a pass
+      expect(e.population.length, e.id).toBeGreaterThan(3)
     }
     expect(entries.find((e) => e.id === 'tls.cert.expiry')!.params).toEqual([expect.objectContaining({ name: 'days', default: 30 })])
   })

@@ -2,6 +2,7 @@
 // `vigil verify` and the README's plain openssl/sha256sum commands accept it and reject any
 // tampered copy, a hostile archive is refused before extraction, and `vigil recheck` re-derives
 // every verdict from the bundled observations — and notices a verdict the evidence does not support.
+import { createHash } from 'node:crypto'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, appendFileSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -201,6 +202,13 @@ function flipByte(file: string): void {
   writeFileSync(file, b)
 }
 
+/** Rewrites run.json's SHA-256 of `file` to the file's current content, as someone forging a run folder would. */
+function rehash(folder: string, file: string): void {
+  const record = JSON.parse(readFileSync(join(folder, 'run.json'), 'utf8')) as { sha256: Record<string, string> }
+  record.sha256[file] = createHash('sha256').update(readFileSync(join(folder, file))).digest('hex')
+  writeFileSync(join(folder, 'run.json'), JSON.stringify(record, null, 2) + '\n')
+}
+
 describe('vigil recheck', () => {
   it('re-derives every verdict from the bundled observations and policies, and they match', async () => {
     const r = await runVigil(['recheck', bundle(), '--ca', signing.caCert], { cwd: lab.dir })
@@ -216,6 +224,8 @@ describe('vigil recheck', () => {
     const f = results.findings.find((x) => x.checkId === 'tls.protocols' && x.target === 'web-legacy-tls10')!
     f.status = f.verdict = 'passed'
     writeFileSync(join(forged, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+    // a careful forger also updates the run record's hash (else `vigil bundle` refuses the folder)
+    rehash(forged, 'results.json')
     const sealed = await runVigil(['bundle', forged, '--output', join(forged, '..', 'forged.tar.gz'), ...signArgs()], { cwd: lab.dir, env: env() })
     expect(sealed.code, sealed.stderr).toBe(0)
     expect((await runVigil(['verify', join(forged, '..', 'forged.tar.gz'), '--ca', signing.caCert], { cwd: lab.dir })).code).toBe(0)
@@ -231,6 +241,7 @@ describe('vigil recheck', () => {
     const obs = JSON.parse(readFileSync(join(changed, 'observations.json'), 'utf8')) as { targets: { target: string; data: { protocols: { accepted: string[] } } }[] }
     obs.targets.find((t) => t.target === 'web-good')!.data.protocols.accepted.unshift('TLSv1.0')
     writeFileSync(join(changed, 'observations.json'), JSON.stringify(obs))
+    rehash(changed, 'observations.json')
     rmSync(join(changed, 'manifest.json'))
     expect((await runVigil(['bundle', changed, ...signArgs()], { cwd: lab.dir, env: env() })).code).toBe(0)
     const r = await runVigil(['recheck', changed, '--ca', signing.caCert], { cwd: lab.dir })

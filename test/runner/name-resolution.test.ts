@@ -96,7 +96,8 @@ describe('name resolution', () => {
     const n = 5000
     const tlsTargets = Array.from({ length: n }, (_, i) => ({ name: `t${i}`, host: `h${i}.nx.vigil.test`, port: 443 }))
     writeFileSync(join(dir, 'many.yaml'), stringify({ settings: { timeoutMs: 2000, nameservers: [`127.0.0.1:${dnsPort}`] }, targets: { tls: tlsTargets } }))
-    const before = dnsLog.split('\n').filter((l) => / query\[A\] h\d+\.nx\.vigil\.test /.test(l)).length
+    const queried = () => dnsLog.split('\n').flatMap((l) => / query\[A\] (h\d+\.nx\.vigil\.test) /.exec(l)?.[1] ?? [])
+    const before = queried().length
     const started = performance.now()
     const r = await runVigil(['run', '-c', 'many.yaml', '-o', 'many', '--tags', '@check:tls.protocols', '-q'], { cwd: dir, timeoutMs: 120_000 })
     const seconds = (performance.now() - started) / 1000
@@ -104,8 +105,11 @@ describe('name resolution', () => {
     const results = ResultsSchema.parse(JSON.parse(readFileSync(join(dir, 'many', 'results.json'), 'utf8')))
     expect(results.findings).toHaveLength(n)
     expect(results.findings.every((f) => f.status === 'error' && f.errorKind === 'unreachable')).toBe(true)
-    const after = dnsLog.split('\n').filter((l) => / query\[A\] h\d+\.nx\.vigil\.test /.test(l)).length
-    expect(after - before).toBe(n)
+    // each name asked once: never twice (a burst of 5,000 UDP queries may lose a few in the
+    // kernel's buffers under a loaded test machine; those end in a timeout, still once)
+    const asked = queried().slice(before)
+    expect(new Set(asked).size).toBe(asked.length)
+    expect(asked.length).toBeGreaterThan(n * 0.98)
     // was 86 s; a bound far above today's figure, far below the defect's
     expect(seconds).toBeLessThan(45)
   }, 150_000)

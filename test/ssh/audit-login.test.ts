@@ -2,7 +2,7 @@
 // (a non-root user without sudo), host-key pinning (a mismatch stops before authentication), remote
 // key search over SFTP, local key folders, and a scan proving no secret reaches any output.
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, readdir, copyFile, chmod, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, copyFile, chmod, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -15,7 +15,7 @@ import { keysStrength } from '../../checks/ssh/keys-strength.ts'
 import { SSH_PARTS, type KeyDirObservation, type SshObservation } from '../../checks/ssh/observation.ts'
 import { createLabKeyFolder, type LabKeyFolder } from '../../lab/ssh/key-folder.ts'
 import { startLabSshd, type LabSshd } from '../../lab/ssh/sshd.ts'
-import type { SshTarget } from '../../runner/inventory.ts'
+import type { SshTarget } from '../../checks/ssh/target.ts'
 import { keyBody, leaks, observeContext } from './helpers.ts'
 
 const run = promisify(execFile)
@@ -27,6 +27,8 @@ const EVERYTHING = Object.values(SSH_PARTS)
 let work: string
 let corpus: LabKeyFolder
 let strongDir: string
+let noKeysDir: string
+let rootOnlyDir: string
 let auditKey: string
 const auditPassphrase = `audit-${Math.random().toString(36).slice(2)}-${Date.now()}`
 let legacy: LabSshd, hardened: LabSshd
@@ -50,7 +52,17 @@ beforeAll(async () => {
   await mkdir(strongDir)
   await run('ssh-keygen', ['-q', '-t', 'rsa', '-b', '3072', '-N', corpus.passphrase, '-f', join(strongDir, 'id_rsa')])
   await copyFile(join(corpus.dir, 'deploy_ed25519'), join(strongDir, 'deploy'))
+  // a folder with files but no key (what an empty ~/.ssh or a scrubbed CI workspace looks like)
+  noKeysDir = join(work, 'no-keys')
+  await mkdir(join(noKeysDir, 'nested'), { recursive: true })
+  await writeFile(join(noKeysDir, 'config'), 'Host *\n  IdentitiesOnly yes\n')
+  await writeFile(join(noKeysDir, 'nested', 'known_hosts'), '')
   await run('chmod', ['-R', 'a+rX', work])
+  // a folder the non-root audit user cannot read: keys may be there, so "none found" is not a verdict
+  rootOnlyDir = join(work, 'root-only')
+  await mkdir(rootOnlyDir, { mode: 0o700 })
+  await writeFile(join(rootOnlyDir, 'config'), 'Host *\n')
+  await chmod(rootOnlyDir, 0o700)
   ;[legacy, hardened] = await Promise.all([
     startLabSshd({ profile: 'legacy', hostKeys: ['ed25519'], authorizedKeys: pub }),
     startLabSshd({ profile: 'hardened', hostKeys: ['ed25519'], authorizedKeys: pub }),
@@ -186,6 +198,41 @@ describe('ssh.keys.* in a local key folder', () => {
   it('a missing folder is an error, not a pass', async () => {
     const obs = await observeKeyDir({ name: 'gone', path: join(work, 'does-not-exist'), tags: [] }, observeContext([SSH_PARTS.keys]))
     expect(keysPassphrase.judge(obs, {}, NOW).status).toBe('error')
+  })
+})
+
+describe('ssh.keys.* with nothing to judge (vacuous truth)', () => {
+  it('a local key folder without any key is not applicable for both checks, never passed', async () => {
+    const obs = await observeKeyDir({ name: 'no-keys', path: noKeysDir, tags: [] }, observeContext([SSH_PARTS.keys]))
+    const p = keysPassphrase.judge(obs, {}, NOW)
+    const s = keysStrength.judge(obs, {}, NOW)
+    expect(p.status, p.summary).toBe('not-applicable')
+    expect(p.summary).toMatch(/^no private key found in 2 file\(s\) examined under .*no-keys/)
+    expect(s.status, s.summary).toBe('not-applicable')
+    expect(s.summary).toMatch(/^no key found in 2 file\(s\) examined/)
+    expect(p.evidence[0]!.kind).toBe('key-search')
+  })
+
+  it('keyPaths over SFTP holding no key (one of them missing) are not applicable for both checks', async () => {
+    const obs = await observeSsh(target(legacy, { login: login('root'), keyPaths: [noKeysDir, join(work, 'missing')] }), observeContext([SSH_PARTS.keys]))
+    const keys = obs.keys && 'keys' in obs.keys ? obs.keys : undefined
+    expect(keys?.source).toBe('sftp')
+    expect(keys?.filesExamined).toBe(2)
+    for (const c of [keysPassphrase, keysStrength]) {
+      const v = c.judge(obs, {}, NOW)
+      expect(v.status, v.summary).toBe('not-applicable')
+      expect(v.summary).toMatch(/1 path\(s\) do not exist/)
+    }
+  })
+
+  it('a folder the audit user cannot read is an error, not not-applicable', async () => {
+    const obs = await observeSsh(target(hardened, { login: login(AUDIT_USER), hostKey: hardened.hostKeys[0]!.fingerprint, keyPaths: [rootOnlyDir] }), observeContext([SSH_PARTS.keys], 10_000))
+    for (const c of [keysPassphrase, keysStrength]) {
+      const v = c.judge(obs, {}, NOW)
+      expect(v.status, v.summary).toBe('error')
+      expect(v.errorKind).toBe('inconclusive')
+      expect(v.summary).toMatch(/could not be examined and may hold one: .*root-only \(3: Permission denied\)/)
+    }
   })
 })
 

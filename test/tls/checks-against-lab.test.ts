@@ -42,6 +42,8 @@ describe('every TLS check decides as designed against the lab fleet', () => {
       expect(wanted, check.id).toContain('failed')
       expect(wanted, check.id).toContain('error')
     }
+    // an observed, empty population is shown too (never as a pass)
+    expect(fleet.endpoints.flatMap((e) => Object.values(e.expect))).toContain('not-applicable')
   })
 
   for (const check of tlsChecks) {

@@ -139,7 +139,7 @@ describe('tls.ciphers.weak', () => {
 
 describe('tls.dh-strength', () => {
   const kx = (dheBits: Record<string, number>, acceptedGroups: string[], groupBits: Record<string, number>) =>
-    obs({ keyExchange: { dheBits, acceptedGroups, refusedGroups: [], groupBits } })
+    obs({ protocols: { accepted: ['TLSv1.2'], refused: [], undetermined: [] }, keyExchange: { dheBits, acceptedGroups, refusedGroups: [], groupBits } })
   it('fails DHE-1024 and small curves, passes 2048/x25519', () => {
     expect(dhStrength.judge(kx({ 'TLSv1.2': 1024 }, ['x25519'], { x25519: 253 }), { minDhBits: 2048, minEcBits: 250 }, ctx).status).toBe('failed')
     expect(dhStrength.judge(kx({}, ['secp224r1'], { secp224r1: 224 }), { minDhBits: 2048, minEcBits: 256 }, ctx).summary).toContain('secp224r1')
