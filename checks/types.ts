@@ -26,6 +26,24 @@ export type ErrorKind =
   | 'not-observed' // the observation the check needs was not collected
   | 'interrupted' // the run was interrupted (signal, budget) before this target was observed
 
+/** How bad a failure of a check is; `critical` first. The gate's `--min-severity` and SARIF levels read it. */
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info']
+
+/**
+ * One thing that makes a verdict fail (or could not be decided), with an id that survives routine
+ * change, so a run can be compared with another: an ARN, `TLSv1.0`, `TLSv1.2/TLS_RSA_WITH_3DES_EDE_CBC_SHA`,
+ * a certificate as chain position + subject + public-key hash (a renewal with the same defect is
+ * the same offender), a key file's path, an algorithm name. Never a line number, a count or a time.
+ */
+export interface Offender {
+  id: string
+  /** one line a person can read: why this offends */
+  why: string
+  /** when this offender is worse (or milder) than the check's default, e.g. an already expired certificate */
+  severity?: Severity
+}
+
 /** One piece of raw material that supports a verdict. */
 export interface EvidenceItem {
   /** short machine name, e.g. `pem-chain`, `client-hello`, `kexinit`, `api-response` */
@@ -50,6 +68,11 @@ export interface Verdict {
   observed: Record<string, unknown>
   /** raw material (PEM chain, hello/response summaries, API responses) */
   evidence: EvidenceItem[]
+  /**
+   * `failed`: every offender; `error`: what could not be decided (the undetermined resources, or the
+   * whole target). The runner adds one for a verdict that names none.
+   */
+  offenders?: Offender[]
 }
 
 /** Description of one check parameter, shown by `vigil checks` and documented in the README. */
@@ -76,6 +99,8 @@ export interface CheckDefinition<Obs = unknown, P = Record<string, unknown>> {
   /** what makes it fail, in one or two sentences */
   description: string
   params: ParamSpec[]
+  /** default severity of a failure, and why (a scenario's `@severity:<level>` tag overrides it) */
+  severity: { level: Severity; reason: string }
   /**
    * What the check judges, in a few words ("accepted protocol versions", "selected buckets", "private
    * keys found"): the population that must be non-empty for a `passed`. Empty = `not-applicable`.

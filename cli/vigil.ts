@@ -9,6 +9,8 @@ import { run, VIGIL_VERSION, type RunOutcome } from '../runner/run.ts'
 import { consoleSummary } from '../reports/console.ts'
 import { EXIT, exitCodeForResults } from '../reports/model.ts'
 import { listCatalog, formatCatalog } from './catalog-listing.ts'
+import { addGateCommand } from './gate-command.ts'
+import { checkSarifPath, printAnnotations, writeSarif } from './ci-outputs.ts'
 import { addEvidenceCommands, addSigningOptions, checkArchivePath, signerFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
 
 
@@ -140,6 +142,7 @@ Examples:
   vigil run --config vigil.yaml --out vigil-out --waivers waivers.yaml
   vigil run --tags '@tls and not @slow' --targets web-good,web-legacy
   vigil run --bundle --signing-key signer.key --signing-cert signer.pem
+  vigil gate --base origin/main --sarif vigil.sarif
   vigil verify vigil-evidence-<run id>.tar.gz --ca evidence-ca.pem
   vigil recheck vigil-evidence-<run id>.tar.gz --ca evidence-ca.pem
   vigil checks
@@ -163,11 +166,16 @@ Examples:
     .addOption(new Option('--no-color', 'no ANSI colours'))
     .option('-b, --bundle [file]', 'also write the signed evidence bundle (default: vigil-evidence-<run id>.tar.gz beside --out)')
     .option('--allow-incomplete', 'with --bundle: seal the run even when it was interrupted (the bundle says it is incomplete)')
-  addSigningOptions(runCommand).action(async (flags: RunCommandFlags & { allowIncomplete?: boolean }) => {
+    .option('--sarif <file>', 'also write SARIF 2.1.0 (code scanning): one result per non-passing finding')
+  addSigningOptions(runCommand).action(async (flags: RunCommandFlags & { allowIncomplete?: boolean; sarif?: string }) => {
     // the bundle path and the signing key are checked before anything is probed: a mistake must not cost a whole run
     if (typeof flags.bundle === 'string') checkArchivePath(flags.bundle, '--bundle')
+    if (flags.sarif) checkSarifPath(flags.sarif)
     const signer = flags.bundle ? await signerFrom(flags) : undefined
     const outcome = await runAndReport(flags)
+    const ci = { results: outcome.results, inventoryFile: flags.config, targetLines: outcome.targetLines }
+    if (flags.sarif) await writeSarif(flags.sarif, ci)
+    if (!flags.json) await printAnnotations(ci)
     if (signer) {
       if (outcome.results.run.incomplete && !flags.allowIncomplete)
         process.stderr.write(`vigil: no bundle written: the run is incomplete (interrupted); the reports in ${flags.out} say so. Seal it anyway with \`vigil bundle ${flags.out} --allow-incomplete\`\n`)
@@ -209,6 +217,7 @@ Examples:
     })
 
   addEvidenceCommands(program)
+  addGateCommand(program)
 
   program
     .command('lab')

@@ -51,9 +51,33 @@ export const ProvenanceSchema = z.object({
   observation: z.string(),
 })
 
-export const FindingSchema = z.object({
-  /** stable id of the finding within a run: `<checkId>@<target>#<scenario line>` */
+export const SeveritySchema = z.enum(['critical', 'high', 'medium', 'low', 'info'])
+
+/** What makes a failing or erroring verdict so, with an id that survives routine change (identity v1). */
+export const OffenderSchema = z.object({
+  /** stable across runs: an ARN, `TLSv1.0`, `TLSv1.2/<suite>`, a certificate's position + subject + key hash, a path, an algorithm */
   id: z.string(),
+  why: z.string(),
+  /** set when this offender is worse or milder than the finding's severity */
+  severity: SeveritySchema.optional(),
+})
+
+/**
+ * How findings are matched across runs (the gate, history): `identityVersion` in results.json.
+ * v1: check id + scenario key + target name, and for a failure each offender id. No line number,
+ * summary text or evidence takes part.
+ */
+export const IDENTITY_VERSION = 1
+
+export const FindingSchema = z.object({
+  /** id of the finding within this run: `<checkId>@<target>#<policy>:<line>`; carries a line number, so never match runs on it (use `fingerprint`) */
+  id: z.string(),
+  /** identity v1 of the finding, hashed: SHA-256 of check id, scenario key and target name */
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  /** the scenario's stable key: its `@id:<slug>` tag, else `<policy path>#<scenario name>[<Examples row>]` */
+  scenarioKey: z.string(),
+  /** the check's default severity, or the scenario's `@severity:<level>` tag */
+  severity: SeveritySchema,
   checkId: z.string(),
   target: z.string(),
   targetKind: z.string(),
@@ -77,6 +101,8 @@ export const FindingSchema = z.object({
   provenance: ProvenanceSchema.optional(),
   /** what the observation covered: buckets, principals, keys examined, suites accepted, … */
   population: z.record(z.string(), z.number()).optional(),
+  /** every offender of a failed or erroring verdict (absent when passed or not applicable) */
+  offenders: z.array(OffenderSchema).optional(),
 })
 export type Finding = z.infer<typeof FindingSchema>
 
@@ -129,6 +155,8 @@ export type WaiverUse = z.infer<typeof WaiverUseSchema>
 
 export const ResultsSchema = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  /** how findings and offenders are identified across runs (see IDENTITY_VERSION) */
+  identityVersion: z.literal(IDENTITY_VERSION),
   run: RunSchema,
   totals: z.object({
     passed: z.number().int(),

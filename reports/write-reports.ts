@@ -18,12 +18,13 @@ export const REPORT_FILES = {
 
 export type ReportFiles = Record<keyof typeof REPORT_FILES, string>
 
-export async function writeReports(dir: string, results: Results): Promise<ReportFiles> {
+/** `summaryAppendix`: more Markdown for summary.md (the gate's comparison) */
+export async function writeReports(dir: string, results: Results, summaryAppendix?: string): Promise<ReportFiles> {
   const contents: Record<keyof typeof REPORT_FILES, string> = {
     results: JSON.stringify(results, null, 2) + '\n',
     junit: junitXml(results),
     html: htmlReport(results),
-    summary: markdownSummary(results),
+    summary: summaryAppendix ? `${summaryAppendix}\n${markdownSummary(results)}` : markdownSummary(results),
     csv: findingsCsv(results),
   }
   const files = {} as ReportFiles

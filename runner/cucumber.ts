@@ -3,14 +3,15 @@
 // reads the stored observations. Cucumber's own output is discarded; Vigil writes its reports from
 // the message envelopes.
 import { Writable } from 'node:stream'
-import { fileURLToPath } from 'node:url'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { loadConfiguration, loadSupport, runCucumber, type IRunEnvironment, type IRunConfiguration } from '@cucumber/cucumber/api'
-import type { Envelope, Pickle } from '@cucumber/messages'
+import type { Envelope, GherkinDocument, Pickle } from '@cucumber/messages'
+import { SEVERITIES } from '../checks/types.ts'
 import { parseSelection, type Selection } from './target-selection.ts'
 import { controlTagProblem } from '../reports/control-catalog.ts'
+import { VIGIL_ROOT } from '../core/vigil-root.ts'
 
-export const VIGIL_ROOT = fileURLToPath(new URL('..', import.meta.url))
+export { VIGIL_ROOT }
 export const DEFAULT_FEATURES = [`${VIGIL_ROOT}features/**/*.feature`]
 const STEP_FILES = [`${VIGIL_ROOT}steps/**/*.ts`]
 
@@ -27,6 +28,12 @@ export interface Scenario {
   controls: string[]
   /** the targets its `Given every …` steps select */
   selections: Selection[]
+  /** stable key: the `@id:<slug>` tag, else `<policy>#<name>[<Examples row>]` (finding identity v1) */
+  scenarioKey: string
+  /** the `@id:` tag's slug, when the scenario has one */
+  idTag?: string
+  /** `@severity:<level>`: overrides the check's default severity */
+  severity?: string
 }
 
 export interface PolicyProblem {
@@ -64,14 +71,37 @@ export const CONTROL_TAG = /^@(soc2|hipaa):(.+)$/
 /** How a scenario's feature file is named in findings (default: its path relative to the current directory). */
 export type PolicyNamer = (file: string) => string
 
-function scenarioOf(p: Pickle, name: PolicyNamer = displayPath): Scenario {
+/** Examples rows of Scenario Outlines, by AST node id: a pickle of an outline names its row. */
+export type ExampleRows = Map<string, string>
+
+function collectExampleRows(doc: GherkinDocument, rows: ExampleRows): void {
+  const visit = (children: readonly { scenario?: { examples: readonly { tableBody: readonly { id: string; cells: readonly { value: string }[] }[] }[] }; rule?: { children: readonly unknown[] } }[]) => {
+    for (const c of children) {
+      for (const ex of c.scenario?.examples ?? []) for (const row of ex.tableBody) rows.set(row.id, row.cells.map((cell) => cell.value).join(' | '))
+      if (c.rule) visit(c.rule.children as Parameters<typeof visit>[0])
+    }
+  }
+  if (doc.feature) visit(doc.feature.children as Parameters<typeof visit>[0])
+}
+
+/** The tag's value after `@<name>:`, when there is exactly such a tag. */
+const tagValue = (tags: readonly string[], name: string): string | undefined => tags.find((t) => t.startsWith(`@${name}:`))?.slice(name.length + 2)
+
+function scenarioOf(p: Pickle, name: PolicyNamer = displayPath, rows: ExampleRows = new Map()): Scenario {
   const tags = p.tags.map((t) => t.name)
   const checkTags = tags.filter((t) => t.startsWith('@check:'))
   const file = resolve(process.cwd(), p.uri)
+  const policy = name(file)
+  const idTag = tagValue(tags, 'id')
+  const row = p.astNodeIds.length > 1 ? rows.get(p.astNodeIds[p.astNodeIds.length - 1]!) : undefined
+  const severity = tagValue(tags, 'severity')
   return {
     pickleId: p.id,
     name: p.name,
-    policy: name(file),
+    scenarioKey: idTag ?? `${policy}#${p.name}${row !== undefined ? `[${row}]` : ''}`,
+    ...(idTag ? { idTag } : {}),
+    ...(severity ? { severity } : {}),
+    policy,
     file,
     line: p.location?.line ?? 0,
     tags,
@@ -112,7 +142,9 @@ export async function loadPolicies(opts: { features: string[]; tags?: string; po
   // Cucumber announces every pickle of the feature files, but makes test cases only for those the
   // tag expression selects: the scenarios of the run are those
   const selected = new Set<string>()
+  const rows: ExampleRows = new Map()
   await runCucumber({ ...runConfiguration, support, runtime: { ...runConfiguration.runtime, dryRun: true } }, env, (e: Envelope) => {
+    if (e.gherkinDocument) collectExampleRows(e.gherkinDocument, rows)
     if (e.pickle) {
       pickles.push(e.pickle)
       for (const s of e.pickle.steps) stepText.set(s.id, { text: s.text, pickle: e.pickle })
@@ -137,7 +169,7 @@ export async function loadPolicies(opts: { features: string[]; tags?: string; po
       }
     }
   })
-  const scenarios = pickles.filter((p) => selected.has(p.id)).map((p) => scenarioOf(p, policyName))
+  const scenarios = pickles.filter((p) => selected.has(p.id)).map((p) => scenarioOf(p, policyName, rows))
   for (const s of scenarios) {
     const n = s.tags.filter((t) => t.startsWith('@check:')).length
     if (n !== 1)
@@ -145,12 +177,25 @@ export async function loadPolicies(opts: { features: string[]; tags?: string; po
         kind: 'policy',
         message: `${s.policy}:${s.line}: scenario "${s.name}": needs exactly one @check:<id> tag (found ${n})`,
       })
+    const where = `${s.policy}:${s.line}: scenario "${s.name}"`
+    if (s.tags.filter((t) => t.startsWith('@id:')).length > 1) problems.push({ kind: 'policy', message: `${where}: has more than one @id: tag` })
+    if (s.idTag !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/.test(s.idTag))
+      problems.push({ kind: 'policy', message: `${where}: @id:${s.idTag} is not a valid scenario id (letters, digits, dot, dash, underscore, slash; at most 128)` })
+    if (s.tags.filter((t) => t.startsWith('@severity:')).length > 1) problems.push({ kind: 'policy', message: `${where}: has more than one @severity: tag` })
+    if (s.severity !== undefined && !(SEVERITIES as readonly string[]).includes(s.severity))
+      problems.push({ kind: 'policy', message: `${where}: @severity:${s.severity} is not a severity (${SEVERITIES.join(', ')})` })
     // an unknown control id would put a finding under a control the auditor cannot look up
     for (const t of new Set(s.tags)) {
       const why = controlTagProblem(t)
       if (why) problems.push({ kind: 'policy', message: `${s.policy}:${s.line}: scenario "${s.name}": ${why}` })
     }
   }
+  // findings are matched across runs by scenario key: two scenarios with one key would be one finding
+  const byKey = new Map<string, Scenario[]>()
+  for (const s of scenarios) byKey.set(s.scenarioKey, [...(byKey.get(s.scenarioKey) ?? []), s])
+  for (const [key, same] of byKey)
+    if (same.length > 1)
+      problems.push({ kind: 'policy', message: `${same.map((s) => `${s.policy}:${s.line}`).join(', ')}: ${same.length} scenarios share the key "${key}"; give each a unique @id:<slug> tag (or a unique name)` })
   return { runConfiguration, support, scenarios, problems, policyName }
 }
 
@@ -178,11 +223,13 @@ export async function judgeWithCucumber(
   const attachments: AttachmentRecord[] = []
   const stepFailures: StepFailure[] = []
   const withVerdicts = new Set<string>()
+  const rows: ExampleRows = new Map()
   await runCucumber(
     { ...set.runConfiguration, support: set.support, runtime: { ...set.runConfiguration.runtime, worldParameters: worldParameters as IRunConfiguration['runtime']['worldParameters'] } },
     env,
     (e: Envelope) => {
-      if (e.pickle) scenarios.set(e.pickle.id, scenarioOf(e.pickle, set.policyName))
+      if (e.gherkinDocument) collectExampleRows(e.gherkinDocument, rows)
+      if (e.pickle) scenarios.set(e.pickle.id, scenarioOf(e.pickle, set.policyName, rows))
       if (e.testCase) caseToPickle.set(e.testCase.id, e.testCase.pickleId)
       if (e.testCaseStarted) startedToPickle.set(e.testCaseStarted.id, caseToPickle.get(e.testCaseStarted.testCaseId) ?? '')
       if (e.attachment && e.attachment.mediaType === mediaType && e.attachment.testCaseStartedId) {

@@ -23,6 +23,28 @@ export const SettingsSchema = z
   })
   .strict()
 
+/** The pull-request gate's own settings; `vigil gate` reads them from the BASE side, so a change cannot relax its own gate. */
+export const GateSettingsSchema = z
+  .object({
+    /** what fails the gate: `new` (new offenders, undeclared coverage loss or weakening), `all` (also old debt), `environment` (also what changed outside the pull request, with --since) */
+    failOn: z.array(z.enum(['new', 'all', 'environment'])).min(1).default(['new']),
+    /** only offenders at or above this severity fail the gate */
+    minSeverity: z.enum(['critical', 'high', 'medium', 'low', 'info']).default('info'),
+  })
+  .strict()
+
+/** A target, scenario or check a change removes on purpose: its coverage loss is declared, listed, and does not fail the gate. */
+export const RetiredSchema = z
+  .object({
+    target: z.string().min(1).optional(),
+    scenario: z.string().min(1).optional(),
+    check: z.string().min(1).optional(),
+    reason: z.string().min(10, 'say why, in a sentence'),
+    ticket: z.string().min(1),
+  })
+  .strict()
+  .refine((r) => r.target !== undefined || r.scenario !== undefined || r.check !== undefined, 'name at least one of target, scenario, check')
+
 export const InventorySchema = z
   .object({
     trust: z.object({ extraCaFiles: z.array(z.string().min(1)).default([]) }).strict().default({ extraCaFiles: [] }),
@@ -36,6 +58,8 @@ export const InventorySchema = z
       })
       .strict()
       .default({ tls: [], ssh: [], keyDirs: [], aws: [] }),
+    gate: GateSettingsSchema.optional(),
+    retired: z.array(RetiredSchema).default([]),
   })
   .strict()
 
@@ -49,6 +73,10 @@ export interface Inventory {
   trust: { extraCaFiles: string[]; extraCaPems: string[] }
   settings: Settings
   targets: { tls: TlsTarget[]; ssh: SshTarget[]; keyDirs: KeyDirTarget[]; aws: AwsTarget[] }
+  /** line of each target's entry (its `name:`), by target name: where annotations point for built-in policies */
+  targetLines: Record<string, number>
+  gate?: z.output<typeof GateSettingsSchema>
+  retired: (z.output<typeof RetiredSchema> & { source: string })[]
 }
 
 export type AnyTarget =
@@ -72,10 +100,12 @@ export function loadInventory(file: string): Inventory {
 
   // target names are ids in results and waivers: unique across all kinds
   const seen = new Map<string, string>()
+  const targetLines: Record<string, number> = {}
   for (const [kind, list] of Object.entries(value.targets) as [string, { name: string }[]][]) {
     list.forEach((t, i) => {
       const where = `targets.${kind}[${i}].name`
       const line = lineOf(['targets', kind, i, 'name'])
+      if (line) targetLines[t.name] = line
       const prior = seen.get(t.name)
       if (prior) throw new ConfigError(`${file}${line ? `:${line}` : ''}: field ${where}: the name "${t.name}" is already used by ${prior}; target names must be unique`)
       seen.set(t.name, where)
@@ -110,5 +140,8 @@ export function loadInventory(file: string): Inventory {
     trust: { extraCaFiles: value.trust.extraCaFiles.map((f) => resolve(baseDir, f)), extraCaPems },
     settings: value.settings,
     targets,
+    targetLines,
+    ...(value.gate ? { gate: value.gate } : {}),
+    retired: value.retired.map((r, i) => ({ ...r, source: `${file}:${lineOf(['retired', i]) ?? '?'}` })),
   }
 }

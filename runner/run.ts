@@ -10,14 +10,14 @@ import { summarizeObservation } from '../checks/observation-summary.ts'
 import { ConfigError } from './config-file.ts'
 import { allTargets, loadInventory, type AnyTarget, type Inventory } from './inventory.ts'
 import { selects } from './target-selection.ts'
-import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, loadPolicies, type AttachmentRecord, type Scenario } from './cucumber.ts'
-import { PROBE_MODULES, observeAll, type PlannedTarget, type StoredObservation } from './observe.ts'
+import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, loadPolicies, type AttachmentRecord, type PolicyNamer, type Scenario } from './cucumber.ts'
+import { PROBE_MODULES, observeAll, type ObserveOptions, type PlannedTarget, type StoredObservation } from './observe.ts'
 import { FINDING_MEDIA_TYPE, type VerdictAttachment } from './verdict-attachment.ts'
 import { redactTarget } from './redact.ts'
 import { policyRepository, sha256, snapshotInputs } from './run-inputs.ts'
 import { claimOutputFolder, ensureOutputFolder, releaseOutputFolder } from './output-folder.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
-import { RESULTS_SCHEMA_VERSION, countStatuses, type Finding, type Results } from '../reports/model.ts'
+import { IDENTITY_VERSION, RESULTS_SCHEMA_VERSION, countStatuses, type Finding, type Results } from '../reports/model.ts'
 import { applyWaivers, loadWaivers, type WaiverSet } from '../reports/waivers.ts'
 import { REPORT_FILES, writeReports, type ReportFiles } from '../reports/write-reports.ts'
 import { RUN_RECORD_FILE, type RunRecord } from '../reports/run-record.ts'
@@ -38,6 +38,17 @@ export interface RunOptions {
    * with `run.incomplete: true`; the unobserved targets are `error` (`interrupted`).
    */
   signal?: AbortSignal
+  /**
+   * Where observations come from. Default: the probes (observeAll). `vigil gate` passes observations
+   * it already collected once for both sides of a pull request, so neither side probes again.
+   */
+  observer?: (inv: Inventory, planned: PlannedTarget[], opts: ObserveOptions) => Promise<StoredObservation[]>
+  /** how feature files are named in findings (default: relative to the current directory, or to Vigil for the shipped library) */
+  policyName?: PolicyNamer
+  /** replaces the inventory file's name in the results (the gate's base side is read from a temporary copy) */
+  inventoryLabel?: string
+  /** Markdown put first in summary.md, made from the results (the gate's comparison) */
+  summaryPrefix?: (results: Results) => string
   onProgress?: (stage: 'observe', done: number, total: number, target: string) => void
   onStage?: (message: string) => void
 }
@@ -45,6 +56,10 @@ export interface RunOptions {
 export interface RunOutcome {
   results: Results
   files: ReportFiles & { observations: string; run: string }
+  /** the observations the findings were derived from */
+  observations: StoredObservation[]
+  /** line of each target's entry in the inventory, by name (annotations of built-in policies point there) */
+  targetLines: Record<string, number>
 }
 
 export interface Plan {
@@ -88,7 +103,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
 
   const features = opts.features && opts.features.length > 0 ? opts.features : DEFAULT_FEATURES
   opts.onStage?.('loading policies')
-  const policies = await loadPolicies({ features, tags: opts.tags })
+  const policies = await loadPolicies({ features, tags: opts.tags, ...(opts.policyName ? { policyName: opts.policyName } : {}) })
   if (policies.problems.length > 0) throw new ConfigError(policies.problems.map((p) => p.message).join('\n'))
   const plan = planRun(inv, policies.scenarios, opts.targets)
   // a run that selects nothing would exit 0 as if everything passed
@@ -108,7 +123,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const policyRepo = await policyRepository([...new Set(policies.scenarios.map((s) => s.file))])
 
   opts.onStage?.(`observing ${plan.targets.length} target(s) for ${plan.scenarios.length} scenario(s)`)
-  const observations = await observeAll(inv, plan.targets, {
+  const observations = await (opts.observer ?? observeAll)(inv, plan.targets, {
     onProgress: (d, t, name) => opts.onProgress?.('observe', d, t, name),
     ...(opts.signal ? { signal: opts.signal } : {}),
   })
@@ -142,6 +157,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
 
   const results: Results = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
+    identityVersion: IDENTITY_VERSION,
     run: {
       id: runId,
       startedAt: startedAt.toISOString(),
@@ -150,7 +166,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       nodeVersion: process.version,
       host: hostname(),
       operator: process.env.VIGIL_OPERATOR ?? safeUser(),
-      inventory: opts.config,
+      inventory: opts.inventoryLabel ?? opts.config,
       features,
       ...(opts.tags ? { tags: opts.tags } : {}),
       ...(opts.targets && opts.targets.length > 0 ? { targets: opts.targets } : {}),
@@ -166,7 +182,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     ...(waivers ? { waivers: waived.uses } : {}),
     problems,
   }
-  const reports = await writeReports(opts.out, results)
+  const reports = await writeReports(opts.out, results, opts.summaryPrefix?.(results))
   const files = { ...reports, observations: observationsFile, run: join(opts.out, RUN_RECORD_FILE) }
   const listed = [
     ...Object.values(REPORT_FILES),
@@ -185,7 +201,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   }
   await writeFileBounded(files.run, JSON.stringify(record, null, 2) + '\n')
   releaseOutputFolder(opts.out)
-  return { results, files }
+  return { results, files, observations, targetLines: inv.targetLines }
 }
 
 /** One paragraph saying what selected nothing, or undefined when the plan judges something. */
@@ -257,12 +273,21 @@ function safeUser(): string {
   }
 }
 
+/** Identity v1 of a finding, hashed: what the gate and the history match findings on. */
+export function findingFingerprint(checkId: string, scenarioKey: string, target: string): string {
+  return sha256(JSON.stringify([IDENTITY_VERSION, checkId, scenarioKey, target]))
+}
+
 export function toFindings(attachments: AttachmentRecord[], provenance: ReadonlyMap<string, Pick<Finding, 'provenance' | 'population'>> = new Map()): Finding[] {
   const findings: Finding[] = []
   for (const { scenario: s, body } of attachments) {
     const v = JSON.parse(body) as VerdictAttachment
+    const check = findCheck(v.checkId)
     findings.push({
       id: `${v.checkId}@${v.target}#${s.policy}:${s.line}`,
+      fingerprint: findingFingerprint(v.checkId, s.scenarioKey, v.target),
+      scenarioKey: s.scenarioKey,
+      severity: (s.severity as Finding['severity'] | undefined) ?? check?.severity.level ?? 'medium',
       checkId: v.checkId,
       target: v.target,
       targetKind: v.targetKind,
@@ -281,6 +306,7 @@ export function toFindings(attachments: AttachmentRecord[], provenance: Readonly
       evidence: v.verdict.evidence,
       observedAt: v.observedAt,
       ...provenance.get(v.target),
+      ...(v.verdict.offenders?.length ? { offenders: v.verdict.offenders } : {}),
     })
   }
   return findings

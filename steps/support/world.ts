@@ -68,6 +68,10 @@ export class VigilWorld extends World<VigilWorldParameters> {
       } catch (e) {
         verdict = { status: 'error', errorKind: 'inconclusive', summary: `the check could not judge this observation: ${(e as Error).message}`, expected: {}, actual: {}, observed: {}, evidence: [] }
       }
+      // every failing or erroring verdict names what offends; a check that names nothing gets one offender for the whole target
+      if ((verdict.status === 'failed' || verdict.status === 'error') && !verdict.offenders?.length)
+        verdict = { ...verdict, offenders: [{ id: verdict.status === 'error' ? `error/${verdict.errorKind ?? 'unknown'}` : 'target', why: verdict.summary }] }
+      if (verdict.status === 'passed' || verdict.status === 'not-applicable') delete verdict.offenders
       const att: VerdictAttachment = { checkId, target: obs.target, targetKind: obs.kind, params, observedAt: obs.startedAt, verdict }
       await this.attach(JSON.stringify(att), FINDING_MEDIA_TYPE)
       // not applicable (an empty population) is no failure of the scenario, and no pass either

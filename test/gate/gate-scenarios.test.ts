@@ -1,0 +1,112 @@
+// `vigil gate` in a scratch git repository against the lab's real TLS servers: each pull request of
+// the issue's list, and what the gate must say about it.
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { stringify } from 'yaml'
+import { startTlsSection, type LabSection } from '../../lab/run-lab.ts'
+import { GateReportSchema, type GateReport } from '../../gate/gate-report.ts'
+import { runVigil, STACK_TRACE } from '../run-vigil.ts'
+
+const repo = mkdtempSync(join(tmpdir(), 'vigil-gate-repo-'))
+let lab: LabSection & { caFile: string }
+let port: Record<string, number>
+const TAGS = ['--tags', '@check:tls.protocols or @check:tls.forward-secrecy or @check:tls.cert.expiry or @check:tls.ciphers.weak']
+
+const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } })
+
+/** The team's inventory: `web` and `legacy` (old debt: TLS 1.0), pointing at lab servers by name. */
+function inventory(targets: Record<string, string>, extra: Record<string, unknown> = {}): string {
+  return stringify({
+    trust: { extraCaFiles: ['ca.pem'] },
+    settings: { timeoutMs: 2000 },
+    targets: { tls: Object.entries(targets).map(([name, server]) => ({ name, host: 'localhost', address: '127.0.0.1', port: port[server] })) },
+    ...extra,
+  })
+}
+
+function commit(branch: string, files: Record<string, string>, from = 'main'): void {
+  git('checkout', '-q', '-B', branch, from)
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(join(repo, f, '..'), { recursive: true })
+    writeFileSync(join(repo, f), text)
+  }
+  git('add', '-A')
+  git('commit', '-q', '--allow-empty', '-m', branch)
+}
+
+async function gate(branch: string, args: string[] = [], base = 'main'): Promise<{ code: number; report: GateReport; stdout: string; stderr: string }> {
+  git('checkout', '-q', branch)
+  const out = `out-${branch}`
+  const r = await runVigil(['gate', '--base', base, '--out', join(tmpdir(), `${repo.split('/').pop()}-${out}`), ...TAGS, ...args], { cwd: repo, env: { GITHUB_ACTIONS: 'true' }, timeoutMs: 120_000 })
+  expect(r.stderr).not.toMatch(STACK_TRACE)
+  const report = GateReportSchema.parse(JSON.parse(readFileSync(join(tmpdir(), `${repo.split('/').pop()}-${out}`, 'gate.json'), 'utf8')))
+  return { code: r.code, report, stdout: r.stdout, stderr: r.stderr }
+}
+
+const rows = (r: GateReport, cls: string) => r.rows.filter((x) => x.class === cls)
+const failing = (r: GateReport) => r.rows.filter((x) => x.failsGate)
+
+beforeAll(async () => {
+  lab = await startTlsSection(join(repo, '..', `${repo.split('/').pop()}-lab`))
+  port = Object.fromEntries((lab.targets.tls as { name: string; port: number }[]).map((t) => [t.name, t.port]))
+  git('init', '-q', '-b', 'main')
+  copyFileSync(lab.caFile, join(repo, 'ca.pem'))
+  writeFileSync(join(repo, 'vigil.yaml'), inventory({ web: 'web-good', legacy: 'web-legacy-tls10', expiring: 'web-expiring' }))
+  git('add', '-A')
+  git('commit', '-q', '-m', 'main: old debt (legacy TLS 1.0, an expiring certificate)')
+}, 180_000)
+
+afterAll(async () => lab?.stop())
+
+describe('vigil gate: what the change made worse, and only that', () => {
+  it('(a) a target moved onto a worse endpoint: exactly its new offenders fail, annotated at its line', async () => {
+    commit('worse', { 'vigil.yaml': inventory({ web: 'web-mixed-fs', legacy: 'web-legacy-tls10', expiring: 'web-expiring' }) })
+    const g = await gate('worse')
+    expect(g.code).toBe(1)
+    const bad = failing(g.report)
+    expect(bad.map((r) => [r.class, r.checkId, r.target, r.offender?.id])).toEqual([['new', 'tls.forward-secrecy', 'web', 'TLSv1.2/TLS_RSA_WITH_AES_128_GCM_SHA256']])
+    // old debt is listed, never failing
+    expect(rows(g.report, 'still-failing').map((r) => r.target).sort()).toEqual(expect.arrayContaining(['expiring', 'legacy']))
+    expect(rows(g.report, 'still-failing').every((r) => !r.failsGate)).toBe(true)
+    // the annotation points at web's entry in vigil.yaml
+    const line = readFileSync(join(repo, 'vigil.yaml'), 'utf8').split('\n').findIndex((l) => l.includes('name: web')) + 1
+    expect(g.stdout).toContain(`::error file=vigil.yaml,line=${line},title=Vigil gate%3A new%3A tls.forward-secrecy on web::TLSv1.2/TLS_RSA_WITH_AES_128_GCM_SHA256`)
+  }, 120_000)
+
+  it('(b) reverting it is green: the offender is fixed', async () => {
+    commit('revert', { 'vigil.yaml': inventory({ web: 'web-good', legacy: 'web-legacy-tls10', expiring: 'web-expiring' }) }, 'worse')
+    const g = await gate('revert', [], 'worse')
+    expect(g.code, g.stdout).toBe(0)
+    expect(rows(g.report, 'fixed').map((r) => [r.target, r.offender?.id])).toEqual([['web', 'TLSv1.2/TLS_RSA_WITH_AES_128_GCM_SHA256']])
+    expect(failing(g.report)).toEqual([])
+  }, 120_000)
+
+  it('(f) deleting a failing target is coverage lost (red); declared as retired it is green and listed', async () => {
+    commit('drop-legacy', { 'vigil.yaml': inventory({ web: 'web-good', expiring: 'web-expiring' }) })
+    const red = await gate('drop-legacy')
+    expect(red.code).toBe(1)
+    expect(failing(red.report).map((r) => [r.class, r.target])).toEqual(expect.arrayContaining([['coverage-lost', 'legacy']]))
+    expect(failing(red.report).every((r) => r.target === 'legacy' && r.class === 'coverage-lost')).toBe(true)
+    commit('retire-legacy', {
+      'vigil.yaml': inventory({ web: 'web-good', expiring: 'web-expiring' }, { retired: [{ target: 'legacy', reason: 'the legacy portal was decommissioned', ticket: 'OPS-42' }] }),
+    })
+    const green = await gate('retire-legacy')
+    expect(green.code, green.stdout).toBe(0)
+    const listed = rows(green.report, 'coverage-lost')
+    expect(listed.length).toBeGreaterThan(0)
+    expect(listed.every((r) => r.declared?.kind === 'retired' && r.declared.ticket === 'OPS-42' && !r.failsGate)).toBe(true)
+    expect(green.stdout).toContain('DECLARED coverage-lost')
+  }, 120_000)
+
+  it('(g) a failing target pointed at a dead port is coverage lost, red', async () => {
+    commit('dead', { 'vigil.yaml': inventory({ web: 'web-good', legacy: 'web-dead', expiring: 'web-expiring' }) })
+    const g = await gate('dead')
+    expect(g.code).toBe(1)
+    const lost = failing(g.report)
+    expect(lost.length).toBeGreaterThan(0)
+    expect(lost.every((r) => r.class === 'coverage-lost' && r.target === 'legacy' && r.change === 'error')).toBe(true)
+  }, 120_000)
+})
