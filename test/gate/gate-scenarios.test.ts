@@ -61,6 +61,22 @@ beforeAll(async () => {
 
 afterAll(async () => lab?.stop())
 
+/** The team's own policy file: scenarios keyed by name (no @id), parameters in the phrases. */
+function teamPolicy(o: { days?: number; order?: 'ab' | 'ba'; comments?: boolean; severity?: string } = {}): string {
+  const expiry = `  @check:tls.cert.expiry @soc2:CC6.7
+  Scenario: Certificates last long enough
+${o.comments ? '    # renewed by the ACME job; alert the platform team\n' : ''}    Given every TLS endpoint
+    Then no certificate in the served chain expires within ${o.days ?? 30} days
+`
+  const protocols = `  @check:tls.protocols @soc2:CC6.7${o.severity ? ` @severity:${o.severity}` : ''}
+  Scenario: Only current protocols
+    Given every TLS endpoint
+    Then only TLS 1.2 or TLS 1.3 is accepted
+`
+  return `@tls\nFeature: Our TLS rules\n${o.comments ? '  # owned by the platform team\n' : ''}\n${o.order === 'ba' ? `${protocols}\n${expiry}` : `${expiry}\n${protocols}`}`
+}
+const TEAM = ['--features', 'policies/**/*.feature']
+
 describe('vigil gate: what the change made worse, and only that', () => {
   it('(a) a target moved onto a worse endpoint: exactly its new offenders fail, annotated at its line', async () => {
     commit('worse', { 'vigil.yaml': inventory({ web: 'web-mixed-fs', legacy: 'web-legacy-tls10', expiring: 'web-expiring' }) })
@@ -108,5 +124,40 @@ describe('vigil gate: what the change made worse, and only that', () => {
     const lost = failing(g.report)
     expect(lost.length).toBeGreaterThan(0)
     expect(lost.every((r) => r.class === 'coverage-lost' && r.target === 'legacy' && r.change === 'error')).toBe(true)
+  }, 120_000)
+
+  it('(c) reordering and commenting feature files changes nothing', async () => {
+    commit('team', { 'policies/tls.feature': teamPolicy() })
+    commit('team-reorder', { 'policies/tls.feature': teamPolicy({ order: 'ba', comments: true }) }, 'team')
+    const g = await gate('team-reorder', TEAM, 'team')
+    expect(g.code, g.stdout).toBe(0)
+    for (const c of ['new', 'coverage-lost', 'weakened', 'fixed'] as const) expect(g.report.counts[c], c).toBe(0)
+    expect(g.report.counts['still-failing']).toBeGreaterThan(0)
+  }, 120_000)
+
+  it("(d) tightening a parameter: its new offenders fail, annotated at the team's scenario line", async () => {
+    commit('tighten', { 'policies/tls.feature': teamPolicy({ days: 400 }) }, 'team')
+    const g = await gate('tighten', TEAM, 'team')
+    expect(g.code).toBe(1)
+    const bad = failing(g.report)
+    expect(bad.length).toBeGreaterThan(0)
+    expect(bad.every((r) => r.class === 'new' && r.checkId === 'tls.cert.expiry' && r.offender!.id.startsWith('cert['))).toBe(true)
+    expect(bad.map((r) => r.target)).toContain('web')
+    const line = readFileSync(join(repo, 'policies/tls.feature'), 'utf8').split('\n').findIndex((l) => l.includes('Scenario: Certificates last')) + 1
+    expect(bad.every((r) => r.location?.file === 'policies/tls.feature' && r.location.line === line)).toBe(true)
+  }, 120_000)
+
+  it('(e) loosening a parameter, or lowering a severity, is weakened: red', async () => {
+    commit('loosen', { 'policies/tls.feature': teamPolicy({ days: 5 }) }, 'team')
+    const loose = await gate('loosen', TEAM, 'team')
+    expect(loose.code).toBe(1)
+    expect(failing(loose.report).map((r) => [r.class, r.checkId, r.target])).toEqual([['weakened', 'tls.cert.expiry', 'expiring']])
+    expect(rows(loose.report, 'fixed')).toEqual([])
+    commit('lower', { 'policies/tls.feature': teamPolicy({ severity: 'low' }) }, 'team')
+    const lower = await gate('lower', TEAM, 'team')
+    expect(lower.code).toBe(1)
+    const w = failing(lower.report)
+    expect(w.length).toBeGreaterThan(0)
+    expect(w.every((r) => r.class === 'weakened' && r.checkId === 'tls.protocols' && r.target === 'legacy' && r.reason === 'severity lowered from high to low')).toBe(true)
   }, 120_000)
 })
