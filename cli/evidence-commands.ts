@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { Command, Option } from 'commander'
-import { ConfigError } from '../runner/config-file.ts'
+import { ConfigError } from '../core/config-file.ts'
 import type { Signer } from '../reports/cms-signature.ts'
 import type { BundleVerification } from '../reports/evidence-bundle.ts'
 

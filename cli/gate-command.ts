@@ -43,7 +43,7 @@ export function addGateCommand(program: Command): void {
       base: string; config: string; out: string; waivers?: string; features?: string[]; tags?: string; since?: string
       failOn?: string[]; minSeverity?: Severity; sarif?: string; allowChangedEndpoints?: boolean; json?: boolean; quiet?: boolean
     }) => {
-      const { ConfigError } = await import('../runner/config-file.ts')
+      const { ConfigError } = await import('../core/config-file.ts')
       const bad = (flags.failOn ?? []).filter((c) => !['new', 'all', 'environment'].includes(c))
       if (bad.length) throw new ConfigError(`--fail-on: ${bad.join(', ')} is not one of new, all, environment`)
       if (flags.sarif) checkSarifPath(flags.sarif)

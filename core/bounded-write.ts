@@ -2,7 +2,7 @@
 // write with a message naming the file instead of hanging the run. Every file Vigil writes for a run
 // goes through here.
 import { writeFile } from 'node:fs/promises'
-import { ConfigError } from '../runner/config-file.ts'
+import { ConfigError } from './config-file.ts'
 
 /** Default bound on one file write. */
 export const WRITE_TIMEOUT_MS = 60_000

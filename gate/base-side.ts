@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import * as tar from 'tar'
-import { ConfigError } from '../runner/config-file.ts'
+import { ConfigError } from '../core/config-file.ts'
 
 const exec = promisify(execFile)
 /** A policy repository is small; a base tree beyond this is refused rather than unpacked. */

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tar from 'tar'
-import { ConfigError } from '../runner/config-file.ts'
+import { ConfigError } from '../core/config-file.ts'
 import { ResultsSchema, type Results } from '../reports/model.ts'
 
 export async function readEarlierResults(path: string): Promise<{ results: Results; source: string }> {

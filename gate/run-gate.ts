@@ -12,9 +12,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { createHash } from 'node:crypto'
 import { findCheck } from '../checks/catalog.ts'
-import { ConfigError } from '../runner/config-file.ts'
+import { ConfigError } from '../core/config-file.ts'
 import { allTargets, loadInventory, type AnyTarget, type Inventory } from '../runner/inventory.ts'
-import { DEFAULT_FEATURES, displayPath, loadPolicies, type PolicyNamer } from '../runner/cucumber.ts'
+import { displayPath, type PolicyNamer } from '../runner/cucumber.ts'
+import { effectivePolicies } from '../runner/policy-set.ts'
 import { observeAll, type ObserveOptions, type PlannedTarget, type StoredObservation } from '../runner/observe.ts'
 import { planRun, run, type RunOutcome } from '../runner/run.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
@@ -57,7 +58,8 @@ interface Side {
   config: string
   inv?: Inventory
   waivers?: string
-  features: string[]
+  /** --features mapped onto this side; absent: the side's inventory decides (policies:) */
+  features?: string[]
   policyName: PolicyNamer
   planned: PlannedTarget[]
 }
@@ -85,7 +87,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
       root,
       config: map(opts.config),
       ...(opts.waivers ? { waivers: map(opts.waivers) } : {}),
-      features: opts.features?.length ? opts.features.map(map) : DEFAULT_FEATURES,
+      ...(opts.features?.length ? { features: opts.features.map(map) } : {}),
       policyName: namer(root),
       planned: [],
     })
@@ -99,11 +101,16 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
         continue
       }
       side.inv = loadInventory(side.config)
-      const features = side.features.filter((f) => side === change || f === DEFAULT_FEATURES[0] || existsSync(f.replace(/[*?[{].*$/, '')))
-      if (!features.length) continue
-      const policies = await loadPolicies({ features, tags: opts.tags, policyName: side.policyName })
-      if (policies.problems.length > 0) throw new ConfigError(`${side === before ? `the base side (${base.commit.slice(0, 12)}): ` : ''}${policies.problems.map((p) => p.message).join('\n')}`)
-      side.planned = planRun(side.inv, policies.scenarios, undefined).targets
+      // the base side's own feature files may not exist yet (the pull request adds them)
+      if (side.features && side === before) side.features = side.features.filter((f) => existsSync(f.replace(/[*?[{].*$/, '')))
+      if (side.features && !side.features.length) continue
+      try {
+        const { set } = await effectivePolicies(side.inv, { ...(side.features ? { features: side.features } : {}), ...(opts.tags ? { tags: opts.tags } : {}), policyName: side.policyName })
+        side.planned = planRun(side.inv, set.scenarios, undefined).targets
+      } catch (e) {
+        if (e instanceof ConfigError && side === before) throw new ConfigError(`the base side (${opts.base} at ${base.commit.slice(0, 12)}): ${e.message}`)
+        throw e
+      }
     }
 
     if (change.inv) refuseChangedEndpoints(before.inv, change.inv, change.planned, !!opts.allowChangedEndpoints)
@@ -144,7 +151,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
       baseOutcome = await run({
         config: before.config,
         out: join(opts.out, 'base'),
-        features: before.features,
+        ...(before.features ? { features: before.features } : {}),
         ...(opts.tags ? { tags: opts.tags } : {}),
         ...(before.waivers && existsSync(before.waivers) ? { waivers: before.waivers } : {}),
         observer: fromPool(before.inv),
@@ -164,7 +171,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     const changeOutcome = await run({
       config: change.config,
       out: opts.out,
-      features: change.features,
+      ...(change.features ? { features: change.features } : {}),
       ...(opts.tags ? { tags: opts.tags } : {}),
       ...(change.waivers ? { waivers: change.waivers } : {}),
       observer: fromPool(change.inv!),

@@ -6,7 +6,7 @@
 import { X509Certificate, createHash, createPrivateKey, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import forge from 'node-forge'
-import { ConfigError } from '../runner/config-file.ts'
+import { ConfigError } from '../core/config-file.ts'
 import { splitPems } from '../checks/tls/certificate.ts'
 
 export interface SigningConfig {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { findCheck } from '../checks/catalog.ts'
 import { CONTROL_CATALOG, FRAMEWORKS, findControl } from './control-catalog.ts'
 import type { Finding, Results } from './model.ts'
-import { sha256 } from '../runner/run-inputs.ts'
+import { sha256 } from '../core/hash.ts'
 
 type Status = Finding['status']
 /** worst first: the order a reader should look at things */

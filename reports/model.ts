@@ -120,6 +120,8 @@ export const RunSchema = z.object({
   targets: z.array(z.string()).optional(),
   /** the waivers file applied, when one was */
   waivers: z.string().optional(),
+  /** built-in scenarios the inventory switched off, and the parameters it changed, by scenario key */
+  policyChanges: z.object({ off: z.array(z.string()), params: z.record(z.string(), z.record(z.string(), z.unknown())) }).optional(),
   settings: z.object({ timeoutMs: z.number().int(), concurrency: z.number().int(), perHost: z.number().int() }).optional(),
   /**
    * true when the run ended before every planned target was observed (SIGINT/SIGTERM): the targets

@@ -3,10 +3,8 @@
 // finding keeps its verdict and evidence, is reported as `waived`, and does not fail the run. An
 // expired or malformed waiver waives nothing and is itself reported; nothing about a waiver is
 // silent, because an auditor reads exceptions first.
-import { readFileSync } from 'node:fs'
-import { matchesGlob } from 'node:path'
 import * as z from 'zod'
-import { ConfigError, issueLines, parseYamlDocument, type YamlDocument } from '../runner/config-file.ts'
+import { ConfigError, issueLines, parseYamlDocument, readConfigText, type YamlDocument } from '../core/config-file.ts'
 import type { Finding, WaiverUse } from './model.ts'
 
 const text = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} must not be empty`)
@@ -57,14 +55,8 @@ export interface WaiverSet {
  * inside it is a problem of the entry concerned, reported, never a reason to drop the other entries.
  */
 export function loadWaivers(file: string, knownChecks: readonly string[]): WaiverSet {
-  let body: string
-  try {
-    body = readFileSync(file, 'utf8')
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    throw new ConfigError(`${file}: cannot read the waivers file (${code === 'ENOENT' ? 'it does not exist' : code ?? String(e)})`)
-  }
-  return parseWaivers(body, file, knownChecks)
+  // bounded read: `--waivers /dev/zero` must not read forever
+  return parseWaivers(readConfigText(file, 'the waivers file'), file, knownChecks)
 }
 
 export function parseWaivers(body: string, file: string, knownChecks: readonly string[]): WaiverSet {
@@ -97,7 +89,7 @@ export function parseWaivers(body: string, file: string, knownChecks: readonly s
       return
     }
     ids.set(w.id, at)
-    if (!knownChecks.some((c) => c === w.check || matchesGlob(c, w.check))) {
+    if (!knownChecks.some((c) => matches(w.check, c))) {
       // a typo in the check id would otherwise waive nothing without anyone noticing
       set.problems.push({ kind: 'waiver-unknown-check', message: `${at}: waiver ${w.id}: check "${w.check}" matches no check id (see \`vigil checks\`); it waives nothing` })
     }
@@ -111,8 +103,30 @@ export function waiverActive(w: Pick<Waiver, 'expires'>, at: Date): boolean {
   return at.getTime() < Date.parse(`${w.expires}T00:00:00Z`) + 86_400_000
 }
 
-function matches(pattern: string, value: string): boolean {
-  return pattern === value || matchesGlob(value, pattern)
+/**
+ * `*` (any run) and `?` (one character), nothing else: a waiver names checks and targets, and a
+ * general glob (brace ranges, extglobs) lets one line of a waivers file hang the run. Linear, with
+ * one backtrack point.
+ */
+export function matches(pattern: string, value: string): boolean {
+  let p = 0
+  let v = 0
+  let star = -1
+  let mark = 0
+  while (v < value.length) {
+    if (p < pattern.length && pattern[p] !== '*' && (pattern[p] === '?' || pattern[p] === value[v])) {
+      p++
+      v++
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++
+      mark = v
+    } else if (star >= 0) {
+      p = star + 1
+      v = ++mark
+    } else return false
+  }
+  while (pattern[p] === '*') p++
+  return p === pattern.length
 }
 
 /**

@@ -1,11 +1,10 @@
 // The inventory (`vigil.yaml`): what Vigil checks. This schema is the public format. Each domain
 // owns its target shape (checks/<domain>/target.ts); the inventory composes them with the run's
 // settings and trust anchors.
-import { readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { homedir } from 'node:os'
 import * as z from 'zod'
-import { ConfigError, loadYamlFile } from './config-file.ts'
+import { ConfigError, loadYamlFile, readConfigText } from '../core/config-file.ts'
 import { TlsTargetSchema, type TlsTarget } from '../checks/tls/target.ts'
 import { KeyDirTargetSchema, SshTargetSchema, type KeyDirTarget, type SshTarget } from '../checks/ssh/target.ts'
 import { AwsTargetSchema, type AwsTarget } from '../checks/aws/target.ts'
@@ -45,6 +44,23 @@ export const RetiredSchema = z
   .strict()
   .refine((r) => r.target !== undefined || r.scenario !== undefined || r.check !== undefined, 'name at least one of target, scenario, check')
 
+/**
+ * The team's policies beside the shipped library, in the same step vocabulary: its own feature files,
+ * built-in scenarios switched off, and built-in parameters changed without forking the library.
+ */
+export const PoliciesSchema = z
+  .object({
+    /** load the library shipped with Vigil (default true) */
+    library: z.boolean().default(true),
+    /** the team's own feature files or globs, relative to this file */
+    paths: z.array(z.string().min(1)).default([]),
+    /** scenario keys (`@id:` of a scenario) switched off */
+    off: z.array(z.string().min(1)).default([]),
+    /** parameters by scenario key: `tls.cert.expiry: {days: 14}` */
+    params: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  })
+  .strict()
+
 export const InventorySchema = z
   .object({
     trust: z.object({ extraCaFiles: z.array(z.string().min(1)).default([]) }).strict().default({ extraCaFiles: [] }),
@@ -59,6 +75,7 @@ export const InventorySchema = z
       .strict()
       .default({ tls: [], ssh: [], keyDirs: [], aws: [] }),
     gate: GateSettingsSchema.optional(),
+    policies: PoliciesSchema.optional(),
     retired: z.array(RetiredSchema).default([]),
   })
   .strict()
@@ -76,6 +93,8 @@ export interface Inventory {
   /** line of each target's entry (its `name:`), by target name: where annotations point for built-in policies */
   targetLines: Record<string, number>
   gate?: z.output<typeof GateSettingsSchema>
+  /** `policies:` with `paths` resolved against the inventory's folder; `lines` locate each key for messages */
+  policies: z.output<typeof PoliciesSchema> & { lines: Record<string, string> }
   retired: (z.output<typeof RetiredSchema> & { source: string })[]
 }
 
@@ -92,6 +111,15 @@ export function allTargets(inv: Inventory): AnyTarget[] {
     ...inv.targets.keyDirs.map((target) => ({ kind: 'keyDir' as const, target })),
     ...inv.targets.aws.map((target) => ({ kind: 'aws' as const, target })),
   ]
+}
+
+function policiesOf(p: z.output<typeof PoliciesSchema> | undefined, file: string, baseDir: string, lineOf: (path: readonly PropertyKey[]) => number | undefined): Inventory['policies'] {
+  const v = p ?? { library: true, paths: [], off: [], params: {} }
+  const at = (path: PropertyKey[]) => `${file}:${lineOf(path) ?? '?'}: field ${path.map((x) => (typeof x === 'number' ? `[${x}]` : String(x))).join('.').replace(/\.\[/g, '[')}`
+  const lines: Record<string, string> = {}
+  v.off.forEach((k, i) => (lines[`off:${k}`] = at(['policies', 'off', i])))
+  for (const k of Object.keys(v.params)) lines[`params:${k}`] = at(['policies', 'params', k])
+  return { ...v, paths: v.paths.map((x) => (isAbsolute(x) ? x : join(baseDir, x))), lines }
 }
 
 export function loadInventory(file: string): Inventory {
@@ -117,7 +145,7 @@ export function loadInventory(file: string): Inventory {
     const line = lineOf(['trust', 'extraCaFiles', i])
     let pem: string
     try {
-      pem = readFileSync(path, 'utf8')
+      pem = readConfigText(path)
     } catch {
       throw new ConfigError(`${file}${line ? `:${line}` : ''}: field trust.extraCaFiles[${i}]: cannot read ${path}`)
     }
@@ -142,6 +170,7 @@ export function loadInventory(file: string): Inventory {
     targets,
     targetLines,
     ...(value.gate ? { gate: value.gate } : {}),
+    policies: policiesOf(value.policies, file, baseDir, lineOf),
     retired: value.retired.map((r, i) => ({ ...r, source: `${file}:${lineOf(['retired', i]) ?? '?'}` })),
   }
 }

@@ -6,7 +6,7 @@
 // `vigil bundle` refuses it. Every write has a time bound.
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statfsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { ConfigError } from './config-file.ts'
+import { ConfigError } from '../core/config-file.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
 import { INPUTS_DIR } from './run-inputs.ts'
 import { REPORT_FILES } from '../reports/write-reports.ts'

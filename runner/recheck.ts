@@ -10,13 +10,13 @@ import { CHECKS } from '../checks/catalog.ts'
 import { judgeWithCucumber, loadPolicies } from './cucumber.ts'
 import { FINDING_MEDIA_TYPE } from './verdict-attachment.ts'
 import { toFindings, VIGIL_VERSION } from './run.ts'
-import { ConfigError } from './config-file.ts'
+import { ConfigError } from '../core/config-file.ts'
 import { ResultsSchema, type Finding } from '../reports/model.ts'
 import { applyWaivers, parseWaivers } from '../reports/waivers.ts'
 import { readRunRecord } from '../reports/evidence-bundle.ts'
 
 /** The parts of a finding that are its verdict; provenance is descriptive and re-derived elsewhere. */
-const COMPARED = ['status', 'verdict', 'errorKind', 'summary', 'params', 'expected', 'actual', 'observed', 'controls', 'observedAt'] as const
+const COMPARED = ['status', 'verdict', 'errorKind', 'summary', 'params', 'expected', 'actual', 'observed', 'controls', 'observedAt', 'offenders', 'severity', 'scenarioKey', 'fingerprint'] as const
 
 export interface RecheckReport {
   findings: number
@@ -41,14 +41,18 @@ export async function recheckFolder(folder: string): Promise<RecheckReport> {
     report.notes.push(`the bundle was made by Vigil ${results.run.vigilVersion}; re-derived with Vigil ${VIGIL_VERSION}, whose checks may judge differently`)
 
   const names = new Map(record.inputs.policies.map((p) => [resolve(folder, p.file), p.policy]))
-  const policies = await loadPolicies({ features: [...names.keys()], tags: results.run.tags, policyName: (f) => names.get(f) ?? f })
+  // the run's own policy changes: scenarios it switched off, parameters it changed
+  const changes = results.run.policyChanges ?? { off: [], params: {} }
+  const off = changes.off.map((k) => `not @id:${k}`).join(' and ')
+  const tags = [results.run.tags ? `(${results.run.tags})` : '', off].filter(Boolean).join(' and ')
+  const policies = await loadPolicies({ features: [...names.keys()], ...(tags ? { tags } : {}), policyName: (f) => names.get(f) ?? f })
   if (policies.problems.length > 0) {
     report.problems.push(...policies.problems.map((p) => `bundled policy: ${p.message}`))
     return report
   }
   const { attachments, stepFailures } = await judgeWithCucumber(
     policies,
-    { observationsFile: join(folder, 'observations.json'), runId: randomUUID(), targets: results.run.targets ?? [] },
+    { observationsFile: join(folder, 'observations.json'), runId: randomUUID(), targets: results.run.targets ?? [], paramOverrides: changes.params },
     FINDING_MEDIA_TYPE,
   )
   for (const f of stepFailures) report.problems.push(`${f.scenario ? `${f.scenario.policy}:${f.scenario.line}` : 'a scenario'}: ${f.message}`)

@@ -3,7 +3,7 @@
 // policies that decided, not whatever the repository holds later. Also finds the git commit of
 // the policy repository.
 import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { sha256 } from '../core/hash.ts'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
 import { promisify } from 'node:util'
@@ -14,7 +14,6 @@ import type { Results } from '../reports/model.ts'
 export const INPUTS_DIR = 'inputs'
 const run = promisify(execFile)
 
-export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex')
 
 /** The deepest folder holding every file. */
 export function commonRoot(files: readonly string[]): string {

@@ -7,14 +7,16 @@ import { hostname, userInfo } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import { CHECKS, findCheck } from '../checks/catalog.ts'
 import { summarizeObservation } from '../checks/observation-summary.ts'
-import { ConfigError } from './config-file.ts'
+import { ConfigError } from '../core/config-file.ts'
 import { allTargets, loadInventory, type AnyTarget, type Inventory } from './inventory.ts'
 import { selects } from './target-selection.ts'
 import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, loadPolicies, type AttachmentRecord, type PolicyNamer, type Scenario } from './cucumber.ts'
 import { PROBE_MODULES, observeAll, type ObserveOptions, type PlannedTarget, type StoredObservation } from './observe.ts'
 import { FINDING_MEDIA_TYPE, type VerdictAttachment } from './verdict-attachment.ts'
 import { redactTarget } from './redact.ts'
-import { policyRepository, sha256, snapshotInputs } from './run-inputs.ts'
+import { policyRepository, snapshotInputs } from './run-inputs.ts'
+import { sha256 } from '../core/hash.ts'
+import { effectivePolicies } from './policy-set.ts'
 import { claimOutputFolder, ensureOutputFolder, releaseOutputFolder } from './output-folder.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
 import { IDENTITY_VERSION, RESULTS_SCHEMA_VERSION, countStatuses, type Finding, type Results } from '../reports/model.ts'
@@ -101,10 +103,9 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     throw new ConfigError(`--targets: no target named ${unknown.map((n) => `"${n}"`).join(', ')} in ${opts.config} (known: ${[...known].join(', ') || 'none'})`)
   const waivers: WaiverSet | undefined = opts.waivers ? loadWaivers(opts.waivers, CHECKS.map((c) => c.id)) : undefined
 
-  const features = opts.features && opts.features.length > 0 ? opts.features : DEFAULT_FEATURES
   opts.onStage?.('loading policies')
-  const policies = await loadPolicies({ features, tags: opts.tags, ...(opts.policyName ? { policyName: opts.policyName } : {}) })
-  if (policies.problems.length > 0) throw new ConfigError(policies.problems.map((p) => p.message).join('\n'))
+  const effective = await effectivePolicies(inv, { ...(opts.features ? { features: opts.features } : {}), ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.policyName ? { policyName: opts.policyName } : {}) })
+  const { features, set: policies } = effective
   const plan = planRun(inv, policies.scenarios, opts.targets)
   // a run that selects nothing would exit 0 as if everything passed
   const nothing = emptyPlanProblem({ inv, features, tags: opts.tags, targets: opts.targets, scenarios: policies.scenarios, plan })
@@ -135,7 +136,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   opts.onStage?.(interruptedAt ? `interrupted: judging what was observed (${unobserved.length} target(s) not observed)` : 'judging')
   const { attachments, stepFailures } = await judgeWithCucumber(
     policies,
-    { observationsFile, runId, targets: opts.targets ?? [] },
+    { observationsFile, runId, targets: opts.targets ?? [], paramOverrides: effective.overrides },
     FINDING_MEDIA_TYPE,
   )
   const judged = toFindings(attachments, provenanceFor(observations, plan.targets, inv))
@@ -169,6 +170,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       inventory: opts.inventoryLabel ?? opts.config,
       features,
       ...(opts.tags ? { tags: opts.tags } : {}),
+      ...(effective.off.length || Object.keys(effective.overrides).length ? { policyChanges: { off: effective.off, params: effective.overrides } } : {}),
       ...(opts.targets && opts.targets.length > 0 ? { targets: opts.targets } : {}),
       ...(waivers ? { waivers: waivers.file } : {}),
       settings: { timeoutMs: inv.settings.timeoutMs, concurrency: inv.settings.concurrency, perHost: inv.settings.perHost },
@@ -218,7 +220,7 @@ export function emptyPlanProblem(p: {
   const unmatched = p.features.filter((f) => !featureArgMatches(f))
   if (unmatched.length > 0)
     return `--features: ${unmatched.map((f) => `"${f}"`).join(', ')} ${unmatched.length === 1 ? 'matches' : 'match'} no feature file; nothing would be checked`
-  const where = p.features === DEFAULT_FEATURES ? "the policy library shipped with Vigil" : p.features.join(', ')
+  const where = p.features.map((f) => (f === DEFAULT_FEATURES[0] ? 'the policy library shipped with Vigil' : f)).join(', ')
   if (p.scenarios.length === 0)
     return p.tags
       ? `--tags '${p.tags}' selects no scenario in ${where}; nothing would be checked`

@@ -4,12 +4,38 @@
 // to judge (no bucket, no selected bucket, no console user, no access key, no principal — never a
 // vacuous pass), passed otherwise. Evidence always carries the API calls made and the population
 // counts, so an auditor sees the whole population was enumerated, empty or not.
-import type { ErrorKind, EvidenceItem, Verdict } from '../types.ts'
+//
+// Offender ids (Verdict.offenders, what the pull-request gate compares run against run): the ARN of
+// the offending resource, or `<arn>#<aspect>` for each independent way one resource offends (a key
+// slot, an escalation path, a Block Public Access flag), so a change that adds a second problem to a
+// resource that already had one still shows as new. `#`, not `/`: `arn:aws:s3:::b/acl` would read as
+// an object ARN and `…:user/alice/access-key-1` as a user under the path /alice/. Aspects are fixed
+// names (flag, path, service, credential slot, policy name), never counts, dates or free text; the
+// list is sorted by id, so the order of the observation does not matter. An error names what could not be decided: the undetermined ARNs, or
+// `account` when the account or a whole part could not be read.
+import type { ErrorKind, EvidenceItem, Offender as VerdictOffender, Severity, Verdict } from '../types.ts'
 import type { AwsObservation, BucketObservation, Fetched, PartError } from './observation.ts'
+
+/** One of several independent ways a resource offends; its offender id is `<arn>#<aspect>`. */
+export interface OffenderAspect {
+  /** stable name: a flag, a path, a service, a credential slot, a policy name — never a count or a time */
+  aspect: string
+  /** one line: why this aspect offends */
+  why: string
+  /** when this aspect is worse (or milder) than the check's default severity */
+  severity?: Severity
+}
 
 export interface OffenderFacts {
   /** why this resource fails, one line */
   why: string
+  /**
+   * the independent ways this resource offends, each its own offender id (`<arn>#<aspect>`);
+   * absent: the resource is one offender, its ARN the id. Not repeated in `observed.offenders`.
+   */
+  aspects?: OffenderAspect[]
+  /** when this resource is worse (or milder) than the check's default severity (without aspects) */
+  severity?: Severity
   [fact: string]: unknown
 }
 
@@ -51,12 +77,48 @@ export function apiCallsEvidence(obs: AwsObservation): EvidenceItem {
   return { kind: 'api-calls', description: `${calls} AWS API call(s) made while observing this account`, data: obs.apiCalls }
 }
 
+/** Offender id of one aspect of a resource. */
+export function aspectId(arn: string, aspect: string): string {
+  return `${arn}#${aspect}`
+}
+
+/** Verdict.offenders of a failed account verdict: one per resource, or one per aspect of it; sorted by id. */
+export function offenderList(offenders: Offender[]): VerdictOffender[] {
+  const out: VerdictOffender[] = []
+  for (const o of offenders) {
+    if (o.aspects?.length) for (const a of o.aspects) out.push({ id: aspectId(o.arn, a.aspect), why: a.why, ...(a.severity ? { severity: a.severity } : {}) })
+    else out.push({ id: o.arn, why: o.why, ...(o.severity ? { severity: o.severity } : {}) })
+  }
+  return uniqueSorted(out)
+}
+
+/** Verdict.offenders of an error verdict: what could not be decided, sorted by ARN. */
+export function undeterminedList(undetermined: Undetermined[]): VerdictOffender[] {
+  return uniqueSorted(undetermined.map((u) => ({ id: u.arn, why: `could not be decided: ${u.error.message}` })))
+}
+
+/** The whole-account offender of an error verdict that decided nothing. */
+export function accountOffender(why: string): VerdictOffender[] {
+  return [{ id: 'account', why }]
+}
+
+// code-point order (not locale order), so the list is the same on every machine; one entry per id
+function uniqueSorted(list: VerdictOffender[]): VerdictOffender[] {
+  const byId = new Map<string, VerdictOffender>()
+  for (const o of list) {
+    const seen = byId.get(o.id)
+    if (!seen) byId.set(o.id, o)
+    else if (!seen.why.split('; ').includes(o.why)) byId.set(o.id, { ...seen, why: `${seen.why}; ${o.why}` })
+  }
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
 export function accountVerdict(obs: AwsObservation, d: AccountDecision): Verdict {
   const account = obs.identity.ok ? obs.identity.value.account : undefined
   const observed: Record<string, unknown> = {
     account,
     population: d.population,
-    offenders: d.offenders,
+    offenders: d.offenders.map(({ aspects: _aspects, ...facts }) => facts),
     ...(d.undetermined.length ? { undetermined: d.undetermined } : {}),
     ...(d.facts ?? {}),
   }
@@ -72,6 +134,7 @@ export function accountVerdict(obs: AwsObservation, d: AccountDecision): Verdict
     return {
       ...base,
       status: 'failed',
+      offenders: offenderList(d.offenders),
       summary: `${d.offenders.length} ${d.failNoun}: ${list.join('; ')}${d.offenders.length > 3 ? '; …' : ''}${d.undetermined.length ? ` (${d.undetermined.length} could not be read)` : ''}`,
     }
   }
@@ -82,6 +145,7 @@ export function accountVerdict(obs: AwsObservation, d: AccountDecision): Verdict
       ...base,
       status: 'error',
       errorKind,
+      offenders: undeterminedList(d.undetermined),
       summary: `${d.undetermined.length} resource(s) could not be read: ${d.undetermined[0]!.arn}: ${d.undetermined[0]!.error.message}`,
     }
   }
@@ -98,7 +162,8 @@ export function partFailure(obs: AwsObservation, part: Fetched<unknown> | undefi
     expected: {},
     actual: {},
     observed: {},
-    evidence: obs.apiCalls ? [apiCallsEvidence(obs)] : [],
+    evidence: obs?.apiCalls ? [apiCallsEvidence(obs)] : [],
+    offenders: accountOffender(summary),
   })
   if (!obs || !obs.identity) return err('not-observed', 'no AWS observation for this account')
   if (!obs.identity.ok) return err(obs.identity.error.kind, `the account could not be identified: ${obs.identity.error.message}`)

@@ -2,7 +2,7 @@
 // checks' shared plumbing. IAM does not quote fields, yet user names may contain commas: a row with
 // too many fields has its extra commas shared between `user` and `arn`, which both contain the name.
 import type { Verdict } from '../types.ts'
-import { accountVerdict, partFailure, type Offender, type OffenderFacts } from './account-verdict.ts'
+import { accountOffender, accountVerdict, partFailure, type Offender, type OffenderFacts } from './account-verdict.ts'
 import type { AwsObservation } from './observation.ts'
 
 export type CredentialRow = Record<string, string>
@@ -64,7 +64,16 @@ export function judgeCredentialReport(j: ReportJudgement): Verdict {
     all = parseCredentialReport(report.csv)
   } catch (e) {
     if (!(e instanceof CredentialReportError)) throw e
-    return { status: 'error', errorKind: 'protocol', summary: e.message, expected: j.expected, actual: {}, observed: {}, evidence: [{ kind: 'api-response', description: 'GetCredentialReport content', data: report.csv }] }
+    return {
+      status: 'error',
+      errorKind: 'protocol',
+      summary: e.message,
+      expected: j.expected,
+      actual: {},
+      observed: {},
+      evidence: [{ kind: 'api-response', description: 'GetCredentialReport content', data: report.csv }],
+      offenders: accountOffender(`the credential report cannot be read: ${e.message}`),
+    }
   }
   const rows = j.rows(all)
   if (rows.length === 0 && j.whenEmpty) {
@@ -74,7 +83,8 @@ export function judgeCredentialReport(j: ReportJudgement): Verdict {
   const offenders: Offender[] = []
   for (const r of rows) {
     const o = j.decide(r)
-    if (o) offenders.push({ arn: r.arn ?? r.user ?? '?', user: r.user, ...o })
+    // the row's ARN is the offender id; the root row's is `arn:…:iam::<account>:root`
+    if (o) offenders.push({ arn: r.arn || (r.user === ROOT_USER ? rootArn(j.obs) : r.user || '?'), user: r.user, ...o })
   }
   return accountVerdict(j.obs, {
     expected: j.expected,
@@ -96,7 +106,12 @@ export function noUserHas(all: CredentialRow[], what: string): string {
   return n === 0 ? `the credential report lists no IAM user, so none has ${what}: nothing to judge` : `none of the ${n} IAM user(s) in the credential report has ${what}: nothing to judge`
 }
 
-export function noRootRow(expected: Record<string, unknown>): Verdict {
+/** The root user's ARN, `arn:<partition>:iam::<account>:root` (also its credential-report `arn`). */
+export function rootArn(obs: AwsObservation): string {
+  return obs.identity.ok ? `arn:${obs.identity.value.partition}:iam::${obs.identity.value.account}:root` : 'account'
+}
+
+export function noRootRow(obs: AwsObservation, expected: Record<string, unknown>): Verdict {
   return {
     status: 'error',
     errorKind: 'inconclusive',
@@ -105,5 +120,6 @@ export function noRootRow(expected: Record<string, unknown>): Verdict {
     actual: {},
     observed: { rootRowPresent: false },
     evidence: [],
+    offenders: [{ id: rootArn(obs), why: 'the credential report has no <root_account> row' }],
   }
 }

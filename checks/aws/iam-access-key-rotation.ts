@@ -13,6 +13,10 @@ export const iamAccessKeyRotation: CheckDefinition<AwsObservation, AccessKeyRota
   title: 'Access keys are rotated',
   description: 'an active access key was last rotated more than `maxAgeDays` days ago (an active key without a rotation date offends too)',
   params: [{ name: 'maxAgeDays', description: 'oldest acceptable active key, days', default: 90 }],
+  severity: {
+    level: 'medium',
+    reason: 'An old access key has had longer to leak through code, logs or laptops and keeps working until rotated; the exposure grows with age but needs a leak to be exploited.',
+  },
   population: 'users (root included) with an active access key',
   needs: [AWS_PARTS.credentialReport],
   judge(obs, { maxAgeDays = 90 }, ctx) {
@@ -31,7 +35,14 @@ export const iamAccessKeyRotation: CheckDefinition<AwsObservation, AccessKeyRota
             return { key: n, lastRotated: r[`access_key_${n}_last_rotated`], ageDays: d ? daysBetween(d, ctx.now) : undefined }
           })
           .filter((k) => k.ageDays === undefined || k.ageDays > maxAgeDays)
-        return old.length ? { why: old.map((k) => `key ${k.key} ${k.ageDays === undefined ? 'has no rotation date' : `is ${k.ageDays} days old`}`).join(', '), keys: old } : undefined
+        if (old.length === 0) return undefined
+        const said = (k: (typeof old)[number]) => `key ${k.key} ${k.ageDays === undefined ? 'has no rotation date' : `is ${k.ageDays} days old`}`
+        return {
+          why: old.map(said).join(', '),
+          // one offender per key slot (the credential report's numbering; it has no key id), never the age
+          aspects: old.map((k) => ({ aspect: `access-key-${k.key}`, why: `access ${said(k)}` })),
+          keys: old,
+        }
       },
     })
   },

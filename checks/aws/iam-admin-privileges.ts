@@ -18,6 +18,10 @@ export const iamAdminPrivileges: CheckDefinition<AwsObservation, AdminPrivileges
   title: 'No principal holds full administrative privileges',
   description: 'a user, group or role effectively gets every action on `*` (Action `*`, `*:*` or an Allow NotAction) after explicit Deny',
   params: [{ name: 'conditional', description: '`fail`: admin that holds only under a Condition fails too (reported as conditional); `pass`: it passes', default: 'fail' }],
+  severity: {
+    level: 'high',
+    reason: "A principal that holds every action on every resource can read, change or destroy anything in the account and erase the traces, so its compromise is the account's.",
+  },
   population: 'IAM users, groups and roles',
   needs: [AWS_PARTS.policies],
   judge(obs, { conditional = 'fail' }) {

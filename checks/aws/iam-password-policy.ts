@@ -28,6 +28,10 @@ export const iamPasswordPolicy: CheckDefinition<AwsObservation, PasswordPolicyPa
     { name: 'requireLowercase', description: 'require a lower-case letter', default: true },
     { name: 'maxAgeDays', description: 'when set, passwords must expire within this many days', default: null },
   ],
+  severity: {
+    level: 'medium',
+    reason: 'A weak password policy makes console passwords easier to guess or reuse; MFA and sign-in throttling limit, but do not remove, the risk.',
+  },
   population: 'the account (its password policy, or the lack of one)',
   needs: [AWS_PARTS.passwordPolicy],
   judge(obs, p) {
@@ -45,26 +49,31 @@ export const iamPasswordPolicy: CheckDefinition<AwsObservation, PasswordPolicyPa
     const pp = (obs.passwordPolicy as { ok: true; value: { present: boolean; policy?: Record<string, unknown> } }).value
     const account = obs.identity.ok ? obs.identity.value.account : '?'
     const arn = `arn:${obs.identity.ok ? obs.identity.value.partition : 'aws'}:iam::${account}:account-password-policy`
-    const shortfalls: string[] = []
+    // each requirement the policy misses is its own offender, `<account-password-policy arn>#<AWS field>`;
+    // without a policy every requirement is missed, so creating a weak one only removes offenders
+    const missed: { aspect: string; why: string }[] = []
     const pol = pp.policy ?? {}
-    if (!pp.present) shortfalls.push('no password policy (AWS default: 8 characters, no classes, no reuse prevention)')
-    else {
-      const num = (k: string) => (typeof pol[k] === 'number' ? (pol[k] as number) : 0)
-      if (num('MinimumPasswordLength') < want.minLength) shortfalls.push(`minimum length ${num('MinimumPasswordLength')} < ${want.minLength}`)
-      if (num('PasswordReusePrevention') < want.reuseCount) shortfalls.push(`reuse prevention ${num('PasswordReusePrevention')} < ${want.reuseCount}`)
-      for (const [param, key] of [
-        ['requireSymbols', 'RequireSymbols'],
-        ['requireNumbers', 'RequireNumbers'],
-        ['requireUppercase', 'RequireUppercaseCharacters'],
-        ['requireLowercase', 'RequireLowercaseCharacters'],
-      ] as const)
-        if (want[param] && pol[key] !== true) shortfalls.push(`${key} is off`)
-      if (want.maxAgeDays !== null && (!pol.ExpirePasswords || num('MaxPasswordAge') === 0 || num('MaxPasswordAge') > want.maxAgeDays))
-        shortfalls.push(`passwords ${pol.ExpirePasswords ? `expire after ${num('MaxPasswordAge')} days` : 'never expire'} (max ${want.maxAgeDays})`)
-    }
+    const num = (k: string) => (typeof pol[k] === 'number' ? (pol[k] as number) : 0)
+    const none = !pp.present
+    const miss = (aspect: string, why: string, absent: string) => missed.push({ aspect, why: none ? `no password policy: ${absent}` : why })
+    if (num('MinimumPasswordLength') < want.minLength)
+      miss('MinimumPasswordLength', `minimum length ${num('MinimumPasswordLength')} < ${want.minLength}`, `minimum length ${want.minLength} not required`)
+    if (num('PasswordReusePrevention') < want.reuseCount)
+      miss('PasswordReusePrevention', `reuse prevention ${num('PasswordReusePrevention')} < ${want.reuseCount}`, `reuse prevention ${want.reuseCount} not required`)
+    for (const [param, key] of [
+      ['requireSymbols', 'RequireSymbols'],
+      ['requireNumbers', 'RequireNumbers'],
+      ['requireUppercase', 'RequireUppercaseCharacters'],
+      ['requireLowercase', 'RequireLowercaseCharacters'],
+    ] as const)
+      if (want[param] && pol[key] !== true) miss(key, `${key} is off`, `${key} is off`)
+    if (want.maxAgeDays !== null && (!pol.ExpirePasswords || num('MaxPasswordAge') === 0 || num('MaxPasswordAge') > want.maxAgeDays))
+      miss('MaxPasswordAge', `passwords ${pol.ExpirePasswords ? `expire after ${num('MaxPasswordAge')} days` : 'never expire'} (max ${want.maxAgeDays})`, `passwords never expire (max ${want.maxAgeDays})`)
+    const shortfalls = none ? ['no password policy (AWS default: 8 characters, no classes, no reuse prevention)'] : missed.map((m) => m.why)
     return accountVerdict(obs, {
       expected: want,
-      offenders: shortfalls.length ? [{ arn, why: shortfalls.join('; '), shortfalls }] : [],
+      // no policy at all fails even under parameters that require nothing (then the policy ARN alone is the offender)
+      offenders: missed.length || none ? [{ arn, why: shortfalls.join('; '), aspects: missed, shortfalls }] : [],
       undetermined: [],
       // the population is the account itself: never empty, so this check is never not-applicable
       population: { accounts: 1, passwordPolicyPresent: pp.present },

@@ -23,6 +23,10 @@ export const iamPrivilegeEscalation: CheckDefinition<AwsObservation, PrivilegeEs
     { name: 'ignorePaths', description: 'escalation path names not to report', default: [] },
     { name: 'conditional', description: '`fail`: a path open only under a Condition fails too (reported as conditional); `pass`: it passes', default: 'fail' },
   ],
+  severity: {
+    level: 'high',
+    reason: 'A principal that can grant itself more permissions is effectively as powerful as what it can reach, usually administrator, whatever its policies say it holds.',
+  },
   population: 'IAM users, groups and roles',
   needs: [AWS_PARTS.policies],
   judge(obs, { ignorePaths = [], conditional = 'fail' }) {
@@ -42,6 +46,8 @@ export const iamPrivilegeEscalation: CheckDefinition<AwsObservation, PrivilegeEs
         if (found.length === 0) return undefined
         return {
           why: `escalation path(s) ${found.map((f) => f.path.name).join(', ')}`,
+          // one offender per path, named as `ignorePaths` names it: a second path is a new problem
+          aspects: found.map(({ path, grants }) => ({ aspect: path.name, why: `${grants.includes('conditional') ? 'under conditions, ' : ''}can ${path.how} (${path.actions.join(' + ')})` })),
           paths: found.map(({ path, grants }) => {
             const st = decisiveStatements(eff, path.actions.map(actionIndex).filter((i): i is number => i !== undefined))
             return { path: path.name, actions: path.actions, how: path.how, conditional: grants.includes('conditional'), allowStatements: st.allows, denyStatements: st.denies }

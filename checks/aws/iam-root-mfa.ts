@@ -9,6 +9,10 @@ export const iamRootMfa: CheckDefinition<AwsObservation, Record<string, never>> 
   title: 'The root user has MFA',
   description: 'the credential report shows no MFA device for the root user (no root row = error, never a pass)',
   params: [],
+  severity: {
+    level: 'critical',
+    reason: 'The root user is beyond every IAM policy and can close the account or take it over; without MFA its password alone grants all of that.',
+  },
   population: 'the root user (its credential-report row)',
   needs: [AWS_PARTS.credentialReport],
   judge(obs) {
@@ -16,7 +20,7 @@ export const iamRootMfa: CheckDefinition<AwsObservation, Record<string, never>> 
     return judgeCredentialReport({
       obs,
       rows: (all) => all.filter((r) => r.user === ROOT_USER),
-      whenEmpty: noRootRow(expected),
+      whenEmpty: noRootRow(obs, expected),
       // never reached: without the root row `whenEmpty` answers (error), the root user always exists
       emptySummary: () => 'the credential report has no <root_account> row',
       expected,

@@ -20,6 +20,10 @@ export const iamServiceWildcards: CheckDefinition<AwsObservation, ServiceWildcar
     { name: 'services', description: 'service prefixes whose full access is forbidden', default: ['iam', 'kms', 's3', 'sts', 'cloudtrail'] },
     { name: 'conditional', description: '`fail`: full access that holds only under a Condition fails too; `pass`: it passes', default: 'fail' },
   ],
+  severity: {
+    level: 'high',
+    reason: 'Full IAM, STS, KMS, S3 or CloudTrail access on every resource lets a principal grant itself any permission, assume any role, destroy keys or data, or stop the audit trail.',
+  },
   population: 'IAM users, groups and roles',
   needs: [AWS_PARTS.policies],
   judge(obs, { services = ['iam', 'kms', 's3', 'sts', 'cloudtrail'], conditional = 'fail' }) {
@@ -36,6 +40,8 @@ export const iamServiceWildcards: CheckDefinition<AwsObservation, ServiceWildcar
         if (full.length === 0) return undefined
         return {
           why: full.map(({ svc, cov }) => `${cov.full ? 'full' : 'conditional full'} ${svc} access`).join(', '),
+          // one offender per service: full kms added to a principal that already had full s3 is new
+          aspects: full.map(({ svc, cov }) => ({ aspect: svc.toLowerCase(), why: `${cov.full ? 'full' : 'conditional full'} ${svc} access on *` })),
           services: full.map(({ svc, cov }) => {
             const st = decisiveStatements(eff, serviceIndices(svc))
             return { service: svc, conditional: !cov.full, actions: cov.total, allowStatements: st.allows, denyStatements: st.denies }

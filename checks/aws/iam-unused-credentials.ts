@@ -11,6 +11,8 @@ export interface UnusedCredentialsParams {
 
 interface Stale {
   credential: string
+  /** stable name of the credential for its offender id: `password`, `access-key-1`, `access-key-2` */
+  slot: string
   lastUsed: string
   /** days since last use, or since issue when never used */
   idleDays: number
@@ -24,7 +26,7 @@ function staleCredentials(r: CredentialRow, now: Date, max: number): Stale[] {
     const since = used ?? reportDate(r.password_last_changed) ?? reportDate(r.user_creation_time)
     if (since) {
       const idle = daysBetween(since, now)
-      if (idle > max) out.push({ credential: 'password', lastUsed: r.password_last_used ?? '', idleDays: idle, neverUsed: !used })
+      if (idle > max) out.push({ credential: 'password', slot: 'password', lastUsed: r.password_last_used ?? '', idleDays: idle, neverUsed: !used })
     }
   }
   for (const n of [1, 2]) {
@@ -33,7 +35,7 @@ function staleCredentials(r: CredentialRow, now: Date, max: number): Stale[] {
     const since = used ?? reportDate(r[`access_key_${n}_last_rotated`])
     if (!since) continue
     const idle = daysBetween(since, now)
-    if (idle > max) out.push({ credential: `access key ${n}`, lastUsed: r[`access_key_${n}_last_used_date`] ?? '', idleDays: idle, neverUsed: !used })
+    if (idle > max) out.push({ credential: `access key ${n}`, slot: `access-key-${n}`, lastUsed: r[`access_key_${n}_last_used_date`] ?? '', idleDays: idle, neverUsed: !used })
   }
   return out
 }
@@ -44,6 +46,10 @@ export const iamUnusedCredentials: CheckDefinition<AwsObservation, UnusedCredent
   title: 'No credential sits unused',
   description: 'a console password or active access key unused for more than `maxUnusedDays` days, including never used and older than that',
   params: [{ name: 'maxUnusedDays', description: 'longest acceptable idle time, days', default: 45 }],
+  severity: {
+    level: 'medium',
+    reason: 'An unused password or key is access nobody needs and nobody watches, a standing target for misuse; removing it costs nothing.',
+  },
   population: 'IAM users with a console password or an active access key',
   needs: [AWS_PARTS.credentialReport],
   judge(obs, { maxUnusedDays = 45 }, ctx) {
@@ -57,7 +63,10 @@ export const iamUnusedCredentials: CheckDefinition<AwsObservation, UnusedCredent
       passSummary: (n) => `no credential of ${n} user(s) has been unused for more than ${maxUnusedDays} days`,
       decide(r) {
         const s = staleCredentials(r, ctx.now, maxUnusedDays)
-        return s.length ? { why: s.map((c) => `${c.credential} ${c.neverUsed ? `never used in ${c.idleDays} days` : `unused for ${c.idleDays} days`}`).join(', '), stale: s } : undefined
+        if (s.length === 0) return undefined
+        const said = (c: Stale) => `${c.credential} ${c.neverUsed ? `never used in ${c.idleDays} days` : `unused for ${c.idleDays} days`}`
+        // one offender per credential (password, key slot): the idle days are in `why`, never in the id
+        return { why: s.map(said).join(', '), aspects: s.map((c) => ({ aspect: c.slot, why: said(c) })), stale: s }
       },
     })
   },

@@ -9,6 +9,10 @@ export const iamUserMfa: CheckDefinition<AwsObservation, Record<string, never>> 
   title: 'Console users have MFA',
   description: 'an IAM user with a console password has no MFA device',
   params: [],
+  severity: {
+    level: 'high',
+    reason: "A console password without MFA lets whoever phishes, guesses or reuses it sign in with all of that user's permissions.",
+  },
   population: 'IAM users with a console password',
   needs: [AWS_PARTS.credentialReport],
   judge(obs) {

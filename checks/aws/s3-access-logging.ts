@@ -9,6 +9,10 @@ export const s3AccessLogging: CheckDefinition<AwsObservation, Record<string, nev
   title: 'S3 buckets record server access logs',
   description: 'a bucket with server access logging off (no LoggingEnabled target bucket)',
   params: [],
+  severity: {
+    level: 'medium',
+    reason: 'Without server access logs, who read or changed objects cannot be reconstructed after an incident; it weakens detection and investigation, not access control.',
+  },
   population: "buckets in the target's regions",
   needs: [AWS_PARTS.s3Logging],
   judge(obs) {

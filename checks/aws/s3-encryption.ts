@@ -32,6 +32,10 @@ export const s3Encryption: CheckDefinition<AwsObservation, S3EncryptionParams> =
   description:
     'a bucket has no default encryption configuration (reported as relying on the implicit SSE-S3 default), or — with `kms` — does not use SSE-KMS/DSSE-KMS, or not the named customer-managed key',
   params: [{ name: 'kms', description: 'false: any algorithm; true: require aws:kms or aws:kms:dsse; a key ARN/id: require that key', default: false }],
+  severity: {
+    level: 'medium',
+    reason: 'Since January 2023 S3 encrypts new objects with SSE-S3 even without a configuration, so a failure means an unreviewed or weaker-than-required key choice (no KMS key control or key-use audit trail), not plaintext data at rest.',
+  },
   population: "buckets in the target's regions",
   needs: [AWS_PARTS.s3Encryption],
   judge(obs, { kms = false }) {

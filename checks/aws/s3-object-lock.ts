@@ -32,6 +32,10 @@ export const s3ObjectLock: CheckDefinition<AwsObservation, S3ObjectLockParams> =
     { name: 'minRetentionDays', description: 'shortest acceptable default retention, days (a year counts 365)', default: 1 },
     { name: 'mode', description: 'required retention mode (GOVERNANCE or COMPLIANCE); unset = either', default: null },
   ],
+  severity: {
+    level: 'medium',
+    reason: 'Without object lock and a default retention, evidence and records in the selected buckets can be altered or deleted by anyone with write access, so their integrity cannot be shown.',
+  },
   population: 'selected (evidence) buckets: those matching `buckets`',
   needs: [AWS_PARTS.s3ObjectLock],
   judge(obs, { buckets = ['*'], minRetentionDays = 1, mode }) {

@@ -12,6 +12,10 @@ export const s3PublicAccessBlock: CheckDefinition<AwsObservation, Record<string,
   title: 'S3 Block Public Access is fully on for every bucket',
   description: 'any of the four Block Public Access flags is off at both the bucket and the account level',
   params: [],
+  severity: {
+    level: 'high',
+    reason: 'Block Public Access is the guardrail that keeps one mistaken ACL or bucket policy from exposing the bucket to the internet; with a flag off at both levels that single mistake is all it takes.',
+  },
   population: "buckets in the target's regions",
   needs: [AWS_PARTS.s3PublicAccessBlock],
   judge(obs) {
@@ -32,7 +36,13 @@ export const s3PublicAccessBlock: CheckDefinition<AwsObservation, Record<string,
         // the account level could not be read: an off flag may be compensated there, so no decision
         if (!account)
           return { undeterminedBecause: acct && !acct.ok ? acct.error : { kind: 'not-observed', message: 'the account-level Block Public Access setting was not collected' } }
-        return { why: `${off.join(', ')} off at bucket and account level`, off, bucketLevel: v.present ? bucket : 'none' }
+        return {
+          why: `${off.join(', ')} off at bucket and account level`,
+          // one offender per flag: turning off another flag on an already weak bucket is a new problem
+          aspects: off.map((f) => ({ aspect: f, why: `${f} off at bucket and account level` })),
+          off,
+          bucketLevel: v.present ? bucket : 'none',
+        }
       },
     })
   },

@@ -4,6 +4,7 @@
 // A grant that Block Public Access neutralises (IgnorePublicAcls / RestrictPublicBuckets at bucket or
 // account level) is reported as neutralised, not as public.
 import type { CheckDefinition } from '../types.ts'
+import type { OffenderAspect } from './account-verdict.ts'
 import { judgeBuckets } from './bucket-checks.ts'
 import { AWS_PARTS, type AwsObservation, type PublicAccessBlockFlags } from './observation.ts'
 import { conditionEntries, parsePolicyDocument, PolicyParseError, principalIsEveryone, statementLabel } from './policy-document.ts'
@@ -58,12 +59,43 @@ export function publicStatements(policy: string): PublicStatement[] {
   return out
 }
 
+const WRITE_ACL_PERMISSIONS = new Set(['WRITE', 'WRITE_ACP', 'FULL_CONTROL'])
+
+/**
+ * One offender per way the bucket is open: each ACL grant (`acl:AllUsers:READ`), and the policy's
+ * public read and public write (`policy:read`, `policy:write`). Statement labels are left out of the
+ * id (an unnamed statement is known only by its position), so reordering or renaming statements is
+ * not a new problem, while a PR that adds public write to a publicly readable bucket is. Letting
+ * everyone write, delete or rewrite the ACL is worse than the check's default: critical.
+ */
+function publicAspects(acl: { grantee: string; permission?: string }[], policy: PublicStatement[]): OffenderAspect[] {
+  const out: OffenderAspect[] = acl.map((g) => ({
+    aspect: `acl:${g.grantee}:${g.permission ?? 'unknown'}`,
+    why: `the ACL grants ${g.permission} to ${g.grantee}`,
+    ...(WRITE_ACL_PERMISSIONS.has(g.permission ?? '') ? { severity: 'critical' as const } : {}),
+  }))
+  for (const kind of ['read', 'write'] as const) {
+    const by = policy.filter((st) => st.access.includes(kind))
+    if (by.length)
+      out.push({
+        aspect: `policy:${kind}`,
+        why: `the bucket policy lets everyone ${kind} without a restricting condition (${by.map((st) => st.statement).join(', ')})`,
+        ...(kind === 'write' ? { severity: 'critical' as const } : {}),
+      })
+  }
+  return out
+}
+
 export const s3PublicPolicy: CheckDefinition<AwsObservation, Record<string, never>> = {
   id: 'aws.s3.public-policy',
   kinds: ['aws'],
   title: 'No S3 bucket is open to everyone',
   description: 'a bucket ACL grants access to AllUsers or AuthenticatedUsers, or the bucket policy allows `*` without a condition restricting the caller (unless Block Public Access neutralises it)',
   params: [],
+  severity: {
+    level: 'high',
+    reason: "Anyone on the internet (or any AWS account) can reach the bucket's data without being granted access; an offender that lets everyone write, delete or rewrite the ACL is critical.",
+  },
   population: "buckets in the target's regions",
   needs: [AWS_PARTS.s3Policy, AWS_PARTS.s3Acl, AWS_PARTS.s3PublicAccessBlock],
   judge(obs) {
@@ -109,7 +141,7 @@ export const s3PublicPolicy: CheckDefinition<AwsObservation, Record<string, neve
           ...liveAcl.map((g) => `ACL grants ${g.permission} to ${g.grantee}`),
           ...livePolicy.map((s) => `policy ${s.statement} allows ${s.access} (${s.actions.join(', ')}) to everyone without a restricting condition`),
         ].join('; ')
-        return { why, aclGrants: liveAcl, policyStatements: livePolicy }
+        return { why, aspects: publicAspects(liveAcl, livePolicy), aclGrants: liveAcl, policyStatements: livePolicy }
       },
     })
     return v

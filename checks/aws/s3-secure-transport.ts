@@ -89,6 +89,10 @@ export const s3SecureTransport: CheckDefinition<AwsObservation, S3SecureTranspor
   description:
     'the bucket policy does not deny every S3 action to every principal on the bucket and its objects when aws:SecureTransport is false (string or boolean), or it sets an s3:TlsVersion floor below 1.2',
   params: [{ name: 'minTlsVersion', description: 'lowest acceptable s3:TlsVersion floor when the policy sets one', default: 1.2 }],
+  severity: {
+    level: 'medium',
+    reason: 'AWS SDKs and the console already use HTTPS, so data travels in clear text only when a client is misconfigured to use plain HTTP, but nothing on the bucket refuses it (HIPAA transmission security expects the refusal).',
+  },
   population: "buckets in the target's regions",
   needs: [AWS_PARTS.s3Policy],
   judge(obs, { minTlsVersion = 1.2 }) {

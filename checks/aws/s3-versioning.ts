@@ -9,6 +9,10 @@ export const s3Versioning: CheckDefinition<AwsObservation, Record<string, never>
   title: 'S3 buckets keep object versions',
   description: 'a bucket whose versioning status is not `Enabled` (never enabled or Suspended)',
   params: [],
+  severity: {
+    level: 'medium',
+    reason: 'Without versioning an overwrite or deletion, accidental or by ransomware, cannot be undone, but no data is exposed.',
+  },
   population: "buckets in the target's regions",
   needs: [AWS_PARTS.s3Versioning],
   judge(obs) {

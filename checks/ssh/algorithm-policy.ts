@@ -2,7 +2,7 @@
 // `*-cbc`), or an allow-list baseline compared `exact` (same algorithms, same order) or `subset`
 // (nothing outside the baseline), like ssh-audit's policies.
 import { matchesGlob } from 'node:path'
-import type { EvidenceItem, Verdict } from '../types.ts'
+import { SEVERITIES, type EvidenceItem, type Offender, type Severity, type Verdict } from '../types.ts'
 import type { KexinitObservation, SshObservation } from './observation.ts'
 import { endpoint, hostKeyTrustEvidence, part } from './observation-parts.ts'
 
@@ -64,6 +64,72 @@ export function baselineFailed(j: AlgorithmJudgement): boolean {
   return j.findings.length > 0 || j.missing.length > 0 || j.orderDiffers
 }
 
+// ---- offenders: what a failed (or erroring) verdict names, with ids that survive routine change ----
+//
+// Ids of the offered lists: `kex/<name>`, `cipher/<name>`, `mac/<name>`, `hostkey-algorithm/<name>`
+// — one per algorithm, however many directions offer it and wherever it sits in the server's list.
+// Baseline `exact` mode adds `<class>-missing/<name>` (a baseline algorithm not offered) and
+// `<class>-order` (everything offered, in another order). A whole-target error is `server` (server
+// checks) or `keys` (key checks). Never a count, a time, a position or a line number.
+
+/** The offender-id prefix of each offered list. */
+export type AlgorithmClass = 'kex' | 'cipher' | 'mac' | 'hostkey-algorithm'
+
+const rank = (s: Severity) => SEVERITIES.indexOf(s)
+
+/** One offender per id (the reasons of duplicates joined, the worse explicit severity kept), sorted by id. */
+export function uniqueOffenders(list: readonly Offender[]): Offender[] {
+  const byId = new Map<string, Offender>()
+  for (const o of list) {
+    const prev = byId.get(o.id)
+    if (!prev) {
+      byId.set(o.id, { ...o })
+      continue
+    }
+    if (!prev.why.split('; ').includes(o.why)) prev.why = `${prev.why}; ${o.why}`
+    if (o.severity && (!prev.severity || rank(o.severity) < rank(prev.severity))) prev.severity = o.severity
+  }
+  // code-unit order, not localeCompare: the same everywhere
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
+/**
+ * Makes a verdict's offenders agree with its status: `passed` and `not-applicable` name none;
+ * `failed` and `error` name each (deduplicated, sorted by id), or — when the check could not say more
+ * — the whole target (`server`, `keys`) with the summary as the reason.
+ */
+export function settleOffenders(v: Verdict, wholeTarget: 'server' | 'keys'): Verdict {
+  if (v.status === 'passed' || v.status === 'not-applicable') {
+    if (!('offenders' in v)) return v
+    const { offenders: _drop, ...rest } = v
+    return rest
+  }
+  return { ...v, offenders: v.offenders?.length ? uniqueOffenders(v.offenders) : [{ id: wholeTarget, why: v.summary }] }
+}
+
+function directionNote(algorithm: string, byDirection: Record<string, string[]> | undefined): string {
+  if (!byDirection) return ''
+  const cs = byDirection['clientToServer']?.includes(algorithm)
+  const sc = byDirection['serverToClient']?.includes(algorithm)
+  return cs && !sc ? ' (client to server only)' : sc && !cs ? ' (server to client only)' : ''
+}
+
+const NOUN: Record<AlgorithmClass, string> = { kex: 'key-exchange method', cipher: 'cipher', mac: 'MAC', 'hostkey-algorithm': 'host-key algorithm' }
+
+/** The offenders of one judged list: each offending algorithm, and in baseline `exact` mode what is missing or out of order. */
+export function algorithmOffenders(cls: AlgorithmClass, j: AlgorithmJudgement, o: { byDirection?: Record<string, string[]>; severityOf?: (algorithm: string) => Severity | undefined } = {}): Offender[] {
+  const deny = (j.expected['deny'] as readonly string[] | undefined) ?? []
+  const out: Offender[] = []
+  for (const f of j.findings) {
+    const rule = f.rule === 'not in baseline' ? 'not in the baseline' : deny.includes(f.rule) ? (f.rule === f.algorithm ? 'on the deny list' : `matches the deny pattern ${f.rule}`) : f.rule
+    const severity = o.severityOf?.(f.algorithm)
+    out.push({ id: `${cls}/${f.algorithm}`, why: `${NOUN[cls]} ${f.algorithm} offered${directionNote(f.algorithm, o.byDirection)}: ${rule}`, ...(severity ? { severity } : {}) })
+  }
+  for (const m of j.missing) out.push({ id: `${cls}-missing/${m}`, why: `${NOUN[cls]} ${m} is in the exact baseline but not offered` })
+  if (j.orderDiffers) out.push({ id: `${cls}-order`, why: `the ${NOUN[cls]}s are offered in another order than the exact baseline: ${j.offered.join(',')}` })
+  return out
+}
+
 export function describeFindings(j: AlgorithmJudgement, noun: string): string {
   const parts: string[] = []
   if (j.findings.length) {
@@ -83,6 +149,10 @@ export function offeredListVerdict(
     lists: (k: KexinitObservation) => { offered: string[]; byDirection?: Record<string, string[]> }
     params: AlgorithmPolicyParams
     defaults: { deny: readonly string[]; baseline: readonly string[] }
+    /** offender-id prefix: `kex`, `cipher`, `mac` */
+    offenderClass: AlgorithmClass
+    /** an offending algorithm worse (or milder) than the check's default severity */
+    severityOf?: (algorithm: string) => Severity | undefined
     /** deny mode only: more findings from rules that look at the whole list */
     extra?: (offered: string[]) => AlgorithmFinding[]
     extraExpected?: Record<string, unknown>
@@ -93,6 +163,10 @@ export function offeredListVerdict(
     emptyBecause?: (k: KexinitObservation) => string | undefined
   },
 ): Verdict {
+  return settleOffenders(judgeOfferedList(obs, o), 'server')
+}
+
+function judgeOfferedList(obs: SshObservation, o: Parameters<typeof offeredListVerdict>[1]): Verdict {
   const k = part(obs, 'kexinit')
   if ('verdict' in k) return k.verdict
   const { offered, byDirection } = o.lists(k.data)
@@ -106,7 +180,7 @@ export function offeredListVerdict(
     observed: { endpoint: endpoint(obs), banner: k.data.banner, offered, ...(byDirection ? { byDirection } : {}), findings: j.findings },
     evidence: [kexinitEvidence(obs, k.data), hostKeyTrustEvidence(obs)],
   }
-  if (failed) return { ...base, status: 'failed', summary: `${endpoint(obs)} ${describeFindings(j, o.noun)}` }
+  if (failed) return { ...base, status: 'failed', summary: `${endpoint(obs)} ${describeFindings(j, o.noun)}`, offenders: algorithmOffenders(o.offenderClass, j, { ...(byDirection ? { byDirection } : {}), ...(o.severityOf ? { severityOf: o.severityOf } : {}) }) }
   return { ...base, status: 'passed', summary: j.mode === 'deny' ? `none of the ${offered.length} offered ${o.noun} is denied` : `the offered ${o.noun} fit the baseline (${j.expected['match']})` }
 }
 

@@ -1,6 +1,11 @@
 // Just enough DER to read the algorithm identifiers of an encrypted PKCS#8 key (RFC 5958, RFC 8018):
 // node:crypto can decrypt such a key but cannot say how it is protected without the passphrase.
 
+/** Bytes that are not DER (or nest deeper than we read): the only error parseDer throws. */
+export class DerError extends Error {
+  override name = 'DerError'
+}
+
 export interface DerNode {
   tag: number
   /** content bytes */
@@ -11,10 +16,10 @@ export interface DerNode {
 
 function readLength(buf: Buffer, off: number): { len: number; off: number } {
   const first = buf[off]
-  if (first === undefined) throw new Error('truncated DER length')
+  if (first === undefined) throw new DerError('truncated DER length')
   if (first < 0x80) return { len: first, off: off + 1 }
   const n = first & 0x7f
-  if (n === 0 || n > 4 || off + 1 + n > buf.length) throw new Error('unsupported DER length')
+  if (n === 0 || n > 4 || off + 1 + n > buf.length) throw new DerError('unsupported DER length')
   let len = 0
   for (let i = 0; i < n; i++) len = len * 256 + buf[off + 1 + i]!
   return { len, off: off + 1 + n }
@@ -22,11 +27,11 @@ function readLength(buf: Buffer, off: number): { len: number; off: number } {
 
 /** Parses one DER element (and its children, to a bounded depth) at the start of `buf`. */
 export function parseDer(buf: Buffer, depth = 0): DerNode & { size: number } {
-  if (depth > 16) throw new Error('DER nested too deeply')
+  if (depth > 16) throw new DerError('DER nested too deeply')
   const tag = buf[0]
-  if (tag === undefined) throw new Error('empty DER')
+  if (tag === undefined) throw new DerError('empty DER')
   const { len, off } = readLength(buf, 1)
-  if (off + len > buf.length) throw new Error('DER element runs past its container')
+  if (off + len > buf.length) throw new DerError('DER element runs past its container')
   const value = buf.subarray(off, off + len)
   const node: DerNode & { size: number } = { tag, value, size: off + len }
   if (tag & 0x20) {

@@ -8,9 +8,20 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { derInteger, oidString, parseDer, type DerNode } from './der.ts'
 import type { KeyFormat, KeyProtection, KeyRecord } from './observation.ts'
-import { parsePublicKeyBlob, publicBlobFromKeyObject, sshFingerprint, SshReader } from './wire/key-blob.ts'
+import { parsePublicKeyBlob, publicBlobFromKeyObject, sshFingerprint, SshDataError, SshReader } from './wire/key-blob.ts'
 
 type Found = Omit<KeyRecord, 'file'>
+
+/**
+ * A name read from the file (cipher, KDF, key type) as it may appear in a description: a word of
+ * letters, digits and `._@-` (`aes256-ctr`, `chacha20-poly1305@openssh.com`, `1.2.840.113549.1.5.13`).
+ * Anything else becomes `fallback`: empty, binary or long text comes from a damaged file — a
+ * length field that ran into the bytes after it, a header line merged with the body — and may be
+ * key material. Twenty letters and digits in a row are base64 of the body, not an algorithm name.
+ */
+function nameOr(s: string | undefined, fallback: string): string {
+  return s !== undefined && /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(s) && !/[A-Za-z0-9]{20}/.test(s) ? s : fallback
+}
 
 /** Every key the file holds (several for authorized_keys or PEM bundles); empty when it holds none. */
 export function classifyKeyContent(content: Buffer): Found[] {
@@ -40,17 +51,57 @@ interface PemBlock {
   body: Buffer
 }
 
+/**
+ * The label and body of every armored block: `<begin><label><suffix>` and a line break, then the
+ * body up to the first `<end><label><suffix>`. This is the regex
+ * /BEGIN (label)SUFFIX\r?\n([\s\S]*?)END \1SUFFIX/g, in linear time: the regex scans the rest of
+ * the text again for every BEGIN line without an END (seconds for a 256 KiB file of BEGIN lines).
+ * `label` is a sticky regex whose first group is the label, ending with the suffix.
+ */
+function* armoredBlocks(text: string, begin: string, end: string, label: RegExp): Generator<{ label: string; body: string }> {
+  // every END line, by label, in order
+  const ends = new Map<string, { at: number[]; next: number }>()
+  for (let i = text.indexOf(end); i >= 0; i = text.indexOf(end, i + 1)) {
+    label.lastIndex = i + end.length
+    const m = label.exec(text)
+    if (!m) continue
+    const e = ends.get(m[1]!) ?? { at: [], next: 0 }
+    e.at.push(i)
+    ends.set(m[1]!, e)
+  }
+  for (let i = text.indexOf(begin); i >= 0; ) {
+    label.lastIndex = i + begin.length
+    const m = label.exec(text)
+    const nl = m ? (text.startsWith('\r\n', label.lastIndex) ? 2 : text[label.lastIndex] === '\n' ? 1 : 0) : 0
+    const e = m && nl ? ends.get(m[1]!) : undefined
+    if (!m || !e) {
+      i = text.indexOf(begin, i + 1)
+      continue
+    }
+    const bodyStart = label.lastIndex + nl
+    while (e.next < e.at.length && e.at[e.next]! < bodyStart) e.next++
+    const stop = e.at[e.next]
+    if (stop === undefined) {
+      i = text.indexOf(begin, i + 1)
+      continue
+    }
+    yield { label: m[1]!, body: text.slice(bodyStart, stop) }
+    label.lastIndex = stop + end.length
+    label.exec(text)
+    i = text.indexOf(begin, label.lastIndex)
+  }
+}
+
 function* pemBlocks(text: string): Generator<PemBlock> {
-  const re = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g
-  for (let m = re.exec(text); m; m = re.exec(text)) {
+  for (const block of armoredBlocks(text, '-----BEGIN ', '-----END ', /([A-Z0-9 ]+)-----/y)) {
     const headers: Record<string, string> = {}
-    const lines = m[2]!.split(/\r?\n/)
+    const lines = block.body.split(/\r?\n/)
     let i = 0
     for (; i < lines.length && lines[i]!.includes(':'); i++) {
       const [k, ...v] = lines[i]!.split(':')
       headers[k!.trim().toLowerCase()] = v.join(':').trim()
     }
-    yield { label: m[1]!, headers, body: Buffer.from(lines.slice(i).join(''), 'base64') }
+    yield { label: block.label, headers, body: Buffer.from(lines.slice(i).join(''), 'base64') }
   }
 }
 
@@ -72,7 +123,8 @@ function classifyPemBlock(b: PemBlock): Found | undefined {
   if (/ENCRYPTED/i.test(b.headers['proc-type'] ?? '')) {
     // RFC 1421 encryption: the key is derived with OpenSSL's EVP_BytesToKey — one MD5 pass over
     // passphrase + salt, no work factor — so a weak passphrase falls to brute force quickly.
-    const cipher = (b.headers['dek-info'] ?? '').split(',')[0] || 'unknown'
+    // `DEK-Info: AES-128-CBC,<IV in hex>` (RFC 1421 §4.6.1.3)
+    const cipher = nameOr(/^([A-Za-z0-9-]+),[0-9A-Fa-f]+$/.exec(b.headers['dek-info'] ?? '')?.[1], 'unknown')
     return {
       kind: 'private',
       format: legacy.format,
@@ -200,6 +252,9 @@ function classifyEncryptedPkcs8(der: Buffer): Found {
   } catch {
     protection.weaknesses.push('encryption parameters could not be parsed')
   }
+  // an OID read from damaged DER can be as long as the bytes it was read from
+  if (protection.cipher !== undefined) protection.cipher = nameOr(protection.cipher, 'unknown')
+  if (protection.kdf !== undefined) protection.kdf = nameOr(protection.kdf, 'unknown')
   return { kind: 'private', format: 'pkcs8-encrypted', ...estimatePkcs8(cipherLen), protection }
 }
 
@@ -224,6 +279,8 @@ function classifyOpensshV1(body: Buffer): Found | undefined {
     const r = new SshReader(body.subarray(OPENSSH_MAGIC.length))
     const cipher = r.string()
     const kdf = r.string()
+    // both are names (`none`, `aes256-ctr`, `bcrypt`); anything else means a damaged length field
+    if (nameOr(cipher, '') !== cipher || nameOr(kdf, '') !== kdf) throw new SshDataError('cipher or KDF name is not a name')
     const kdfOptions = r.bytes()
     const nkeys = r.uint32()
     const pub = nkeys >= 1 ? parsePublicKeyBlob(r.bytes()) : undefined
@@ -253,7 +310,7 @@ function classifyPutty(text: string): Found | undefined {
   if (!header) return undefined
   const field = (name: string) => new RegExp(`^${name}: *(.*?)\\r?$`, 'm').exec(text)?.[1]
   const version = header[1]
-  const encryption = field('Encryption') ?? 'unknown'
+  const encryption = nameOr(field('Encryption'), 'unknown')
   const publicLines = Number(field('Public-Lines') ?? '0')
   const lines = text.split(/\r?\n/)
   const at = lines.findIndex((l) => l.startsWith('Public-Lines:'))
@@ -273,7 +330,7 @@ function classifyPutty(text: string): Found | undefined {
       protection.rounds = 1
       protection.weaknesses.push('PPK v2 derives the key from the passphrase with unsalted SHA-1 (no work factor)')
     } else {
-      protection.kdf = field('Key-Derivation') ?? 'Argon2'
+      protection.kdf = nameOr(field('Key-Derivation') ?? 'Argon2', 'unknown')
       const passes = Number(field('Argon2-Passes'))
       if (Number.isFinite(passes)) protection.rounds = passes
     }
@@ -281,7 +338,7 @@ function classifyPutty(text: string): Found | undefined {
   return {
     kind: 'private',
     format: version === '2' ? 'putty-v2' : 'putty-v3',
-    type: pub?.type ?? header[2]!,
+    type: pub?.type ?? nameOr(header[2], 'unknown'),
     ...(pub?.bits !== undefined ? { bits: pub.bits, sizeSource: 'measured' as const } : {}),
     ...(pub?.curve ? { curve: pub.curve } : {}),
     ...(pub ? { fingerprint: pub.fingerprint } : {}),
@@ -295,9 +352,8 @@ interface Rfc4716Block {
 }
 
 function* rfc4716Blocks(text: string): Generator<Rfc4716Block> {
-  const re = /---- BEGIN SSH2 ([A-Z ]+) ----\r?\n([\s\S]*?)---- END SSH2 \1 ----/g
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const lines = m[2]!.split(/\r?\n/)
+  for (const block of armoredBlocks(text, '---- BEGIN SSH2 ', '---- END SSH2 ', /([A-Z ]+) ----/y)) {
+    const lines = block.body.split(/\r?\n/)
     const body: string[] = []
     let continued = false
     for (const l of lines) {
@@ -308,7 +364,7 @@ function* rfc4716Blocks(text: string): Generator<Rfc4716Block> {
       }
       body.push(l.trim())
     }
-    yield { label: m[1]!, body: Buffer.from(body.join(''), 'base64') }
+    yield { label: block.label, body: Buffer.from(body.join(''), 'base64') }
   }
 }
 
@@ -331,6 +387,7 @@ function classifyRfc4716(b: Rfc4716Block): Found | undefined {
     r.uint32()
     const keyType = r.string()
     const cipher = r.string()
+    if (nameOr(cipher, '') !== cipher) return undefined // a damaged length field, not a cipher name
     const data = r.bytes()
     const type = keyType.startsWith('if-modn') ? 'rsa' : keyType.startsWith('dl-modp') ? 'dsa' : 'unknown'
     const encrypted = cipher !== 'none'

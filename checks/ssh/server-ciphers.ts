@@ -43,6 +43,11 @@ export const serverCiphers: CheckDefinition<SshObservation, AlgorithmPolicyParam
     { name: 'baseline', description: 'allow-list for baseline mode', default: CIPHER_BASELINE },
     { name: 'match', description: 'baseline comparison: `subset` or `exact`', default: 'subset' },
   ],
+  severity: {
+    level: 'medium',
+    reason:
+      'CBC modes, 3DES, RC4 and similar ciphers weaken the confidentiality of sessions against an attacker who can observe or tamper with the traffic (plaintext recovery, Sweet32-style birthday attacks), which needs a network position and much traffic; the `none` cipher (no encryption at all) is marked high',
+  },
   population: 'offered ciphers (both directions)',
   needs: [SSH_PARTS.kexinit],
   judge(obs, params) {
@@ -51,6 +56,8 @@ export const serverCiphers: CheckDefinition<SshObservation, AlgorithmPolicyParam
       lists: (k) => mergedDirections(k.ciphersClientToServer, k.ciphersServerToClient),
       params,
       defaults: { deny: CIPHER_DENY, baseline: CIPHER_BASELINE },
+      offenderClass: 'cipher',
+      severityOf: (a) => (a === 'none' ? 'high' : undefined),
     })
   },
 }

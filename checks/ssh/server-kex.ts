@@ -50,6 +50,11 @@ export const serverKex: CheckDefinition<SshObservation, KexParams> = {
     { name: 'baseline', description: 'allow-list for baseline mode', default: KEX_BASELINE },
     { name: 'match', description: 'baseline comparison: `subset` or `exact`', default: 'subset' },
   ],
+  severity: {
+    level: 'medium',
+    reason:
+      'a weak key exchange (SHA-1, a 1024-bit group, a small or NIST-only curve) lets a well-resourced attacker who records the traffic recover session keys later; it takes cryptanalytic effort and a network position, and grants no login by itself',
+  },
   population: 'offered key-exchange methods',
   needs: [SSH_PARTS.kexinit],
   judge(obs, params) {
@@ -59,6 +64,7 @@ export const serverKex: CheckDefinition<SshObservation, KexParams> = {
       lists: (k) => ({ offered: k.kex.filter((a) => !PSEUDO_KEX.includes(a)) }),
       params,
       defaults: { deny: KEX_DENY, baseline: KEX_BASELINE },
+      offenderClass: 'kex',
       extraExpected: { denyNistWithoutCurve25519: nistRule },
       extra: (offered): AlgorithmFinding[] =>
         nistRule && !offered.some((a) => MODERN_KEX.includes(a))

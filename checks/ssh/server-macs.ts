@@ -26,6 +26,11 @@ export const serverMacs: CheckDefinition<SshObservation, MacParams> = {
     { name: 'baseline', description: 'allow-list for baseline mode', default: MAC_BASELINE },
     { name: 'match', description: 'baseline comparison: `subset` or `exact`', default: 'subset' },
   ],
+  severity: {
+    level: 'medium',
+    reason:
+      'MD5, SHA-1, truncated (96-bit, 64-bit) and encrypt-and-MAC integrity lower the margin against tampering with a session in transit, though an attack still needs a network position and a further weakness; the `none` MAC (no integrity at all) is marked high',
+  },
   population: 'offered MACs (both directions)',
   needs: [SSH_PARTS.kexinit],
   judge(obs, params) {
@@ -35,6 +40,8 @@ export const serverMacs: CheckDefinition<SshObservation, MacParams> = {
       lists: (k) => mergedDirections(k.macsClientToServer, k.macsServerToClient),
       params,
       defaults: { deny: MAC_DENY, baseline: MAC_BASELINE },
+      offenderClass: 'mac',
+      severityOf: (a) => (a === 'none' ? 'high' : undefined),
       extraExpected: { requireEtm },
       // OpenSSH's AEAD ciphers ignore the MAC list: with only those on offer, no MAC is ever used
       emptyBecause: (k) => {

@@ -1,7 +1,8 @@
 // tls.cert.expiry — every certificate in the served chain is valid now and for at least N more days.
-import type { CheckDefinition } from '../types.ts'
+import type { CheckDefinition, Verdict } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
 import { DAY_MS, chainEvidence, servedChain } from './certificate-chain.ts'
+import { certOffenderId, offenderList } from './offenders.ts'
 
 const POPULATION = 'certificates in the served chain'
 
@@ -15,6 +16,11 @@ export const certExpiry: CheckDefinition<TlsObservation, CertExpiryParams> = {
   title: 'Certificates in the served chain are valid and not about to expire',
   description: 'any certificate in the served chain expires within N days, is expired, or is not yet valid',
   params: [{ name: 'days', description: 'minimum days of validity left for every certificate in the chain', default: 30 }],
+  // an offender that is already expired or not yet valid is `critical` (see judge)
+  severity: {
+    level: 'high',
+    reason: 'a certificate that lapses makes every client refuse the endpoint, so one inside the renewal window is an outage already scheduled unless it is renewed (one already expired or not yet valid is critical: the outage has begun)',
+  },
   population: POPULATION,
   needs: [TLS_PARTS.certificate],
   judge(obs, { days = 30 }, { now }) {
@@ -32,7 +38,7 @@ export const certExpiry: CheckDefinition<TlsObservation, CertExpiryParams> = {
     const problems = certs.filter((c) => c.expired || c.notYetValid || c.daysLeft < days)
     const describe = (c: (typeof certs)[number]) =>
       c.expired ? `${c.subject} expired on ${c.notAfter.slice(0, 10)}` : c.notYetValid ? `${c.subject} is not valid before ${c.notBefore.slice(0, 10)}` : `${c.subject} expires in ${c.daysLeft} day(s) (${c.notAfter.slice(0, 10)})`
-    return {
+    const verdict: Verdict = {
       status: problems.length ? 'failed' : 'passed',
       summary: problems.length
         ? problems.map(describe).join('; ')
@@ -42,5 +48,13 @@ export const certExpiry: CheckDefinition<TlsObservation, CertExpiryParams> = {
       observed: { checkedAt: now.toISOString(), certificates: certs },
       evidence: [chainEvidence(p.data)],
     }
+    if (!problems.length) return verdict
+    const offenders = problems.map((c) => ({
+      id: certOffenderId(p.data, certs.indexOf(c)),
+      why: describe(c),
+      // every client refuses it now: the outage has begun, it is not merely coming
+      ...(c.expired || c.notYetValid ? { severity: 'critical' as const } : {}),
+    }))
+    return { ...verdict, offenders: offenderList(offenders) }
   },
 }

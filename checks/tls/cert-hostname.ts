@@ -4,6 +4,7 @@ import { isIP } from 'node:net'
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
 import { chainEvidence, servedChain } from './certificate-chain.ts'
+import { certOffenderId, partOffenderId } from './offenders.ts'
 
 const POPULATION = 'the leaf certificate'
 
@@ -13,6 +14,7 @@ export const certHostname: CheckDefinition<TlsObservation, Record<string, never>
   title: 'The leaf certificate matches the host name',
   description: 'the leaf certificate does not match the target `host` (subject alternative names, wildcards per RFC 6125)',
   params: [],
+  severity: { level: 'high', reason: 'a certificate that does not name the host either breaks every validating client or, where clients are told to ignore the mismatch, lets any holder of a trusted certificate impersonate the endpoint' },
   population: POPULATION,
   needs: [TLS_PARTS.certificate],
   judge(obs) {
@@ -22,7 +24,10 @@ export const certHostname: CheckDefinition<TlsObservation, Record<string, never>
     const leafPem = p.data.chainPem[0]
     const leaf = p.data.certs[0]
     // servedChain answered an empty chain; a leaf parsed without its PEM means a broken observation
-    if (!leafPem || !leaf) return { status: 'error', errorKind: 'inconclusive', summary: 'the leaf certificate was parsed but its PEM is missing from the observation', expected: { host }, actual: {}, observed: {}, evidence: [] }
+    if (!leafPem || !leaf) {
+      const summary = 'the leaf certificate was parsed but its PEM is missing from the observation'
+      return { status: 'error', errorKind: 'inconclusive', summary, expected: { host }, actual: {}, observed: {}, evidence: [], offenders: [{ id: partOffenderId('certificate'), why: summary }] }
+    }
     const x = new X509Certificate(leafPem)
     const matched = isIP(host) ? x.checkIP(host) : x.checkHost(host, { subject: 'default' })
     return {
@@ -32,6 +37,7 @@ export const certHostname: CheckDefinition<TlsObservation, Record<string, never>
       actual: { matched: matched ?? null, names: leaf.subjectAltNames, subject: leaf.subject },
       observed: { host, subjectAltNames: leaf.subjectAltNames, subject: leaf.subject },
       evidence: [chainEvidence(p.data)],
+      ...(matched ? {} : { offenders: [{ id: `${certOffenderId(p.data, 0)} host:${host}`, why: `the leaf is not valid for ${host}; it names ${leaf.subjectAltNames.join(', ') || leaf.subject}` }] }),
     }
   },
 }

@@ -2,6 +2,7 @@
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
 import { chainEvidence, servedChain } from './certificate-chain.ts'
+import { certOffenderId, offenderList } from './offenders.ts'
 
 const POPULATION = 'public keys of the served certificates'
 
@@ -28,17 +29,29 @@ export const certKeyStrength: CheckDefinition<TlsObservation, KeyStrengthParams>
     { name: 'minRsaBits', description: 'minimum RSA and DSA modulus size', default: 2048 },
     { name: 'minEcBits', description: 'minimum elliptic-curve key size', default: 256 },
   ],
+  severity: { level: 'high', reason: 'a certificate key below current minimums can be factored or broken by a capable attacker, who can then impersonate the endpoint (and, with static RSA, decrypt recorded sessions)' },
   population: POPULATION,
   needs: [TLS_PARTS.certificate],
   judge(obs, { minRsaBits = 2048, minEcBits = 256 }) {
     const p = servedChain(obs, POPULATION)
     if ('verdict' in p) return p.verdict
     const keys = p.data.certs.map((c) => ({ subject: c.subject, keyType: c.keyType, bits: keyBits(c) ?? null, curve: c.curve ?? null }))
+    const idOf = (k: (typeof keys)[number]) => certOffenderId(p.data, keys.indexOf(k))
     const unknown = keys.filter((k) => k.bits === null)
     const weak = keys.filter((k) => k.bits !== null && ((['rsa', 'rsa-pss', 'dsa'].includes(k.keyType) && k.bits < minRsaBits) || (['ec', 'ed25519', 'ed448'].includes(k.keyType) && k.bits < minEcBits)))
     const base = { expected: { minRsaBits, minEcBits }, observed: { keys }, evidence: [chainEvidence(p.data)] }
-    if (weak.length) return { ...base, status: 'failed', summary: weak.map((k) => `${k.subject} has a ${k.bits}-bit ${k.keyType.toUpperCase()} key`).join('; '), actual: { weak } }
-    if (unknown.length) return { ...base, status: 'error', errorKind: 'inconclusive', summary: `key size unknown for ${unknown.map((k) => `${k.subject} (${k.keyType})`).join(', ')}`, actual: { unknown } }
+    const weakWhy = (k: (typeof keys)[number]) => `${k.subject} has a ${k.bits}-bit ${k.keyType.toUpperCase()} key`
+    if (weak.length)
+      return { ...base, status: 'failed', summary: weak.map(weakWhy).join('; '), actual: { weak }, offenders: offenderList(weak.map((k) => ({ id: idOf(k), why: weakWhy(k) }))) }
+    if (unknown.length)
+      return {
+        ...base,
+        status: 'error',
+        errorKind: 'inconclusive',
+        summary: `key size unknown for ${unknown.map((k) => `${k.subject} (${k.keyType})`).join(', ')}`,
+        actual: { unknown },
+        offenders: offenderList(unknown.map((k) => ({ id: idOf(k), why: `${k.subject}: the size of its ${k.keyType}${k.curve ? ` (${k.curve})` : ''} key is unknown` }))),
+      }
     const leaf = keys[0]
     return { ...base, status: 'passed', summary: `all ${keys.length} key(s) strong enough (leaf: ${leaf?.keyType.toUpperCase()} ${leaf?.bits} bits)`, actual: { keys } }
   },

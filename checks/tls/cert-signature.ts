@@ -2,6 +2,7 @@
 import { notApplicableVerdict, type CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
 import { chainEvidence, servedChain } from './certificate-chain.ts'
+import { certOffenderId, offenderList } from './offenders.ts'
 
 const POPULATION = 'certificates below the root in the served chain'
 
@@ -28,12 +29,17 @@ export const certSignature: CheckDefinition<TlsObservation, SignatureParams> = {
   title: 'Certificates are not signed with SHA-1 or MD5',
   description: 'a certificate below the root (leaf or intermediate) is signed with SHA-1 or MD5; self-signed roots are exempt, their signature is not checked by clients',
   params: [{ name: 'forbidden', description: 'signature hash algorithms that fail', default: ['sha1', 'md5', 'md2'] }],
+  severity: {
+    level: 'medium',
+    reason: 'a SHA-1 or MD5 signature can be matched by a chosen-prefix collision to forge a certificate the issuer never signed, an attack that is costly and targeted (and that current clients already block by rejecting such signatures), so the risk is real but narrower than a weak key or an untrusted chain',
+  },
   population: POPULATION,
   needs: [TLS_PARTS.certificate],
   judge(obs, { forbidden = ['sha1', 'md5', 'md2'] }) {
     const p = servedChain(obs, POPULATION)
     if ('verdict' in p) return p.verdict
     const sigs = p.data.certs.map((c) => ({ subject: c.subject, algorithm: c.signatureAlgorithm, hash: signatureHash(c.signatureAlgorithm), root: c.selfIssued }))
+    const idOf = (s: (typeof sigs)[number]) => certOffenderId(p.data, sigs.indexOf(s))
     // a chain of self-issued certificates only (a self-signed leaf) has no signature a client checks
     if (sigs.every((s) => s.root))
       return {
@@ -48,6 +54,7 @@ export const certSignature: CheckDefinition<TlsObservation, SignatureParams> = {
       actual: { weak: bad },
       observed: { signatures: sigs },
       evidence: [chainEvidence(p.data)],
+      ...(bad.length ? { offenders: offenderList(bad.map((s) => ({ id: idOf(s), why: `${s.subject} is signed with ${s.algorithm}` }))) } : {}),
     }
   },
 }

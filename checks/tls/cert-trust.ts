@@ -2,6 +2,7 @@
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
 import { chainEvidence, servedChain } from './certificate-chain.ts'
+import { certOffenderId } from './offenders.ts'
 
 const POPULATION = 'the served certificate chain'
 
@@ -11,6 +12,7 @@ export const certTrust: CheckDefinition<TlsObservation, Record<string, never>> =
   title: 'The certificate chain builds to a trusted root',
   description: 'the served chain does not build to a trusted root (system roots plus the inventory trust.extraCaFiles)',
   params: [],
+  severity: { level: 'high', reason: "a chain that does not build to a trusted root authenticates no one: validating clients refuse it, and clients taught to click through accept an interceptor's certificate just as readily" },
   population: POPULATION,
   needs: [TLS_PARTS.certificate],
   judge(obs) {
@@ -29,6 +31,8 @@ export const certTrust: CheckDefinition<TlsObservation, Record<string, never>> =
       actual: { trusted: trust.trusted, ...(trust.reason ? { reason: trust.reason } : {}), path: trust.path },
       observed: { path: trust.path, anchorSource: trust.anchorSource ?? null, served: p.data.certs.map((c) => c.subject) },
       evidence,
+      // the leaf names the chain: a renewal with the same key and the same broken path is the same offender
+      ...(trust.trusted ? {} : { offenders: [{ id: certOffenderId(p.data, 0), why: `not trusted: ${trust.reason ?? 'no path to a trusted root'}` }] }),
     }
   },
 }

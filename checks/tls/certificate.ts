@@ -8,6 +8,7 @@ import tls from 'node:tls'
 import type { TlsTarget } from './target.ts'
 import type { ErrorKind, ObserveContext } from '../types.ts'
 import type { CertificateInfo, CertificateObservation, TlsVersion } from './observation.ts'
+import { spkiSha256 } from './offenders.ts'
 
 /** Names for signature OIDs node:crypto leaves unnamed (it names the common ones itself). */
 const SIGNATURE_OIDS: Record<string, string> = {
@@ -85,6 +86,7 @@ export function certificateInfo(c: X509Certificate): CertificateInfo {
   const keyBits = details.modulusLength ?? (curve ? CURVE_BITS[curve] : undefined) ??
     (keyType === 'ed25519' ? 256 : keyType === 'ed448' ? 448 : undefined)
   const oid = c.signatureAlgorithmOid
+  const spki = spkiSha256(c)
   return {
     subject: dn(c.subject),
     issuer: dn(c.issuer),
@@ -96,6 +98,7 @@ export function certificateInfo(c: X509Certificate): CertificateInfo {
     ...(curve ? { curve } : {}),
     signatureAlgorithm: c.signatureAlgorithm ?? SIGNATURE_OIDS[oid] ?? oid,
     fingerprintSha256: c.fingerprint256,
+    ...(spki ? { spkiSha256: spki } : {}),
     subjectAltNames: parseSubjectAltNames(c.subjectAltName),
     isCA: c.ca,
     selfIssued: isSelfIssued(c),

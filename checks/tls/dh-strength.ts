@@ -1,7 +1,8 @@
 // tls.dh-strength — DHE groups are at least 2048 bits and ECDHE curves at least 256 bits.
 import { notApplicableVerdict, type CheckDefinition } from '../types.ts'
-import { TLS_PARTS, type TlsObservation } from './observation.ts'
+import { TLS_PARTS, type TlsObservation, type TlsVersion } from './observation.ts'
 import { acceptedProtocols, byVersion, helloEvidence, incompleteVerdict, part } from './observation-parts.ts'
+import { dheOffenderId, groupOffenderId, offenderList } from './offenders.ts'
 
 const POPULATION = 'accepted key-exchange groups (DHE primes, ECDHE curves, TLS 1.3 groups)'
 
@@ -19,6 +20,7 @@ export const dhStrength: CheckDefinition<TlsObservation, DhStrengthParams> = {
     { name: 'minDhBits', description: 'minimum finite-field DH prime size', default: 2048 },
     { name: 'minEcBits', description: 'minimum ECDHE curve size', default: 256 },
   ],
+  severity: { level: 'medium', reason: 'a DH group under 2048 bits or a curve under 256 bits can be broken by a well-resourced attacker (Logjam precomputation) to read or downgrade sessions, which is a real but costly attack and only reaches the clients that end up negotiating that group' },
   population: POPULATION,
   needs: [TLS_PARTS.protocols, TLS_PARTS.keyExchange],
   judge(obs, { minDhBits = 2048, minEcBits = 256 }) {
@@ -41,8 +43,15 @@ export const dhStrength: CheckDefinition<TlsObservation, DhStrengthParams> = {
       observed: { acceptedProtocols: [...pr.data.accepted].sort(byVersion), dheBits, acceptedGroups, groupBits },
       evidence: [helloEvidence(obs, 'kex')],
     }
-    if (problems.length) return { ...base, status: 'failed', summary: `weak key exchange: ${problems.join('; ')}` }
-    if (unknown.length) return { ...base, status: 'error', errorKind: 'inconclusive', summary: `size unknown for group(s) ${unknown.join(', ')}` }
+    if (problems.length) {
+      const offenders = [
+        ...weakDh.map(([v, b]) => ({ id: dheOffenderId(v as TlsVersion, b), why: `a DHE suite under ${v} uses a ${b}-bit group (minimum ${minDhBits})` })),
+        ...weakGroups.map((g) => ({ id: groupOffenderId(g), why: `group ${g} (${groupBits[g]} bits) is accepted (minimum ${g.startsWith('ffdhe') ? minDhBits : minEcBits})` })),
+      ]
+      return { ...base, status: 'failed', summary: `weak key exchange: ${problems.join('; ')}`, offenders: offenderList(offenders) }
+    }
+    if (unknown.length)
+      return { ...base, status: 'error', errorKind: 'inconclusive', summary: `size unknown for group(s) ${unknown.join(', ')}`, offenders: offenderList(unknown.map((g) => ({ id: groupOffenderId(g), why: `group ${g} is accepted but its size is unknown` }))) }
     const incomplete = incompleteVerdict(pr.data, base)
     if (incomplete) return incomplete
     const dh = Object.values(dheBits)

@@ -31,6 +31,7 @@ export const httpHsts: CheckDefinition<TlsObservation, HstsParams> = {
   title: 'HTTPS responses require HTTPS for the future (HSTS)',
   description: 'the HTTPS response lacks a Strict-Transport-Security header whose max-age is at least one year',
   params: [{ name: 'minMaxAge', description: 'minimum max-age in seconds', default: 31_536_000 }],
+  severity: { level: 'medium', reason: 'without HSTS an attacker on the network path can strip a first or typed http:// visit down to plain HTTP (SSL stripping), a real exposure that needs that on-path position and leaves https:// links and the TLS configuration itself untouched' },
   // One GET is made; the part holds its response (header present or absent: always judged) or why
   // there is none. That is an error, except when the protocol probe shows every TLS version
   // refused: then the endpoint serves no HTTPS at all and there is no response to judge.
@@ -42,14 +43,20 @@ export const httpHsts: CheckDefinition<TlsObservation, HstsParams> = {
     const { header, url, status } = p.data
     const evidence = [{ kind: 'http-response', description: `GET ${url} → HTTP ${status ?? '?'}`, data: { url, status, strictTransportSecurity: header, certificateTrusted: p.data.certificateTrusted } }]
     const expected = { header: 'Strict-Transport-Security', minMaxAge }
-    if (header === null)
-      return { status: 'failed', summary: `GET ${url} (HTTP ${status}) has no Strict-Transport-Security header`, expected, actual: { header: null }, observed: { url, status, header: null }, evidence }
+    if (header === null) {
+      const summary = `GET ${url} (HTTP ${status}) has no Strict-Transport-Security header`
+      return { status: 'failed', summary, expected, actual: { header: null }, observed: { url, status, header: null }, evidence, offenders: [{ id: 'hsts', why: summary }] }
+    }
     const parsed = parseHsts(header)
     const observed = { url, status, header, ...parsed }
-    if (parsed.maxAge === undefined)
-      return { status: 'failed', summary: `Strict-Transport-Security "${header}" has no valid max-age`, expected, actual: { header }, observed, evidence }
-    if (parsed.maxAge < minMaxAge)
-      return { status: 'failed', summary: `HSTS max-age ${parsed.maxAge}s is below ${minMaxAge}s`, expected, actual: { maxAge: parsed.maxAge }, observed, evidence }
+    if (parsed.maxAge === undefined) {
+      const summary = `Strict-Transport-Security "${header}" has no valid max-age`
+      return { status: 'failed', summary, expected, actual: { header }, observed, evidence, offenders: [{ id: 'hsts/max-age', why: summary }] }
+    }
+    if (parsed.maxAge < minMaxAge) {
+      const summary = `HSTS max-age ${parsed.maxAge}s is below ${minMaxAge}s`
+      return { status: 'failed', summary, expected, actual: { maxAge: parsed.maxAge }, observed, evidence, offenders: [{ id: 'hsts/max-age', why: summary }] }
+    }
     return { status: 'passed', summary: `HSTS max-age ${parsed.maxAge}s${parsed.includeSubDomains ? ', includeSubDomains' : ''}${parsed.preload ? ', preload' : ''}`, expected, actual: { maxAge: parsed.maxAge }, observed, evidence }
   },
 }

@@ -1,17 +1,25 @@
 // Reading one part of a TLS observation, or the reason it is missing, as a verdict.
 import { errorVerdict, notApplicableVerdict, type ErrorKind, type Verdict } from '../types.ts'
 import type { ProtocolsObservation, SuitesObservation, TlsObservation, TlsVersion } from './observation.ts'
+import { ENDPOINT, offenderList, partOffenderId, undeterminedOffenders } from './offenders.ts'
 
 type PartName = 'protocols' | 'suites' | 'keyExchange' | 'certificate' | 'hsts'
 type PartData<K extends PartName> = Exclude<NonNullable<TlsObservation[K]>, { error: unknown }>
 
-/** The part's data, or an `error` verdict saying why the check cannot decide. */
+/**
+ * The part's data, or an `error` verdict saying why the check cannot decide, naming what could not
+ * be decided: the whole `endpoint` when it could not be observed at all, else the part
+ * (`part/suites`, `part/certificate`, …) that was not collected or could not be.
+ */
 export function part<K extends PartName>(obs: TlsObservation, name: K): { data: PartData<K> } | { verdict: Verdict } {
   const where = { endpoint: `${obs.target.host}:${obs.target.port}` }
-  if (obs.error) return { verdict: errorVerdict(obs.error.kind, `${obs.error.message}`, where) }
+  if (obs.error) return { verdict: { ...errorVerdict(obs.error.kind, `${obs.error.message}`, where), offenders: [{ id: ENDPOINT, why: obs.error.message }] } }
   const p = obs[name]
-  if (!p) return { verdict: errorVerdict('not-observed', `the ${name} of this endpoint were not observed in this run`, where) }
-  if (p.error) return { verdict: errorVerdict(p.error.kind, p.error.message, where) }
+  if (!p) {
+    const summary = `the ${name} of this endpoint were not observed in this run`
+    return { verdict: { ...errorVerdict('not-observed', summary, where), offenders: [{ id: partOffenderId(name), why: summary }] } }
+  }
+  if (p.error) return { verdict: { ...errorVerdict(p.error.kind, p.error.message, where), offenders: [{ id: partOffenderId(name), why: p.error.message }] } }
   return { data: p as PartData<K> }
 }
 
@@ -47,7 +55,7 @@ export function noAcceptedProtocolVerdict(obs: TlsObservation, p: ProtocolsObser
   if (p.undetermined.length) {
     const kind = undecidedKind(p.undetermined)
     const lead = kind === 'protocol' ? 'the server broke the TLS protocol instead of accepting or refusing' : 'no protocol version accepted, and the probe could not decide'
-    return { ...errorVerdict(kind, `${lead}: ${describeUndetermined(p.undetermined)}; ${population} cannot be judged`, where), evidence: [helloEvidence(obs)] }
+    return { ...errorVerdict(kind, `${lead}: ${describeUndetermined(p.undetermined)}; ${population} cannot be judged`, where), evidence: [helloEvidence(obs)], offenders: offenderList(undeterminedOffenders(p.undetermined)) }
   }
   return notApplicableVerdict(`no protocol version accepted (refused: ${where.refusedProtocols.join(', ')}), so there is nothing to judge (${population})`, where, [helloEvidence(obs, 'protocol')])
 }
@@ -78,12 +86,19 @@ export function handshakePart<K extends 'certificate' | 'hsts'>(obs: TlsObservat
 
 /**
  * Versions that could be neither accepted nor refused leave the population incomplete: a check that
- * found nothing wrong cannot pass. `base` carries the check's expected/actual/observed/evidence.
+ * found nothing wrong cannot pass. `base` carries the check's expected/actual/observed/evidence; the
+ * offenders are the undecided versions.
  */
 export function incompleteVerdict(p: ProtocolsObservation, base: Omit<Verdict, 'status' | 'summary'>): Verdict | undefined {
   if (!p.undetermined.length) return undefined
   const kind = undecidedKind(p.undetermined)
-  return { ...base, status: 'error', errorKind: kind, summary: `nothing wrong under ${[...p.accepted].sort(byVersion).join(', ')}, but ${kind === 'protocol' ? 'the server broke the protocol answering' : 'could not determine'} ${describeUndetermined(p.undetermined)}` }
+  return {
+    ...base,
+    status: 'error',
+    errorKind: kind,
+    summary: `nothing wrong under ${[...p.accepted].sort(byVersion).join(', ')}, but ${kind === 'protocol' ? 'the server broke the protocol answering' : 'could not determine'} ${describeUndetermined(p.undetermined)}`,
+    offenders: offenderList(undeterminedOffenders(p.undetermined)),
+  }
 }
 
 /** The error kind of suite lists missing for `versions` (a hello failed while enumerating). */

@@ -89,6 +89,12 @@ export interface CertificateInfo {
   /** e.g. `sha256WithRSAEncryption`, `ecdsa-with-SHA256`, `sha1WithRSAEncryption` */
   signatureAlgorithm: string
   fingerprintSha256: string
+  /**
+   * hex SHA-256 of the SubjectPublicKeyInfo (DER): names the key, not the certificate, so a renewal
+   * with the same key keeps it. Absent in observations made before it was recorded (the judges then
+   * recompute it from `chainPem`).
+   */
+  spkiSha256?: string
   subjectAltNames: string[]
   isCA: boolean
   selfIssued: boolean

@@ -3,6 +3,7 @@
 import type { CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation, type TlsVersion } from './observation.ts'
 import { acceptedProtocols, byVersion, helloEvidence, incompleteVerdict, missingSuitesKind, part } from './observation-parts.ts'
+import { groupOffenderId, missingSuitesOffenders, offenderList, suiteOffenderId } from './offenders.ts'
 import mozilla from './data/mozilla-6.0.json' with { type: 'json' }
 
 export interface ProfileParams {
@@ -21,11 +22,15 @@ export const profile: CheckDefinition<TlsObservation, ProfileParams> = {
   title: "The endpoint stays inside Mozilla's server-side TLS 6.0 profile",
   description: 'a protocol version, cipher suite or key-exchange group outside the chosen Mozilla 6.0 profile (`intermediate` default, or `modern`) is accepted',
   params: [{ name: 'profile', description: '`intermediate` (TLS 1.2 + 1.3, ECDHE AEAD suites) or `modern` (TLS 1.3 only)', default: 'intermediate' }],
+  severity: { level: 'low', reason: 'a conformance baseline: what it flags beyond the other TLS checks (a CBC or non-AEAD suite, an extra strong curve) is hygiene, and whatever it flags that is exploitable is also failed, at its own severity, by tls.protocols, tls.ciphers.weak, tls.forward-secrecy or tls.dh-strength' },
   population: 'accepted protocol versions, cipher suites and groups',
   needs: [TLS_PARTS.protocols, TLS_PARTS.suites('outside-intermediate'), TLS_PARTS.keyExchange],
   judge(obs, { profile: name = 'intermediate' }) {
     const conf = mozilla.configurations[name]
-    if (!conf) return { status: 'error', errorKind: 'inconclusive', summary: `unknown Mozilla profile "${name}"`, expected: {}, actual: {}, observed: {}, evidence: [] }
+    if (!conf) {
+      const summary = `unknown Mozilla profile "${name}"`
+      return { status: 'error', errorKind: 'inconclusive', summary, expected: {}, actual: {}, observed: {}, evidence: [], offenders: [{ id: 'param/profile', why: summary }] }
+    }
     const pr = acceptedProtocols(obs, 'accepted protocol versions, cipher suites and groups')
     if ('verdict' in pr) return pr.verdict
     const su = part(obs, 'suites')
@@ -62,9 +67,16 @@ export const profile: CheckDefinition<TlsObservation, ProfileParams> = {
       observed: { acceptedProtocols: accepted, suitesOutsideProfile: badSuites, acceptedGroups: kx.data.acceptedGroups },
       evidence: [helloEvidence(obs)],
     }
-    if (problems.length)
-      return { ...base, status: 'failed', summary: `outside Mozilla ${name}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; … (${problems.length} in all)` : ''}` }
-    if (missing.length) return { ...base, status: 'error', errorKind: missingSuitesKind(su.data, missing), summary: `suites not observed for ${missing.join(', ')}` }
+    if (problems.length) {
+      const offenders = [
+        ...badVersions.map((v) => ({ id: v, why: `${v} is accepted; Mozilla ${name} allows only ${allowedVersions.join(', ')}` })),
+        ...Object.entries(badSuites).flatMap(([v, l]) => l.map((s) => ({ id: suiteOffenderId(v as TlsVersion, s), why: `${s} is accepted under ${v}, outside Mozilla ${name}` }))),
+        ...badGroups.map((g) => ({ id: groupOffenderId(g), why: `group ${g} is accepted, outside Mozilla ${name} (${conf.tls_curves.join(', ')})` })),
+      ]
+      return { ...base, status: 'failed', summary: `outside Mozilla ${name}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; … (${problems.length} in all)` : ''}`, offenders: offenderList(offenders) }
+    }
+    if (missing.length)
+      return { ...base, status: 'error', errorKind: missingSuitesKind(su.data, missing), summary: `suites not observed for ${missing.join(', ')}`, offenders: offenderList(missingSuitesOffenders(missing, su.data.undetermined)) }
     const incomplete = incompleteVerdict(pr.data, base)
     if (incomplete) return incomplete
     return { ...base, status: 'passed', summary: `inside Mozilla ${name}: ${accepted.join(', ')}; groups ${kx.data.acceptedGroups.join(', ') || 'none'}` }

@@ -2,7 +2,7 @@
 // (worldParameters.observationsFile), never the network, and turns each judged target into a
 // finding attachment that the runner collects.
 import { readFileSync } from 'node:fs'
-import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber'
+import { Before, World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber'
 import { getCheck } from '../../checks/catalog.ts'
 import { FINDING_MEDIA_TYPE, type VerdictAttachment } from '../../runner/verdict-attachment.ts'
 import { selects } from '../../runner/target-selection.ts'
@@ -15,6 +15,8 @@ export interface VigilWorldParameters {
   runId: string
   /** target names selected by --targets; empty = all */
   targets?: string[]
+  /** parameters by scenario key (`policies.params` of the inventory), over the phrase's own */
+  paramOverrides?: Record<string, Record<string, unknown>>
 }
 
 export interface ObservationStore {
@@ -32,6 +34,8 @@ function loadStore(file: string, runId: string): ObservationStore {
 
 export class VigilWorld extends World<VigilWorldParameters> {
   private selection: { kind: TargetKind; tag?: string }[] = []
+  /** the running scenario's `@id:` key, set by the Before hook */
+  scenarioId: string | undefined
 
   constructor(options: IWorldOptions<VigilWorldParameters>) {
     super(options)
@@ -43,8 +47,9 @@ export class VigilWorld extends World<VigilWorldParameters> {
   }
 
   /** Judge every selected target with one check; attach one verdict per target; fail the step on any failure or error. */
-  async judge(checkId: string, params: Record<string, unknown>): Promise<void> {
+  async judge(checkId: string, phraseParams: Record<string, unknown>): Promise<void> {
     const check = getCheck(checkId)
+    const params = { ...phraseParams, ...(this.scenarioId ? this.parameters.paramOverrides?.[this.scenarioId] : undefined) }
     if (this.selection.length === 0)
       throw new Error(`the scenario must select targets (e.g. "Given every TLS endpoint") before "${checkId}" can be judged`)
     const wrong = this.selection.filter((s) => !check.kinds.includes(s.kind))
@@ -82,3 +87,7 @@ export class VigilWorld extends World<VigilWorldParameters> {
 }
 
 setWorldConstructor(VigilWorld)
+
+Before(function (this: VigilWorld, { pickle }) {
+  this.scenarioId = pickle.tags.find((t) => t.name.startsWith('@id:'))?.name.slice('@id:'.length)
+})

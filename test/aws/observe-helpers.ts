@@ -1,5 +1,5 @@
 // Shared by the AWS integration suites: observe a moto account with every part and judge it.
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { observeAws } from '../../checks/aws/probe.ts'
 import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
 import { AWS_PARTS, type AwsObservation } from '../../checks/aws/observation.ts'
@@ -26,8 +26,13 @@ export function judge(id: string, obs: AwsObservation, params: Record<string, un
   return getCheck(id).judge(obs, params, { now })
 }
 
+/** ARNs of the offending resources (observed.offenders), checked against the gate's offender ids. */
 export function offenders(v: Verdict): string[] {
-  return ((v.observed.offenders as { arn: string }[]) ?? []).map((o) => o.arn).sort()
+  const arns = ((v.observed.offenders as { arn: string }[]) ?? []).map((o) => o.arn).sort()
+  // Verdict.offenders names the same resources, each as its ARN or `<arn>#<aspect>`; none unless failed or error
+  if (v.status === 'failed') expect([...new Set((v.offenders ?? []).map((o) => o.id.split('#')[0]!))].sort(), 'Verdict.offenders vs observed.offenders').toEqual(arns)
+  else if (v.status !== 'error') expect(v.offenders, `${v.status} verdict with offenders`).toBeUndefined()
+  return arns
 }
 
 /** One moto server per suite: started before the suite's tests, stopped after them. */

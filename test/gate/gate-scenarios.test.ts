@@ -160,4 +160,24 @@ describe('vigil gate: what the change made worse, and only that', () => {
     expect(w.length).toBeGreaterThan(0)
     expect(w.every((r) => r.class === 'weakened' && r.checkId === 'tls.protocols' && r.target === 'legacy' && r.reason === 'severity lowered from high to low')).toBe(true)
   }, 120_000)
+
+  it("(d) tightening a built-in parameter in vigil.yaml (no fork of the library): its new offenders fail", async () => {
+    commit('tighten-builtin', { 'vigil.yaml': inventory({ web: 'web-good', legacy: 'web-legacy-tls10', expiring: 'web-expiring' }, { policies: { params: { 'tls.cert.expiry': { days: 400 } } } }) })
+    const g = await gate('tighten-builtin')
+    expect(g.code).toBe(1)
+    const bad = failing(g.report)
+    expect(bad.every((r) => r.class === 'new' && r.checkId === 'tls.cert.expiry')).toBe(true)
+    expect(bad.map((r) => r.target)).toContain('web')
+    const results = JSON.parse(readFileSync(join(tmpdir(), `${repo.split('/').pop()}-out-tighten-builtin`, 'results.json'), 'utf8'))
+    expect(results.run.policyChanges).toEqual({ off: [], params: { 'tls.cert.expiry': { days: 400 } } })
+    expect(results.findings.find((f: { checkId: string }) => f.checkId === 'tls.cert.expiry').params).toEqual({ days: 400 })
+  }, 120_000)
+
+  it('switching a built-in scenario off is coverage lost unless retired', async () => {
+    commit('off', { 'vigil.yaml': inventory({ web: 'web-good', legacy: 'web-legacy-tls10', expiring: 'web-expiring' }, { policies: { off: ['tls.protocols'] } }) })
+    const g = await gate('off')
+    expect(g.code).toBe(1)
+    expect(failing(g.report).map((r) => [r.class, r.checkId]).every(([c, id]) => c === 'coverage-lost' && id === 'tls.protocols')).toBe(true)
+    expect(failing(g.report)).toHaveLength(3)
+  }, 120_000)
 })

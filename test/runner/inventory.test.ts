@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '../../runner/config-file.ts'
+import { ConfigError } from '../../core/config-file.ts'
 import { loadInventory } from '../../runner/inventory.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-inv-'))

@@ -15,7 +15,7 @@ import { createEvidenceSigner, type EvidenceSigner } from '../../lab/evidence-si
 import { runVigil, STACK_TRACE, VIGIL_BIN } from '../run-vigil.ts'
 import { MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE, type Manifest } from '../../reports/evidence-bundle.ts'
 import { loadSigner, signDetached } from '../../reports/cms-signature.ts'
-import { sha256 } from '../../runner/run-inputs.ts'
+import { sha256 } from '../../core/hash.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-folder-'))
 const servers: RunningServer[] = []

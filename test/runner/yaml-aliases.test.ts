@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseYamlDocument } from '../../runner/config-file.ts'
+import { ConfigError, parseYamlDocument } from '../../core/config-file.ts'
 import { loadInventory } from '../../runner/inventory.ts'
 import { loadWaivers } from '../../reports/waivers.ts'
 
@@ -74,6 +74,12 @@ describe('YAML aliases in the inventory', () => {
     expect(inv.settings.timeoutMs).toBe(2000)
   })
 
+  it('an alias as a map key stands for its value; an alias of a list or map as a key is a ConfigError', () => {
+    expect(parseYamlDocument('k: &k host\nm: {*k : web.example.test}\n', 'keys.yaml').raw).toEqual({ k: 'host', m: { host: 'web.example.test' } })
+    expect(configErrorOf(() => parseYamlDocument('k: &k [a]\nm: {*k : x}\n', 'keys.yaml')).message).toMatch(/^keys\.yaml:2: alias \*k is used in a map key/)
+    expect(configErrorOf(() => parseYamlDocument('k: &k a\nm: {[*k]: x}\n', 'keys.yaml')).message).toMatch(/^keys\.yaml:2: alias \*k is used in a map key/)
+  })
+
   it('parseYamlDocument itself refuses the bomb before building anything', () => {
     expect(() => parseYamlDocument(BILLION_LAUGHS, 'x.yaml')).toThrow(ConfigError)
   })
@@ -96,5 +102,26 @@ describe('YAML aliases in the waivers file', () => {
     const set = loadWaivers(f, checks)
     expect(set.waivers).toEqual([])
     expect(set.problems.map((p) => p.message)).toEqual([expect.stringMatching(/nope-waivers\.yaml:2: alias \*nope refers to no anchor &nope defined before it; no waiver in this file applies$/)])
+  })
+})
+
+describe('YAML files that used to take seconds, or forever', () => {
+  it('a map of 10 000 keys and a list of 40 000 aliases load in well under a second each', () => {
+    const keys = Array.from({ length: 10_000 }, (_, i) => `k${i}: ${i}`).join('\n')
+    const aliases = `a: &a 1\nb: [${Array(40_000).fill('*a').join(', ')}]\n`
+    for (const text of [keys, aliases]) {
+      const started = performance.now()
+      parseYamlDocument(text, 'big.yaml')
+      expect(performance.now() - started).toBeLessThan(1000)
+    }
+  })
+
+  it('a repeated key is still a ConfigError at the line of the repetition', () => {
+    const f = write('dup-key.yaml', 'targets:\n  tls: []\n  ssh: []\n  tls: []\n')
+    expect(configErrorOf(() => loadInventory(f)).message).toMatch(/dup-key\.yaml:4: not valid YAML: Map keys must be unique/)
+  })
+
+  it('an inventory path naming an endless device is a ConfigError, not a read that fills the memory', () => {
+    expect(configErrorOf(() => loadInventory('/dev/zero')).message).toMatch(/^\/dev\/zero: the file is larger than 8 MiB/)
   })
 })

@@ -88,6 +88,8 @@ describe('ssh.server.root-login', () => {
     // the daemon's own -f config was found, not /etc/ssh/sshd_config
     expect(v.observed['configFile']).toBe(legacy.configFile)
     expect(v.actual['permitRootLogin']).toBe('yes')
+    // the setting is the offender (a change to prohibit-password that still fails stays the same offender)
+    expect(v.offenders).toEqual([{ id: 'PermitRootLogin', why: 'PermitRootLogin is yes (from sshd -T)' }])
     const trust = v.evidence.find((e) => e.kind === 'host-key-trust')!
     expect(trust.description).toMatch(/trusted on first use/)
     expect(trust.description).toContain(legacy.hostKeys[0]!.fingerprint)
@@ -104,6 +106,7 @@ describe('ssh.server.root-login', () => {
     expect(v.observed['configFile']).toBe(hardened.configFile)
     expect(v.observed['fallbackReason']).toMatch(/sshd -T was not allowed/)
     expect(obs.hostKeyPin.status).toBe('match')
+    expect(v).not.toHaveProperty('offenders')
   })
 
   it('a pinned host key that does not match stops before login and yields hostkey-mismatch', async () => {
@@ -114,6 +117,7 @@ describe('ssh.server.root-login', () => {
     outputs.push(v)
     expect(v.status).toBe('error')
     expect(v.errorKind).toBe('hostkey-mismatch')
+    expect(v.offenders).toEqual([{ id: 'server', why: v.summary }])
     expect(obs.hostKeyPin.status).toBe('mismatch')
     await new Promise((r) => setTimeout(r, 200))
     const log = hardened.log().slice(logBefore)
@@ -151,6 +155,12 @@ describe('ssh.keys.* over SFTP', () => {
     expect(p.status).toBe('failed')
     expect(p.summary).toMatch(/id_ed25519 \(openssh-v1\)/)
     expect(s.status).toBe('failed')
+    // over SFTP a key file is named by its path as found on the server
+    expect(p.offenders!.map((o) => o.id)).toEqual(corpus.expected.filter((e) => e.kind === 'private' && e.encrypted === false).map((e) => join(corpus.dir, e.file)).sort())
+    const fp = (file: string) => keys!.keys.find((k) => k.file === join(corpus.dir, file))!.fingerprint!
+    expect(s.offenders!.map((o) => o.id)).toEqual(expect.arrayContaining([join(corpus.dir, 'legacy_dsa'), join(corpus.dir, 'notes.txt'), `${join(corpus.dir, 'authorized_keys')}#${fp('legacy_dsa.pub')}`]))
+    // a missing keyPath is no offender of a failed verdict
+    expect(s.offenders!.map((o) => o.id)).not.toContain(join(work, 'missing'))
   })
 
   it('passes a folder of passphrase-protected strong keys', async () => {
@@ -232,6 +242,7 @@ describe('ssh.keys.* with nothing to judge (vacuous truth)', () => {
       expect(v.status, v.summary).toBe('error')
       expect(v.errorKind).toBe('inconclusive')
       expect(v.summary).toMatch(/could not be examined and may hold one: .*root-only \(3: Permission denied\)/)
+      expect(v.offenders).toEqual([{ id: rootOnlyDir, why: 'could not be examined: 3: Permission denied' }])
     }
   })
 })

@@ -1,5 +1,6 @@
 // Every TLS check, both verdicts, against real servers: the lab fleet (node:tls, openssl s_server,
 // a raw-TLS server for 3DES, dead / silent / garbage ports) with freshly generated certificates.
+import { createHash, X509Certificate } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +9,8 @@ import { tlsChecks } from '../../checks/tls/index.ts'
 import { observeTls } from '../../checks/tls/probe.ts'
 import type { TlsObservation } from '../../checks/tls/observation.ts'
 import { makeLimiter } from '../../runner/observe.ts'
-import { generateLabPki, type LabPki } from '../../lab/tls/certificates.ts'
+import { splitPems } from '../../checks/tls/certificate.ts'
+import { generateLabPki, type LabCertName, type LabPki } from '../../lab/tls/certificates.ts'
 import { startTlsLabFleet, type TlsLabFleet } from '../../lab/tls/lab-fleet.ts'
 
 const NEEDS = new Set(tlsChecks.flatMap((c) => c.needs))
@@ -64,6 +66,101 @@ describe('every TLS check decides as designed against the lab fleet', () => {
       expect(decided).toBeGreaterThanOrEqual(2)
     })
   }
+})
+
+/** `spki:sha256:<16 hex>` of a PEM certificate, computed here independently of the probe */
+function spki(pem: string): string {
+  const der = new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' })
+  return `spki:sha256:${createHash('sha256').update(der).digest('hex').slice(0, 16)}`
+}
+/** the offender id of a lab chain's certificate at `position` (leaf 0, its intermediate 1) */
+function certId(name: LabCertName, position = 0): string {
+  const pem = splitPems([pki.certs[name].chainPem])[position]!
+  return `cert[${position}] ${new X509Certificate(pem).subject.split('\n').join(', ')} ${spki(pem)}`
+}
+
+describe('every failed or undecided verdict names its offenders, with stable ids', () => {
+  const judgeOn = (checkId: string, endpoint: string) => {
+    const check = tlsChecks.find((c) => c.id === checkId)!
+    const o = observations.get(endpoint)!
+    return check.judge(o.obs, Object.fromEntries(check.params.map((p) => [p.name, p.default])), { now: o.at })
+  }
+
+  it('the offender ids of every failure the lab is built to show', () => {
+    const leaf = certId('good')
+    /** endpoint → check → offender ids (sorted, as verdicts list them) */
+    const want: Record<string, Record<string, string[]>> = {
+      'web-static-rsa': { 'tls.forward-secrecy': ['TLSv1.2/TLS_RSA_WITH_AES_128_CBC_SHA'], 'tls.profile': ['TLSv1.2/TLS_RSA_WITH_AES_128_CBC_SHA'] },
+      'web-mixed-fs': { 'tls.forward-secrecy': ['TLSv1.2/TLS_RSA_WITH_AES_128_GCM_SHA256'] },
+      'web-legacy-tls10': {
+        'tls.protocols': ['TLSv1.0', 'no TLSv1.2 or TLSv1.3'],
+        'tls.profile': ['TLSv1.0', 'TLSv1.0/TLS_RSA_WITH_AES_128_CBC_SHA'],
+        'http.hsts': ['hsts'],
+      },
+      'web-3des': { 'tls.ciphers.weak': ['TLSv1.0/TLS_RSA_WITH_3DES_EDE_CBC_SHA', 'TLSv1.2/TLS_RSA_WITH_3DES_EDE_CBC_SHA'], 'tls.protocols': ['TLSv1.0'] },
+      'web-dhe-1024': { 'tls.dh-strength': ['TLSv1.2/DHE/1024-bit'], 'http.hsts': ['hsts'] },
+      'web-expired': { 'tls.cert.expiry': [certId('expired')] },
+      'web-expiring': { 'tls.cert.expiry': [certId('expiring')] },
+      'web-not-yet-valid': { 'tls.cert.expiry': [certId('not-yet-valid')] },
+      'web-expiring-intermediate': { 'tls.cert.expiry': [certId('expiring-intermediate', 1)] },
+      'web-self-signed': { 'tls.cert.trust': [certId('self-signed')] },
+      'web-wrong-host': { 'tls.cert.hostname': [`${certId('wrong-host')} host:${pki.host}`] },
+      'web-rsa-1024': { 'tls.cert.key-strength': [certId('rsa-1024')] },
+      'web-sha1': { 'tls.cert.signature': [certId('sha1')] },
+      'web-no-hsts': { 'http.hsts': ['hsts'] },
+      'web-short-hsts': { 'http.hsts': ['hsts/max-age'] },
+      'web-dead': Object.fromEntries(tlsChecks.map((c) => [c.id, ['endpoint']])),
+      'web-silent': { 'tls.protocols': ['endpoint'], 'tls.cert.expiry': ['endpoint'] },
+      'web-garbage': { 'tls.protocols': ['endpoint'] },
+    }
+    // every labelled failure and error is listed above
+    for (const e of fleet.endpoints)
+      for (const [checkId, status] of Object.entries(e.expect)) if (status === 'failed' || status === 'error') expect(want[e.name]?.[checkId], `${e.name} ${checkId}`).toBeDefined()
+    for (const [endpoint, byCheck] of Object.entries(want))
+      for (const [checkId, ids] of Object.entries(byCheck)) {
+        const v = judgeOn(checkId, endpoint)
+        expect({ endpoint, checkId, ids: (v.offenders ?? []).map((o) => o.id) }).toEqual({ endpoint, checkId, ids })
+      }
+    // the expired, expiring and not-yet-valid leaves share the lab's leaf key and name: one offender, three states
+    expect(new Set([certId('expired'), certId('expiring'), certId('not-yet-valid'), leaf]).size).toBe(1)
+    expect(certId('rsa-1024')).not.toBe(leaf)
+  })
+
+  it('an expired or not-yet-valid leaf is critical; an expiring one keeps the check default (high)', () => {
+    const severityOf = (endpoint: string) => judgeOn('tls.cert.expiry', endpoint).offenders!.map((o) => o.severity)
+    expect(severityOf('web-expired')).toEqual(['critical'])
+    expect(severityOf('web-not-yet-valid')).toEqual(['critical'])
+    expect(severityOf('web-expiring')).toEqual([undefined])
+    expect(severityOf('web-expiring-intermediate')).toEqual([undefined])
+  })
+
+  it('every verdict on every lab endpoint: offenders when failed or error, none when passed or not applicable; no id holds the port', () => {
+    for (const e of fleet.endpoints)
+      for (const check of tlsChecks) {
+        const v = judgeOn(check.id, e.name)
+        const ids = (v.offenders ?? []).map((o) => o.id)
+        if (v.status === 'passed' || v.status === 'not-applicable') expect(v.offenders, `${e.name} ${check.id}`).toBeUndefined()
+        else expect(ids.length, `${e.name} ${check.id} ${v.status}: ${v.summary}`).toBeGreaterThan(0)
+        expect(new Set(ids).size).toBe(ids.length)
+        // the lab's ports are random per run: an id that held one would never match the next run
+        for (const id of ids) expect(id.replace(/spki:sha256:[0-9a-f]{16}/, ''), `${e.name} ${check.id}`).not.toContain(String(e.port))
+      }
+  })
+
+  it('a second probe of the same endpoints (other timings, other hello order) names the same offenders', async () => {
+    const limit = makeLimiter(100, 8)
+    const again = ['web-3des', 'web-legacy-tls10', 'web-static-rsa', 'web-dhe-1024', 'web-expiring', 'web-wrong-host', 'web-short-hsts', 'web-dead']
+    for (const name of again) {
+      const e = fleet.endpoints.find((x) => x.name === name)!
+      const at = new Date()
+      const obs = await observeTls({ name: e.name, host: e.host, address: '127.0.0.1', port: e.port, tags: e.tags }, { needs: NEEDS, timeoutMs: 2000, extraCaPems: [pki.caPem], limit })
+      for (const check of tlsChecks) {
+        const first = judgeOn(check.id, name)
+        const second = check.judge(obs, Object.fromEntries(check.params.map((p) => [p.name, p.default])), { now: at })
+        expect({ name, check: check.id, status: second.status, ids: (second.offenders ?? []).map((o) => o.id) }).toEqual({ name, check: check.id, status: first.status, ids: (first.offenders ?? []).map((o) => o.id) })
+      }
+    }
+  }, 60_000)
 })
 
 describe('what the observations record', () => {

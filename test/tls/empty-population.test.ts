@@ -12,7 +12,14 @@ import type { Verdict } from '../../checks/types.ts'
 const NOW = { now: new Date('2026-06-01T00:00:00Z') }
 const check = (id: string) => tlsChecks.find((c) => c.id === id)!
 const defaults = (id: string) => Object.fromEntries(check(id).params.map((p) => [p.name, p.default]))
-const judge = (id: string, obs: TlsObservation, params: Record<string, unknown> = {}): Verdict => check(id).judge(obs, { ...defaults(id), ...params }, NOW)
+/** judges, and holds every verdict to the offender rule: failed and error name offenders, the others none */
+const judge = (id: string, obs: TlsObservation, params: Record<string, unknown> = {}): Verdict => {
+  const v = check(id).judge(obs, { ...defaults(id), ...params }, NOW)
+  if (v.status === 'failed' || v.status === 'error') expect(v.offenders?.length, `${id} ${v.status} names its offenders: ${v.summary}`).toBeGreaterThan(0)
+  else expect(v.offenders, `${id} ${v.status} names no offender`).toBeUndefined()
+  return v
+}
+const offenderIds = (v: Verdict) => (v.offenders ?? []).map((o) => o.id)
 
 const SUITE_CHECKS = ['tls.forward-secrecy', 'tls.ciphers.weak', 'tls.dh-strength', 'tls.profile']
 const CERT_CHECKS = ['tls.cert.expiry', 'tls.cert.trust', 'tls.cert.hostname', 'tls.cert.key-strength', 'tls.cert.signature']
@@ -80,7 +87,11 @@ describe('suite- and group-based checks with no protocol accepted', () => {
   })
 
   it.each(SUITE_CHECKS)('%s: every answer a protocol violation → error protocol, not a pass', (id) => {
-    expect(judge(id, nothingAccepted(ALL_VIOLATIONS))).toMatchObject({ status: 'error', errorKind: 'protocol', summary: expect.stringMatching(/broke the TLS protocol/) })
+    const v = judge(id, nothingAccepted(ALL_VIOLATIONS))
+    expect(v).toMatchObject({ status: 'error', errorKind: 'protocol', summary: expect.stringMatching(/broke the TLS protocol/) })
+    // what could not be decided: each version the server answered impossibly
+    expect(offenderIds(v)).toEqual(['SSLv3', 'TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'])
+    expect(v.offenders![0]!.why).toContain(VIOLATION)
   })
 
   it.each(SUITE_CHECKS)('%s: a version undetermined for another reason (timeout) → error inconclusive', (id) => {
@@ -97,7 +108,9 @@ describe('suite- and group-based checks with no protocol accepted', () => {
       },
       keyExchange: { dheBits: {}, acceptedGroups: ['x25519'], refusedGroups: [], groupBits: { x25519: 256 } },
     })
-    expect(judge(id, o)).toMatchObject({ status: 'error', errorKind: 'protocol' })
+    const v = judge(id, o)
+    expect(v).toMatchObject({ status: 'error', errorKind: 'protocol' })
+    expect(offenderIds(v)).toEqual(['TLSv1.1'])
   })
 })
 
@@ -128,7 +141,9 @@ describe('certificate checks', () => {
 
   it.each(CERT_CHECKS)('%s: no chain and no protocol probe in this run → the part\'s own error', (id) => {
     const o = obs({ certificate: { error: { kind: 'timeout', message: 'no TLS handshake within 5000 ms' } } })
-    expect(judge(id, o)).toMatchObject({ status: 'error', errorKind: 'timeout' })
+    const v = judge(id, o)
+    expect(v).toMatchObject({ status: 'error', errorKind: 'timeout' })
+    expect(v.offenders).toEqual([{ id: 'part/certificate', why: 'no TLS handshake within 5000 ms' }])
   })
 
   it('tls.cert.signature: a self-signed leaf alone has no signature below a root → not-applicable', () => {
@@ -144,7 +159,9 @@ describe('certificate checks', () => {
 
 describe('populations that are never empty once observed', () => {
   it('tls.protocols: every version refused is a finding (neither TLS 1.2 nor 1.3), not "not applicable"', () => {
-    expect(judge('tls.protocols', nothingAccepted(ALL_REFUSED))).toMatchObject({ status: 'failed', summary: expect.stringMatching(/neither TLS 1.2 nor TLS 1.3/) })
+    const v = judge('tls.protocols', nothingAccepted(ALL_REFUSED))
+    expect(v).toMatchObject({ status: 'failed', summary: expect.stringMatching(/neither TLS 1.2 nor TLS 1.3/) })
+    expect(offenderIds(v)).toEqual(['no TLSv1.2 or TLSv1.3'])
   })
 
   it('tls.protocols: every answer a violation is an error, not a refusal and not "accepts nothing"', () => {

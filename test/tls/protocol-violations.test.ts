@@ -120,6 +120,9 @@ function expectNoPassAndProtocolErrors({ obs, verdicts }: Awaited<ReturnType<typ
   expect(verdicts['http.hsts']).toMatchObject({ status: 'error', errorKind: 'protocol' })
   const p = obs.protocols
   if (!p || p.error) throw new Error('protocols part missing')
+  // every verdict names what it could not decide: each version the server answered impossibly
+  const undecided = p.undetermined.map((u) => u.version).sort()
+  for (const [id, v] of Object.entries(verdicts)) expect({ id, offenders: (v.offenders ?? []).map((o) => o.id) }).toEqual({ id, offenders: undecided })
   expect(p.accepted).toEqual([])
   // every TLS version is undetermined; only SSLv2 (answered in TLS: not an SSLv2 server) is refused
   expect(p.refused).toEqual(['SSLv2'])
@@ -195,6 +198,11 @@ describe('a peer answering every hello with a malformed ServerHello', () => {
     expect(verdicts['tls.forward-secrecy']!.status).toBe('failed')
     expect(verdicts['tls.profile']!.status).toBe('failed')
     for (const id of ['tls.ciphers.weak', 'tls.dh-strength']) expect({ id, ...verdicts[id] }).toMatchObject({ id, status: 'error', errorKind: 'protocol' })
+    // the failures name what TLS 1.2 shows; the errors name the versions that broke the protocol
+    const ids = (id: string) => (verdicts[id]!.offenders ?? []).map((o) => o.id)
+    expect(ids('tls.forward-secrecy')).toEqual(['TLSv1.2/TLS_RSA_WITH_AES_128_CBC_SHA'])
+    expect(ids('tls.profile')).toEqual(['TLSv1.2/TLS_RSA_WITH_AES_128_CBC_SHA'])
+    for (const id of ['tls.protocols', 'tls.ciphers.weak', 'tls.dh-strength']) expect({ id, offenders: ids(id) }).toEqual({ id, offenders: ['SSLv3', 'TLSv1.0', 'TLSv1.1', 'TLSv1.3'] })
   })
 
   it('the certificate part is needed alone: still a protocol error, never a pass', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { X509Certificate, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { MAX_FLIGHT_BYTES, ServerFlightReader, parseServerHello, parseServerKeyExchange } from '../../checks/tls/wire/server-messages.ts'
+import { MAX_FLIGHT_BYTES, ServerFlightReader, TlsDecodeError, parseCertificateMessage, parseServerHello, parseServerKeyExchange } from '../../checks/tls/wire/server-messages.ts'
 
 const fixture = (name: string) => Buffer.from(readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8').trim(), 'hex')
 const servedCertDer = new X509Certificate(readFileSync(new URL('fixtures/localhost-cert.pem', import.meta.url))).raw
@@ -153,6 +153,12 @@ describe('ServerFlightReader on hostile or unusual input', () => {
     const st = r.push(record(22, handshake(2, Buffer.from([3, 3, 1, 2]))))
     expect(st.state).toBe('error')
     expect((st as { message: string }).message).toMatch(/malformed/)
+  })
+
+  it('the message parsers throw TlsDecodeError, which callers can tell from a bug', () => {
+    expect(() => parseServerHello(Buffer.from([3, 3, 1, 2]))).toThrow(TlsDecodeError)
+    expect(() => parseCertificateMessage(Buffer.from([0, 0, 9, 0, 0, 5, 1]))).toThrow(TlsDecodeError)
+    expect(() => parseServerHello(Buffer.from([3, 3, 1, 2]))).toThrow(/ServerHello random: needs 32 bytes, 2 left/)
   })
 
   it('parses an SSLv2 SERVER-HELLO listing the shared cipher specs', () => {

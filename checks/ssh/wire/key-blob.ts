@@ -18,6 +18,11 @@ export function sshFingerprint(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')
 }
 
+/** Bytes that are not the SSH structure they should be: the only error this module's readers throw. */
+export class SshDataError extends Error {
+  override name = 'SshDataError'
+}
+
 /** Reads SSH wire strings (uint32 length + bytes) from a buffer, refusing to run past its end. */
 export class SshReader {
   private off = 0
@@ -32,14 +37,14 @@ export class SshReader {
     return this.buf.length - this.off
   }
   uint32(): number {
-    if (this.off + 4 > this.buf.length) throw new Error('truncated SSH data')
+    if (this.off + 4 > this.buf.length) throw new SshDataError('truncated SSH data')
     const v = this.buf.readUInt32BE(this.off)
     this.off += 4
     return v
   }
   bytes(): Buffer {
     const n = this.uint32()
-    if (this.off + n > this.buf.length) throw new Error('truncated SSH string')
+    if (this.off + n > this.buf.length) throw new SshDataError('truncated SSH string')
     const b = this.buf.subarray(this.off, this.off + n)
     this.off += n
     return b
@@ -48,7 +53,7 @@ export class SshReader {
     return this.bytes().toString('latin1')
   }
   raw(n: number): Buffer {
-    if (this.off + n > this.buf.length) throw new Error('truncated SSH data')
+    if (this.off + n > this.buf.length) throw new SshDataError('truncated SSH data')
     const b = this.buf.subarray(this.off, this.off + n)
     this.off += n
     return b
@@ -65,10 +70,20 @@ export function mpintBits(m: Buffer): number {
 
 const CURVE_BITS: Record<string, number> = { nistp256: 256, nistp384: 384, nistp521: 521 }
 
-/** Parses a public key blob. Throws on a blob that is not one. */
+/** RFC 4251 §6: algorithm and curve names are printable US-ASCII without whitespace or comma, at most 64 characters. */
+export function isSshName(s: string): boolean {
+  return /^[\x21-\x2b\x2d-\x7e]{1,64}$/.test(s)
+}
+
+/**
+ * Parses a public key blob. Throws SshDataError on a blob that is not one, including a key type
+ * or curve that is not an SSH name: those strings end up in reports, and in a damaged private key
+ * file a wrong length would otherwise pull the bytes after it (key material) into them.
+ */
 export function parsePublicKeyBlob(blob: Buffer): PublicKeyInfo {
   const r = new SshReader(blob)
   const blobType = r.string()
+  if (!isSshName(blobType)) throw new SshDataError('the key type of the blob is not an SSH algorithm name')
   const fingerprint = sshFingerprint(blob)
   // certificates carry a nonce before the key fields; the size is the embedded key's
   const cert = blobType.endsWith('-cert-v01@openssh.com')
@@ -85,6 +100,7 @@ export function parsePublicKeyBlob(blob: Buffer): PublicKeyInfo {
   const ec = /^(sk-)?ecdsa-sha2-([a-z0-9]+)(@openssh\.com)?$/.exec(base)
   if (ec) {
     const curve = r.string()
+    if (!isSshName(curve)) throw new SshDataError('the curve of the blob is not an SSH name')
     return { blobType, type: ec[1] ? 'ecdsa-sk' : 'ecdsa', curve, bits: CURVE_BITS[curve], fingerprint }
   }
   return { blobType, type: blobType, fingerprint }

@@ -109,7 +109,10 @@ export interface ServerFlight {
 
 export type ReadState = { state: 'need-more' } | { state: 'done' } | { state: 'error'; message: string }
 
-class DecodeError extends Error {}
+/** A message that does not decode: what the parsers below throw, and the only thing they throw. */
+export class TlsDecodeError extends Error {
+  override name = 'TlsDecodeError'
+}
 
 /** A bounds-checked cursor over one message. */
 class Cursor {
@@ -122,7 +125,7 @@ class Cursor {
     return this.buf.length - this.pos
   }
   take(n: number, what: string): Buffer {
-    if (n > this.remaining) throw new DecodeError(`${what}: needs ${n} bytes, ${this.remaining} left`)
+    if (n > this.remaining) throw new TlsDecodeError(`${what}: needs ${n} bytes, ${this.remaining} left`)
     const out = this.buf.subarray(this.pos, this.pos + n)
     this.pos += n
     return out
@@ -235,7 +238,7 @@ function parseSslv2ServerHello(body: Buffer): Sslv2ServerHello {
   const specsLen = c.u16('cipher specs length')
   const connLen = c.u16('connection id length')
   const certificate = Buffer.from(c.take(certLen, 'certificate'))
-  if (specsLen % 3 !== 0) throw new DecodeError('SSLv2 cipher specs length is not a multiple of 3')
+  if (specsLen % 3 !== 0) throw new TlsDecodeError('SSLv2 cipher specs length is not a multiple of 3')
   const specBytes = c.take(specsLen, 'cipher specs')
   const cipherSpecs: number[] = []
   for (let i = 0; i < specBytes.length; i += 3) cipherSpecs.push(specBytes.readUIntBE(i, 3))
@@ -288,7 +291,7 @@ export class ServerFlightReader {
       }
       return this.format === 'tls' ? this.readTls() : this.readSslv2()
     } catch (e) {
-      return this.fail(e instanceof DecodeError ? `malformed server message: ${e.message}` : `unreadable server answer: ${(e as Error).message}`)
+      return this.fail(e instanceof TlsDecodeError ? `malformed server message: ${e.message}` : `unreadable server answer: ${(e as Error).message}`)
     }
   }
 
