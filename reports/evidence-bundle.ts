@@ -6,7 +6,8 @@
 // one top folder. Verification checks both signatures, every hash and size, and that no file is
 // missing or extra; archives are listed before extraction and refused on links, absolute paths or
 // `..`.
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { writeFileBounded } from '../core/bounded-write.ts'
 import { tmpdir } from 'node:os'
 import { dirname, join, posix, resolve } from 'node:path'
 import type { X509Certificate } from 'node:crypto'
@@ -157,11 +158,11 @@ export function assertSealable(dir: string, opts: { allowIncomplete?: boolean } 
  * Seals a run's output folder in place: VERIFY.txt, manifest.json (+ .p7s), SHA256SUMS (+ .p7s).
  * Refuses a folder that is not one finished run, and an incomplete run unless `allowIncomplete`.
  */
-export function sealEvidenceFolder(dir: string, signer: Signer, now = new Date(), opts: { allowIncomplete?: boolean } = {}): Manifest {
+export async function sealEvidenceFolder(dir: string, signer: Signer, now = new Date(), opts: { allowIncomplete?: boolean } = {}): Promise<Manifest> {
   const state = assertSealable(dir, opts)
   const record = state.record!
   const results = ResultsSchema.parse(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')))
-  writeFileSync(join(dir, VERIFY_FILE), verifyText(record.run.id))
+  await writeFileBounded(join(dir, VERIFY_FILE), verifyText(record.run.id))
   const payload = [...new Set([...record.files, RUN_RECORD_FILE, VERIFY_FILE])].sort()
   const files = payload.map((path) => {
     if (!safeRelative(path)) throw new ConfigError(`${join(dir, RUN_RECORD_FILE)}: lists the unsafe path "${path}"`)
@@ -187,9 +188,9 @@ export function sealEvidenceFolder(dir: string, signer: Signer, now = new Date()
     files,
   }
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n')
-  writeFileSync(join(dir, MANIFEST_FILE), manifestBytes)
+  await writeFileBounded(join(dir, MANIFEST_FILE), manifestBytes)
   const manifestSig = signDetached(manifestBytes, signer, now)
-  writeFileSync(join(dir, MANIFEST_SIGNATURE), manifestSig)
+  await writeFileBounded(join(dir, MANIFEST_SIGNATURE), manifestSig)
   const sums = [
     ...files,
     { path: MANIFEST_FILE, sha256: sha256(manifestBytes) },
@@ -198,8 +199,8 @@ export function sealEvidenceFolder(dir: string, signer: Signer, now = new Date()
     .sort((a, b) => (a.path < b.path ? -1 : 1))
     .map((f) => `${f.sha256}  ${f.path}\n`)
     .join('')
-  writeFileSync(join(dir, SUMS_FILE), sums)
-  writeFileSync(join(dir, SUMS_SIGNATURE), signDetached(Buffer.from(sums), signer, now))
+  await writeFileBounded(join(dir, SUMS_FILE), sums)
+  await writeFileBounded(join(dir, SUMS_SIGNATURE), signDetached(Buffer.from(sums), signer, now))
   return manifest
 }
 
@@ -214,7 +215,7 @@ export async function createBundle(
   now = new Date(),
   opts: { allowIncomplete?: boolean } = {},
 ): Promise<{ manifest: Manifest; archive: string; bytes: number; sha256: string }> {
-  const manifest = sealEvidenceFolder(dir, signer, now, opts)
+  const manifest = await sealEvidenceFolder(dir, signer, now, opts)
   const entries = [...manifest.files.map((f) => f.path), ...INTEGRITY_FILES].sort()
   await tar.create({ gzip: true, file: archive, cwd: dir, prefix: bundleFolderName(manifest.run.id), portable: true, noDirRecurse: true }, entries)
   const body = readFileSync(archive)

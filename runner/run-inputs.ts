@@ -4,7 +4,9 @@
 // the policy repository.
 import { execFile } from 'node:child_process'
 import { sha256 } from '../core/hash.ts'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { writeFileBounded } from '../core/bounded-write.ts'
+import { readConfigText } from '../core/config-file.ts'
 import { dirname, join, relative, sep } from 'node:path'
 import { promisify } from 'node:util'
 import { redactInventoryText, redactUrl } from './redact.ts'
@@ -29,27 +31,28 @@ const posix = (p: string) => p.split(sep).join('/')
  * Copies the inputs into `<out>/inputs/` (replacing an earlier run's copies) and returns their
  * places for run.json. `policies` maps each feature file (absolute) to its name in findings.
  */
-export function snapshotInputs(
+export async function snapshotInputs(
   out: string,
   inputs: { inventoryFile: string; waiversFile?: string; waiversText?: string; policies: ReadonlyMap<string, string> },
-): RunRecord['inputs'] {
+): Promise<RunRecord['inputs']> {
   const dir = join(out, INPUTS_DIR)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(join(dir, 'policies'), { recursive: true })
   const inventory = `${INPUTS_DIR}/inventory.yaml`
-  writeFileSync(join(out, inventory), redactInventoryText(readFileSync(inputs.inventoryFile, 'utf8')))
+  await writeFileBounded(join(out, inventory), redactInventoryText(readConfigText(inputs.inventoryFile, 'the inventory')))
   const root = commonRoot([...inputs.policies.keys()])
-  const policies = [...inputs.policies].sort(([a], [b]) => a.localeCompare(b)).map(([file, policy]) => {
+  const policies: RunRecord['inputs']['policies'] = []
+  for (const [file, policy] of [...inputs.policies].sort(([a], [b]) => a.localeCompare(b))) {
     const bytes = readFileSync(file)
     const copy = `${INPUTS_DIR}/policies/${posix(relative(root, file))}`
     mkdirSync(dirname(join(out, copy)), { recursive: true })
-    writeFileSync(join(out, copy), bytes)
-    return { policy, file: copy, sha256: sha256(bytes) }
-  })
+    await writeFileBounded(join(out, copy), bytes)
+    policies.push({ policy, file: copy, sha256: sha256(bytes) })
+  }
   let waivers: RunRecord['inputs']['waivers']
   if (inputs.waiversFile !== undefined && inputs.waiversText !== undefined) {
     waivers = { source: inputs.waiversFile, file: `${INPUTS_DIR}/waivers.yaml` }
-    writeFileSync(join(out, waivers.file), inputs.waiversText)
+    await writeFileBounded(join(out, waivers.file), inputs.waiversText)
   }
   return { inventory: { source: inputs.inventoryFile, file: inventory }, ...(waivers ? { waivers } : {}), policies }
 }

@@ -116,7 +116,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   await claimOutputFolder(opts.out, { runId, pid: process.pid, host: hostname(), startedAt: startedAt.toISOString() })
   const observationsFile = join(opts.out, 'observations.json')
   // the exact inputs, kept before anything is probed
-  const inputs = snapshotInputs(opts.out, {
+  const inputs = await snapshotInputs(opts.out, {
     inventoryFile: opts.config,
     ...(waivers ? { waiversFile: waivers.file, waiversText: waivers.text } : {}),
     policies: new Map(policies.scenarios.map((s) => [s.file, s.policy])),
