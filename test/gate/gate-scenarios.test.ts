@@ -8,7 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { startTlsSection, type LabSection } from '../../lab/run-lab.ts'
 import { GateReportSchema, type GateReport } from '../../gate/gate-report.ts'
-import { runVigil, STACK_TRACE } from '../run-vigil.ts'
+import { runVigil, STACK_TRACE, VIGIL_BIN } from '../run-vigil.ts'
+import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
+import { EMULATOR_CREDENTIALS, emulatorClients } from '../../lab/aws/seed-account.ts'
+import { CreateBucketCommand } from '@aws-sdk/client-s3'
+import { execFile } from 'node:child_process'
 
 const repo = mkdtempSync(join(tmpdir(), 'vigil-gate-repo-'))
 let lab: LabSection & { caFile: string }
@@ -179,5 +183,87 @@ describe('vigil gate: what the change made worse, and only that', () => {
     expect(g.code).toBe(1)
     expect(failing(g.report).map((r) => [r.class, r.checkId]).every(([c, id]) => c === 'coverage-lost' && id === 'tls.protocols')).toBe(true)
     expect(failing(g.report)).toHaveLength(3)
+  }, 120_000)
+
+  it('(i) --since a run from three days earlier, the clock now past a certificate threshold: an environment change, green under --fail-on new', async () => {
+    // the team's policy: no certificate expires within 8 days; `expiring` has 10 days left today
+    const policy = `@tls\nFeature: Renewal\n  @check:tls.cert.expiry @id:renewal\n  Scenario: Renewed in time\n    Given every TLS endpoint\n    Then no certificate in the served chain expires within 8 days\n`
+    commit('since-main', { 'policies/renewal.feature': policy })
+    // "last night's" run, today: everything passes
+    const nightly = join(tmpdir(), `${repo.split('/').pop()}-nightly`)
+    const earlier = await runVigil(['run', '--out', nightly, '--features', 'policies/renewal.feature', '-q'], { cwd: repo })
+    expect(earlier.code, earlier.stderr).toBe(0)
+    const then = JSON.parse(readFileSync(join(nightly, 'results.json'), 'utf8'))
+    commit('since-pr', { 'README.md': 'docs only\n' }, 'since-main')
+    git('checkout', '-q', 'since-pr')
+    // the gate three days later: libfaketime moves the clock of the whole vigil process (Vigil has no flag that sets its time)
+    const later = (extra: string[]) => {
+      const out = join(tmpdir(), `${repo.split('/').pop()}-out-since-${extra.length}`)
+      return new Promise<{ code: number; report: GateReport; stdout: string }>((resolve) =>
+        execFile('faketime', ['-f', '+3d', process.execPath, VIGIL_BIN, 'gate', '--base', 'since-main', '--out', out, '--features', 'policies/renewal.feature', '--since', nightly, ...extra], { cwd: repo, timeout: 120_000 }, (err, stdout) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, report: GateReportSchema.parse(JSON.parse(readFileSync(join(out, 'gate.json'), 'utf8'))) }),
+        ),
+      )
+    }
+    const g = await later([])
+    expect(g.code, g.stdout).toBe(0)
+    const env = rows(g.report, 'environment')
+    expect(env.map((r) => [r.target, r.checkId])).toEqual([['expiring', 'tls.cert.expiry']])
+    expect(env[0]!.failsGate).toBe(false)
+    expect(Date.parse(env[0]!.firstSeen!) - Date.parse(then.run.startedAt)).toBeGreaterThan(2.9 * 86_400_000)
+    expect(g.report.since?.startedAt).toBe(then.run.startedAt)
+    // failing on both sides of the pull request: old debt, first seen today (three days after the earlier run)
+    expect(rows(g.report, 'still-failing').map((r) => [r.target, r.firstSeen])).toEqual([['expiring', env[0]!.firstSeen]])
+    const strict = await later(['--fail-on', 'environment'])
+    expect(strict.code).toBe(1)
+  }, 240_000)
+})
+
+describe('vigil gate on an AWS account (moto)', () => {
+  let moto: Moto
+  beforeAll(async () => {
+    moto = await startMoto()
+  }, 90_000)
+  afterAll(async () => moto?.stop())
+
+  it('(h) a bucket without encryption added to an account that already fails that check is new', async () => {
+    const { s3 } = emulatorClients(moto.endpoint)
+    for (const b of ['old-a', 'old-b', 'old-c', 'old-d']) await s3.send(new CreateBucketCommand({ Bucket: b }))
+    const eu = emulatorClients(moto.endpoint, 'eu-west-1').s3
+    await eu.send(new CreateBucketCommand({ Bucket: 'new-exports', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }))
+    const aws = (regions: string[]) => stringify({ settings: { timeoutMs: 5000 }, targets: { aws: [{ name: 'prod', regions, endpoint: moto.endpoint }] } })
+    commit('aws-main', { 'vigil.yaml': aws(['us-east-1']) })
+    // the pull request brings the eu-west-1 region (and its bucket) into the account's scope
+    commit('aws-pr', { 'vigil.yaml': aws(['us-east-1', 'eu-west-1']) }, 'aws-main')
+    git('checkout', '-q', 'aws-pr')
+    const out = join(tmpdir(), `${repo.split('/').pop()}-out-aws`)
+    const r = await runVigil(['gate', '--base', 'aws-main', '--out', out, '--tags', '@check:aws.s3.encryption'], {
+      cwd: repo,
+      env: { AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined },
+      timeoutMs: 120_000,
+    })
+    const report = GateReportSchema.parse(JSON.parse(readFileSync(join(out, 'gate.json'), 'utf8')))
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(failing(report).map((x) => [x.class, x.offender?.id])).toEqual([['new', 'arn:aws:s3:::new-exports']])
+    expect(rows(report, 'still-failing').map((x) => x.offender?.id).sort()).toEqual(['arn:aws:s3:::old-a', 'arn:aws:s3:::old-b', 'arn:aws:s3:::old-c', 'arn:aws:s3:::old-d'])
+  }, 180_000)
+
+  it('credentials stay with the base side\'s targets: a changed AWS endpoint is refused unless --allow-changed-endpoints', async () => {
+    await emulatorClients(moto.endpoint).s3.send(new CreateBucketCommand({ Bucket: 'creds-bucket' })).catch(() => undefined)
+    const inv = (endpoint: string) => stringify({ targets: { aws: [{ name: 'prod', regions: ['us-east-1'], endpoint }] } })
+    commit('creds-main', { 'vigil.yaml': inv(moto.endpoint) })
+    // a pull request pointing the account's endpoint at a host it chose would receive signed requests
+    commit('creds-pr', { 'vigil.yaml': inv('http://127.0.0.1:9/') }, 'creds-main')
+    git('checkout', '-q', 'creds-pr')
+    const args = ['gate', '--base', 'creds-main', '--out', join(tmpdir(), `${repo.split('/').pop()}-out-creds`), '--tags', '@check:aws.s3.encryption']
+    const env = { AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey }
+    const refused = await runVigil(args, { cwd: repo, env })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('prod (aws: endpoint changed)')
+    expect(refused.stderr).toContain('--allow-changed-endpoints')
+    const allowed = await runVigil([...args, '--allow-changed-endpoints'], { cwd: repo, env })
+    // the dead endpoint: the account's findings are no longer decided, coverage lost
+    expect(allowed.code).toBe(1)
+    expect(allowed.stdout).toMatch(/FAIL {4}coverage-lost {2}aws\.s3\.encryption {2}prod/)
   }, 120_000)
 })
