@@ -167,6 +167,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     const since = opts.since ? await readEarlierResults(opts.since) : undefined
 
     let report: GateReport | undefined
+    const versionNote = await vigilVersionChange(base.repo, base.commit)
     opts.onStage?.('judging the change side')
     const changeOutcome = await run({
       config: change.config,
@@ -189,14 +190,12 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
           settings,
           settingsSource: before.inv?.gate ? `${opts.config} at ${base.commit.slice(0, 12)}` : 'defaults',
           since,
-          notes: [],
+          notes: versionNote ? [versionNote] : [],
         })
         return gateMarkdown(report)
       },
     })
     if (changeOutcome.results.run.incomplete) report = { ...report!, passed: false, notes: [...report!.notes, 'the run was interrupted: an incomplete run gives no gate verdict'] }
-    const versionNote = await vigilVersionChange(base.repo, base.commit)
-    if (versionNote) report!.notes.push(versionNote)
     const gateFile = join(opts.out, 'gate.json')
     await writeFileBounded(gateFile, JSON.stringify(report, null, 2) + '\n')
     return { report: report!, change: changeOutcome, ...(baseOutcome ? { base: baseOutcome } : {}), gateFile }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import Ajv from 'ajv-draft-04'
+import type { Options, ValidateFunction } from 'ajv-draft-04'
 import type * as Sarif from 'sarif'
 import { startTlsLab, type TlsLab } from '../reports/tls-lab-inventory.ts'
 import { ResultsSchema, type Results } from '../../reports/model.ts'
@@ -13,6 +13,8 @@ import { sarifLog, MAX_SARIF_RESULTS } from '../../reports/sarif.ts'
 import { runVigil } from '../run-vigil.ts'
 
 const require = createRequire(import.meta.url)
+// a CommonJS package: its class is module.exports itself
+const Ajv = require('ajv-draft-04') as new (opts: Options) => { compile(schema: object): ValidateFunction }
 const schema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'))
 // the published schema has a pattern that is invalid under the u flag
 const validate = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false }).compile(schema)
