@@ -13,11 +13,14 @@ const rows = new Map(
 )
 
 describe('README check tables', () => {
-  it('have a row for every check, naming its population', () => {
+  it('have a row for every check, naming its population and its default severity', () => {
     for (const c of CHECKS) {
       const row = rows.get(c.id)
       expect(row, `README row for ${c.id}`).toBeDefined()
-      expect(row!.split(' | ').map((cell) => cell.trim()), c.id).toContain(c.population)
+      const cells = row!.split(' | ').map((cell) => cell.trim())
+      expect(cells, c.id).toContain(c.population)
+      // the severity column is the one just after the population
+      expect(cells[cells.indexOf(c.population) + 1], c.id).toBe(c.severity.level)
     }
   })
 })
