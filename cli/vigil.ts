@@ -10,6 +10,7 @@ import { consoleSummary } from '../reports/console.ts'
 import { EXIT, exitCodeForResults } from '../reports/model.ts'
 import { listCatalog, formatCatalog } from './catalog-listing.ts'
 import { addGateCommand } from './gate-command.ts'
+import { addHistoryCommands, recordScheduledRun } from './history-commands.ts'
 import { checkSarifPath, printAnnotations, writeSarif } from './ci-outputs.ts'
 import { addEvidenceCommands, addSigningOptions, checkArchivePath, signerFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
 
@@ -20,6 +21,7 @@ function fail(message: string, code: number): never {
 }
 
 interface RunFlags {
+  schedule?: string
   config: string
   out: string
   waivers?: string
@@ -80,6 +82,7 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome & { sign
     tags: flags.tags,
     targets: flags.targets ? flags.targets.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     waivers: flags.waivers,
+    ...(flags.schedule ? { schedule: flags.schedule } : {}),
     onStage: (m) => {
       bar?.stop()
       bar = undefined
@@ -167,20 +170,25 @@ Examples:
     .option('-b, --bundle [file]', 'also write the signed evidence bundle (default: vigil-evidence-<run id>.tar.gz beside --out)')
     .option('--allow-incomplete', 'with --bundle: seal the run even when it was interrupted (the bundle says it is incomplete)')
     .option('--sarif <file>', 'also write SARIF 2.1.0 (code scanning): one result per non-passing finding')
-  addSigningOptions(runCommand).action(async (flags: RunCommandFlags & { allowIncomplete?: boolean; sarif?: string }) => {
+    .option('-s, --schedule <name>', 'the schedule this run belongs to (e.g. nightly): recorded in the history (default: schedule: in the inventory)')
+    .option('--history <file>', 'the history database a scheduled run is recorded in', '.vigil/history.db')
+  addSigningOptions(runCommand).action(async (flags: RunCommandFlags & { allowIncomplete?: boolean; sarif?: string; schedule?: string; history: string }) => {
     // the bundle path and the signing key are checked before anything is probed: a mistake must not cost a whole run
     if (typeof flags.bundle === 'string') checkArchivePath(flags.bundle, '--bundle')
     if (flags.sarif) checkSarifPath(flags.sarif)
     const signer = flags.bundle ? await signerFrom(flags) : undefined
-    const outcome = await runAndReport(flags)
+    const outcome = await runAndReport({ ...flags, ...(flags.schedule ? { schedule: flags.schedule } : {}) })
     const ci = { results: outcome.results, inventoryFile: flags.config, targetLines: outcome.targetLines }
     if (flags.sarif) await writeSarif(flags.sarif, ci)
     if (!flags.json) await printAnnotations(ci)
+    let archive: string | undefined
     if (signer) {
       if (outcome.results.run.incomplete && !flags.allowIncomplete)
         process.stderr.write(`vigil: no bundle written: the run is incomplete (interrupted); the reports in ${flags.out} say so. Seal it anyway with \`vigil bundle ${flags.out} --allow-incomplete\`\n`)
-      else await writeBundle(flags.out, typeof flags.bundle === 'string' ? flags.bundle : undefined, signer, flags.quiet || flags.json, !!flags.allowIncomplete)
+      else archive = await writeBundle(flags.out, typeof flags.bundle === 'string' ? flags.bundle : undefined, signer, flags.quiet || flags.json, !!flags.allowIncomplete)
     }
+    // a run that names its schedule is recorded (an incomplete one too, marked so: the period report counts it as such)
+    if (outcome.results.run.schedule) await recordScheduledRun(flags.out, { history: flags.history, ...(archive ? { bundle: archive } : {}), quiet: !!(flags.quiet || flags.json) })
     // a scenario that could not run (e.g. an unknown profile name in its phrase) is a policy error,
     // unless real failures already make the run fail; waiver warnings change no exit code
     const interrupted = interruptedExit(outcome.results, outcome.signal)
@@ -218,6 +226,7 @@ Examples:
 
   addEvidenceCommands(program)
   addGateCommand(program)
+  addHistoryCommands(program)
 
   program
     .command('lab')

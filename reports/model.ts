@@ -120,6 +120,10 @@ export const RunSchema = z.object({
   targets: z.array(z.string()).optional(),
   /** the waivers file applied, when one was */
   waivers: z.string().optional(),
+  /** the schedule this run belongs to (`--schedule nightly`, or `schedule:` in vigil.yaml): its history and period report */
+  schedule: z.string().optional(),
+  /** the branch of the team's repository the run was made from, when known */
+  branch: z.string().optional(),
   /** built-in scenarios the inventory switched off, and the parameters it changed, by scenario key */
   policyChanges: z.object({ off: z.array(z.string()), params: z.record(z.string(), z.record(z.string(), z.unknown())) }).optional(),
   settings: z.object({ timeoutMs: z.number().int(), concurrency: z.number().int(), perHost: z.number().int() }).optional(),

@@ -75,6 +75,16 @@ export const InventorySchema = z
       .strict()
       .default({ tls: [], ssh: [], keyDirs: [], aws: [] }),
     gate: GateSettingsSchema.optional(),
+    /** the run schedule this inventory is checked on: recorded in the history, counted in the period report */
+    schedule: z
+      .object({
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash, underscore'),
+        /** the slot's start, HH:MM in `timezone`: a night is this time plus 24 hours */
+        start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour').default('00:00'),
+        timezone: z.string().min(1).default('UTC'),
+      })
+      .strict()
+      .optional(),
     policies: PoliciesSchema.optional(),
     retired: z.array(RetiredSchema).default([]),
   })
@@ -93,6 +103,7 @@ export interface Inventory {
   /** line of each target's entry (its `name:`), by target name: where annotations point for built-in policies */
   targetLines: Record<string, number>
   gate?: z.output<typeof GateSettingsSchema>
+  schedule?: { name: string; start: string; timezone: string }
   /** `policies:` with `paths` resolved against the inventory's folder; `lines` locate each key for messages */
   policies: z.output<typeof PoliciesSchema> & { lines: Record<string, string> }
   retired: (z.output<typeof RetiredSchema> & { source: string })[]
@@ -170,6 +181,7 @@ export function loadInventory(file: string): Inventory {
     targets,
     targetLines,
     ...(value.gate ? { gate: value.gate } : {}),
+    ...(value.schedule ? { schedule: value.schedule } : {}),
     policies: policiesOf(value.policies, file, baseDir, lineOf),
     retired: value.retired.map((r, i) => ({ ...r, source: `${file}:${lineOf(['retired', i]) ?? '?'}` })),
   }

@@ -2,6 +2,7 @@
 // from stored observations) → report (results.json, junit.xml, report.html, summary.md,
 // findings.csv, and run.json with the inputs snapshot the evidence bundle is made of).
 import { existsSync, globSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { hostname, userInfo } from 'node:os'
 import { randomUUID } from 'node:crypto'
@@ -49,6 +50,8 @@ export interface RunOptions {
   policyName?: PolicyNamer
   /** replaces the inventory file's name in the results (the gate's base side is read from a temporary copy) */
   inventoryLabel?: string
+  /** the schedule the run belongs to (else the inventory's `schedule:`, if any) */
+  schedule?: string
   /** Markdown put first in summary.md, made from the results (the gate's comparison) */
   summaryPrefix?: (results: Results) => string
   onProgress?: (stage: 'observe', done: number, total: number, target: string) => void
@@ -156,6 +159,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   }
   for (const o of observations) if (!o.probeError) population[o.kind]!.observed++
 
+  const branch = branchName()
   const results: Results = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     identityVersion: IDENTITY_VERSION,
@@ -173,6 +177,8 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       ...(effective.off.length || Object.keys(effective.overrides).length ? { policyChanges: { off: effective.off, params: effective.overrides } } : {}),
       ...(opts.targets && opts.targets.length > 0 ? { targets: opts.targets } : {}),
       ...(waivers ? { waivers: waivers.file } : {}),
+      ...((opts.schedule ?? inv.schedule?.name) ? { schedule: opts.schedule ?? inv.schedule!.name } : {}),
+      ...(branch ? { branch } : {}),
       settings: { timeoutMs: inv.settings.timeoutMs, concurrency: inv.settings.concurrency, perHost: inv.settings.perHost },
       ...(policyRepo ? { policyRepo } : {}),
       incomplete: !!interruptedAt,
@@ -265,6 +271,18 @@ export function provenanceFor(observations: StoredObservation[], planned: Planne
       ]
     }),
   )
+}
+
+/** The branch being checked: the CI's variable when set, else the current directory's git branch. */
+function branchName(): string | undefined {
+  const env = process.env.VIGIL_BRANCH ?? process.env.GITHUB_REF_NAME ?? process.env.CI_COMMIT_REF_NAME
+  if (env) return env
+  try {
+    const b = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    return b && b !== 'HEAD' ? b : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function safeUser(): string {

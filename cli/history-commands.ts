@@ -1,0 +1,173 @@
+// `vigil history`, `vigil history import`, `vigil diff`, and the recording of a scheduled run.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { Command } from 'commander'
+import { ConfigError } from '../core/config-file.ts'
+import { sha256 } from '../core/hash.ts'
+import { EXIT } from '../reports/model.ts'
+
+const HISTORY_OPTION = ['--history <file>', 'the history database (SQLite)', '.vigil/history.db'] as const
+
+/** After `vigil run --schedule …`: the run (and its bundle, when one was written) goes into the history. */
+export async function recordScheduledRun(out: string, opts: { history: string; schedule?: string; bundle?: string; quiet?: boolean }): Promise<void> {
+  const { HistoryStore } = await import('../history/store.ts')
+  const { recordRunFolder } = await import('../history/record-run.ts')
+  const store = HistoryStore.open(opts.history)
+  try {
+    const proof = opts.bundle ? { bundleSha256: sha256(readFileSync(opts.bundle)) } : undefined
+    const r = recordRunFolder(store, out, { source: opts.bundle ?? out, ...(proof ? { proof } : {}), ...(opts.schedule ? { schedule: opts.schedule } : {}) })
+    if (!opts.quiet && r.recorded) process.stderr.write(`vigil: recorded run ${r.runId} in ${opts.history} (schedule ${r.schedule})\n`)
+  } finally {
+    store.close()
+  }
+}
+
+export function addHistoryCommands(program: Command): void {
+  const history = program
+    .command('history')
+    .description('per check, target and offender: when it started failing, when it was fixed, time to fix, flapping')
+    .option(...HISTORY_OPTION)
+    .option('-s, --schedule <name>', 'only runs of this schedule')
+    .option('--check <id>', 'only this check')
+    .option('--target <name>', 'only this target')
+    .option('--control <id>', 'only findings mapped to this control, e.g. soc2:CC6.7')
+    .option('--severity <level>', 'only this severity')
+    .option('--since <date>', 'runs started at or after this date (ISO-8601)')
+    .option('--until <date>', 'runs started before this date')
+    .option('--json', 'machine-readable')
+    .action(async (flags: { history: string; schedule?: string; check?: string; target?: string; control?: string; severity?: string; since?: string; until?: string; json?: boolean }) => {
+      const { HistoryStore } = await import('../history/store.ts')
+      const { timeline } = await import('../history/timeline.ts')
+      const store = openExisting(HistoryStore, flags.history)
+      try {
+        const t = timeline(store, flags)
+        if (flags.json) return void process.stdout.write(JSON.stringify(t, null, 2) + '\n')
+        process.stdout.write(`${t.runs.length} complete run(s)${flags.schedule ? ` of ${flags.schedule}` : ''}; ${t.rows.length} offender(s) that failed at least once\n`)
+        for (const r of t.rows) {
+          const spans = r.intervals.map((i) => `${i.from} → ${i.fixedAt ? `${i.fixedAt} (${i.hoursToFix} h)` : 'still failing'}`).join('; ')
+          process.stdout.write(`${r.failingNow ? 'FAILING' : 'fixed  '} ${r.checkId}  ${r.target}  ${r.offender}  [${r.severity}]${r.flaps ? `  flapped ${r.flaps}×` : ''}\n         ${spans}\n`)
+        }
+      } finally {
+        store.close()
+      }
+    })
+
+  history
+    .command('import')
+    .argument('<sources...>', 'evidence bundles (.tar.gz), sealed folders, or folders holding bundles')
+    .description('rebuild the history from evidence bundles, verifying each (signature, hashes); a tampered one is refused by name')
+    .option(...HISTORY_OPTION)
+    .option('--ca <file>', 'the evidence CA the bundles must be signed by')
+    .option('-s, --schedule <name>', 'record runs that name no schedule under this one')
+    .action(async (sources: string[], flags: { history: string; ca?: string; schedule?: string }) => {
+      const { HistoryStore } = await import('../history/store.ts')
+      const { recordRunFolder } = await import('../history/record-run.ts')
+      const { verifyBundle } = await import('../reports/evidence-bundle.ts')
+      const { readCertificates } = await import('../reports/cms-signature.ts')
+      const anchors = flags.ca ? readCertificates(flags.ca) : []
+      const store = HistoryStore.open(flags.history)
+      let refused = 0
+      let recorded = 0
+      try {
+        for (const path of expandSources(sources)) {
+          const v = await verifyBundle(path, anchors)
+          try {
+            if (!v.intact || (anchors.length && !v.anchored)) {
+              refused++
+              process.stdout.write(`REFUSED ${path}: ${[...v.problems, ...v.trustProblems].slice(0, 3).join('; ')}\n`)
+              continue
+            }
+            const proof = statSync(path).isFile() ? { bundleSha256: sha256(readFileSync(path)) } : undefined
+            const r = recordRunFolder(store, v.folder, { source: path, ...(proof ? { proof } : {}), ...(flags.schedule ? { schedule: flags.schedule } : {}) })
+            if (r.recorded) recorded++
+            process.stdout.write(`${r.recorded ? 'recorded' : r.schedule ? 'known   ' : 'skipped '} ${path}: run ${r.runId}${r.schedule ? ` (${r.schedule})` : ' names no schedule (give --schedule)'}\n`)
+          } finally {
+            v.cleanup()
+          }
+        }
+      } finally {
+        store.close()
+      }
+      process.stdout.write(`${recorded} run(s) recorded in ${flags.history}${refused ? `; ${refused} bundle(s) refused` : ''}\n`)
+      process.exitCode = refused ? EXIT.failed : EXIT.ok
+    })
+
+  program
+    .command('diff')
+    .argument('[runA]', 'the earlier run id (a unique prefix will do)')
+    .argument('[runB]', 'the later run id')
+    .description('what changed between two recorded runs (default: the last two complete runs of the schedule): new, fixed, still failing, coverage lost')
+    .option(...HISTORY_OPTION)
+    .option('-s, --schedule <name>', 'the schedule whose last two complete runs are compared')
+    .option('--format <format>', 'text, markdown or json', 'text')
+    .option('--notify <url>', 'also POST the message as Slack-compatible JSON to this webhook')
+    .action(async (runA: string | undefined, runB: string | undefined, flags: { history: string; schedule?: string; format: string; notify?: string }) => {
+      if (!['text', 'markdown', 'json'].includes(flags.format)) throw new ConfigError(`--format ${flags.format}: use text, markdown or json`)
+      const { HistoryStore } = await import('../history/store.ts')
+      const { diffRuns, diffMarkdown, slackPayload } = await import('../history/diff.ts')
+      const store = openExisting(HistoryStore, flags.history)
+      try {
+        let a, b
+        if (runA && runB) {
+          a = store.run(runA)
+          b = store.run(runB)
+          if (!a || !b) throw new ConfigError(`no recorded run ${!a ? runA : runB} in ${flags.history}`)
+        } else {
+          const complete = store.runs(flags.schedule ? { schedule: flags.schedule } : {}).filter((r) => !r.incomplete)
+          if (!flags.schedule && new Set(complete.map((r) => r.schedule)).size > 1)
+            throw new ConfigError(`${flags.history} holds several schedules (${[...new Set(complete.map((r) => r.schedule))].join(', ')}): give --schedule, or two run ids`)
+          if (complete.length < 2) throw new ConfigError(`${flags.history}: fewer than two complete runs${flags.schedule ? ` of ${flags.schedule}` : ''} to compare`)
+          ;[a, b] = complete.slice(-2)
+        }
+        const d = diffRuns(a!, store.findings(a!.id), b!, store.findings(b!.id))
+        const schedule = flags.schedule ?? b!.schedule
+        if (flags.format === 'json') process.stdout.write(JSON.stringify(d, null, 2) + '\n')
+        else if (flags.format === 'markdown') process.stdout.write(diffMarkdown(d, schedule) + '\n')
+        else {
+          process.stdout.write(`${schedule}: ${d.from.startedAt} → ${d.to.startedAt}: ${d.counts.new} new, ${d.counts.fixed} fixed, ${d.counts['still-failing']} still failing, ${d.counts['coverage-lost']} no longer checked\n`)
+          for (const r of d.rows.filter((x) => x.class !== 'still-failing'))
+            process.stdout.write(`${r.class.toUpperCase().padEnd(15)} ${r.checkId}  ${r.target}${r.offender ? `  ${r.offender.id}` : ''}\n`)
+        }
+        if (flags.notify) await notify(flags.notify, slackPayload(d, schedule))
+      } finally {
+        store.close()
+      }
+    })
+}
+
+function openExisting<T>(Store: { open(file: string): T }, file: string): T {
+  try {
+    statSync(file)
+  } catch {
+    throw new ConfigError(`--history ${file}: no history database there (record runs with \`vigil run --schedule <name>\`, or rebuild it with \`vigil history import\`)`)
+  }
+  return Store.open(file)
+}
+
+/** Bundles named, and the bundles (.tar.gz) inside folders that are not themselves sealed folders. */
+function expandSources(sources: string[]): string[] {
+  const out: string[] = []
+  for (const s of sources) {
+    let st
+    try {
+      st = statSync(s)
+    } catch {
+      throw new ConfigError(`${s}: no such bundle or folder`)
+    }
+    if (st.isDirectory() && !readdirSync(s).includes('manifest.json'))
+      out.push(...readdirSync(s).filter((f) => f.endsWith('.tar.gz')).sort().map((f) => join(s, f)))
+    else out.push(s)
+  }
+  return out
+}
+
+/** The morning message to a Slack-compatible webhook: bounded in time, the URL never printed (it is a secret). */
+async function notify(url: string, payload: unknown): Promise<void> {
+  const { default: got } = await import('got')
+  try {
+    await got.post(url, { json: payload, timeout: { request: 10_000 }, retry: { limit: 1 }, throwHttpErrors: true })
+  } catch (e) {
+    const status = (e as { response?: { statusCode?: number } }).response?.statusCode
+    throw new ConfigError(`--notify: the webhook did not accept the message (${status ? `HTTP ${status}` : ((e as Error).message ?? 'failed').replace(url, '<url>')})`)
+  }
+}
