@@ -56,10 +56,11 @@ export function addHistoryCommands(program: Command): void {
     .command('import')
     .argument('<sources...>', 'evidence bundles (.tar.gz), sealed folders, or folders holding bundles')
     .description('rebuild the history from evidence bundles, verifying each (signature, hashes); a tampered one is refused by name')
-    .option(...HISTORY_OPTION)
     .option('--ca <file>', 'the evidence CA the bundles must be signed by')
     .option('-s, --schedule <name>', 'record runs that name no schedule under this one')
-    .action(async (sources: string[], flags: { history: string; ca?: string; schedule?: string }) => {
+    // --history is `vigil history`'s own option, wherever it is written on the line
+    .action(async (sources: string[], _flags: unknown, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<{ history: string; ca?: string; schedule?: string }>()
       const { HistoryStore } = await import('../history/store.ts')
       const { recordRunFolder } = await import('../history/record-run.ts')
       const { verifyBundle } = await import('../reports/evidence-bundle.ts')
