@@ -7,6 +7,7 @@ import { awsChecks } from '../../checks/aws/index.ts'
 import type { AwsObservation, BucketObservation, IamPrincipal, S3Observation } from '../../checks/aws/observation.ts'
 import type { Verdict } from '../../checks/types.ts'
 import { judge } from './observe-helpers.ts'
+import { awsAccount, bareBucket } from './observations.ts'
 
 const NOW = new Date('2026-11-23T12:00:00Z')
 const HEADER =
@@ -17,32 +18,13 @@ const NO_CREDENTIALS = 'svc,arn:aws:iam::111122223333:user/svc,2024-01-10T09:00:
 // a console user with MFA but no access key
 const CONSOLE_ONLY = 'alice,arn:aws:iam::111122223333:user/alice,2024-01-10T09:00:00+00:00,true,2026-11-20T09:00:00+00:00,2024-01-10T09:05:00+00:00,N/A,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A'
 
-const API_CALLS = [{ service: 's3', operation: 'ListBuckets', region: 'us-east-1', calls: 1, errors: {} }]
-const base = (): AwsObservation => ({
-  identity: { ok: true, value: { account: '111122223333', arn: 'arn:aws:iam::111122223333:user/vigil', partition: 'aws' } },
-  regions: ['us-east-1'],
-  apiCalls: API_CALLS,
-})
 const withBuckets = (buckets: BucketObservation[], extra: Partial<S3Observation> = {}): AwsObservation => ({
-  ...base(),
+  ...awsAccount(),
   s3: { ok: true, value: { buckets, outOfScope: [], listPages: 1, unlocated: [], ...extra } },
   s3AccountPublicAccessBlock: { ok: true, value: { present: false } },
 })
-const withReport = (...rows: string[]): AwsObservation => ({ ...base(), credentialReport: { ok: true, value: { csv: [HEADER, ...rows].join('\n') + '\n', generatedTime: '2026-11-23T11:59:00.000Z' } } })
-const withPrincipals = (principals: IamPrincipal[]): AwsObservation => ({ ...base(), authorization: { ok: true, value: { principals, managedPolicies: {}, pages: 1 } } })
-
-const bucket = (name: string): BucketObservation => ({
-  name,
-  arn: `arn:aws:s3:::${name}`,
-  region: 'us-east-1',
-  encryption: { ok: true, value: { configured: false } },
-  policy: { ok: true, value: { present: false } },
-  publicAccessBlock: { ok: true, value: { present: false } },
-  acl: { ok: true, value: { grants: [] } },
-  versioning: { ok: true, value: {} },
-  logging: { ok: true, value: {} },
-  objectLock: { ok: true, value: { configured: false } },
-})
+const withReport = (...rows: string[]): AwsObservation => ({ ...awsAccount(), credentialReport: { ok: true, value: { csv: [HEADER, ...rows].join('\n') + '\n', generatedTime: '2026-11-23T11:59:00.000Z' } } })
+const withPrincipals = (principals: IamPrincipal[]): AwsObservation => ({ ...awsAccount(), authorization: { ok: true, value: { principals, managedPolicies: {}, pages: 1 } } })
 
 const PER_BUCKET = ['aws.s3.encryption', 'aws.s3.secure-transport', 'aws.s3.public-access-block', 'aws.s3.public-policy', 'aws.s3.versioning', 'aws.s3.access-logging', 'aws.s3.object-lock']
 const PRINCIPAL_CHECKS = ['aws.iam.admin-privileges', 'aws.iam.service-wildcards', 'aws.iam.privilege-escalation', 'aws.iam.direct-user-policies']
@@ -89,7 +71,7 @@ describe('S3: an account with no bucket', () => {
 
 describe('aws.s3.object-lock: no bucket matches the `buckets` patterns', () => {
   it('is not applicable (the regression: it used to pass "on all 0 selected bucket(s)")', () => {
-    const obs = withBuckets([bucket('app-data'), bucket('web-assets')])
+    const obs = withBuckets([bareBucket('app-data'), bareBucket('web-assets')])
     const v = judge('aws.s3.object-lock', obs, { buckets: ['*evidence*'], minRetentionDays: 365 }, NOW)
     expectNotApplicable(v)
     expect(v.summary).not.toMatch(/all 0/)
@@ -99,7 +81,7 @@ describe('aws.s3.object-lock: no bucket matches the `buckets` patterns', () => {
   })
 
   it('still fails a selected bucket without a lock', () => {
-    const v = judge('aws.s3.object-lock', withBuckets([bucket('app-data'), bucket('audit-evidence')]), { buckets: ['*evidence*'] }, NOW)
+    const v = judge('aws.s3.object-lock', withBuckets([bareBucket('app-data'), bareBucket('audit-evidence')]), { buckets: ['*evidence*'] }, NOW)
     expect(v.status).toBe('failed')
   })
 })

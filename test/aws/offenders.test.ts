@@ -8,6 +8,7 @@ import { awsChecks } from '../../checks/aws/index.ts'
 import type { AwsObservation, BucketObservation, IamAuthorizationObservation, IamPrincipal } from '../../checks/aws/observation.ts'
 import { SEVERITIES, type Verdict } from '../../checks/types.ts'
 import { judge } from './observe-helpers.ts'
+import { awsAccount, bareBucket } from './observations.ts'
 
 const NOW = new Date('2026-11-23T12:00:00Z')
 const ACCOUNT = '111122223333'
@@ -19,34 +20,14 @@ const role = (n: string) => `arn:aws:iam::${ACCOUNT}:role/${n}`
 const ROOT = `arn:aws:iam::${ACCOUNT}:root`
 const POLICY = `arn:aws:iam::${ACCOUNT}:account-password-policy`
 
-const base = (apiCalls = [{ service: 's3', operation: 'ListBuckets', region: 'us-east-1', calls: 1, errors: {} }]): AwsObservation => ({
-  identity: { ok: true, value: { account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/vigil`, partition: 'aws' } },
-  regions: ['us-east-1'],
-  apiCalls,
-})
-
 // ---- S3 -------------------------------------------------------------------------------------------
 
 const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement })
 const TLS_ONLY = (b: string) => doc({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [s3(b), `${s3(b)}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } })
 
-/** A bucket with nothing configured (every per-bucket check fails it). */
-const bare = (name: string, region = 'us-east-1'): BucketObservation => ({
-  name,
-  arn: s3(name),
-  region,
-  encryption: { ok: true, value: { configured: false } },
-  policy: { ok: true, value: { present: false } },
-  publicAccessBlock: { ok: true, value: { present: false } },
-  acl: { ok: true, value: { grants: [] } },
-  versioning: { ok: true, value: {} },
-  logging: { ok: true, value: {} },
-  objectLock: { ok: true, value: { configured: false } },
-})
-
 /** A bucket every per-bucket check passes. */
 const good = (name: string): BucketObservation => ({
-  ...bare(name),
+  ...bareBucket(name),
   encryption: { ok: true, value: { configured: true, response: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'k' } }] } } },
   policy: { ok: true, value: { present: true, document: TLS_ONLY(name) } },
   publicAccessBlock: { ok: true, value: { present: true, config: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } } },
@@ -56,7 +37,7 @@ const good = (name: string): BucketObservation => ({
 })
 
 const withBuckets = (buckets: BucketObservation[], apiCalls?: AwsObservation['apiCalls']): AwsObservation => ({
-  ...base(apiCalls),
+  ...awsAccount(apiCalls),
   s3: { ok: true, value: { buckets, outOfScope: [], listPages: 1, unlocated: [] } },
   s3AccountPublicAccessBlock: { ok: true, value: { present: false } },
 })
@@ -65,7 +46,7 @@ const PER_BUCKET = ['aws.s3.encryption', 'aws.s3.secure-transport', 'aws.s3.vers
 const FLAGS = ['BlockPublicAcls', 'BlockPublicPolicy', 'IgnorePublicAcls', 'RestrictPublicBuckets']
 
 describe('S3: the offender is the bucket ARN', () => {
-  const obs = withBuckets([bare('b-data'), good('a-fine'), bare('a-logs')])
+  const obs = withBuckets([bareBucket('b-data'), good('a-fine'), bareBucket('a-logs')])
 
   it.each(PER_BUCKET)('%s names each failing bucket by ARN, sorted, and nothing else', (id) => {
     const v = judge(id, obs, {}, NOW)
@@ -75,8 +56,8 @@ describe('S3: the offender is the bucket ARN', () => {
   })
 
   it('aws.s3.public-access-block: one offender per flag that is off at both levels', () => {
-    const halfBlocked: BucketObservation = { ...bare('half'), publicAccessBlock: { ok: true, value: { present: true, config: { BlockPublicAcls: true, IgnorePublicAcls: true } } } }
-    const v = judge('aws.s3.public-access-block', withBuckets([bare('open'), halfBlocked, good('closed')]), {}, NOW)
+    const halfBlocked: BucketObservation = { ...bareBucket('half'), publicAccessBlock: { ok: true, value: { present: true, config: { BlockPublicAcls: true, IgnorePublicAcls: true } } } }
+    const v = judge('aws.s3.public-access-block', withBuckets([bareBucket('open'), halfBlocked, good('closed')]), {}, NOW)
     expect(ids(v)).toEqual([`${s3('half')}#BlockPublicPolicy`, `${s3('half')}#RestrictPublicBuckets`, ...FLAGS.map((f) => `${s3('open')}#${f}`)])
     expect(v.offenders!.find((o) => o.id === `${s3('half')}#BlockPublicPolicy`)!.why).toBe('BlockPublicPolicy off at bucket and account level')
     // the summary and observed.offenders still count and describe buckets
@@ -91,10 +72,10 @@ describe('S3: the offender is the bucket ARN', () => {
     const v = judge(
       'aws.s3.public-policy',
       withBuckets([
-        { ...bare('site'), policy: { ok: true, value: { present: true, document: readPolicy } } },
-        { ...bare('drop'), policy: { ok: true, value: { present: true, document: rwPolicy } } },
-        { ...bare('legacy'), acl },
-        bare('private'),
+        { ...bareBucket('site'), policy: { ok: true, value: { present: true, document: readPolicy } } },
+        { ...bareBucket('drop'), policy: { ok: true, value: { present: true, document: rwPolicy } } },
+        { ...bareBucket('legacy'), acl },
+        bareBucket('private'),
       ]),
       {},
       NOW,
@@ -116,8 +97,8 @@ describe('S3: the offender is the bucket ARN', () => {
   })
 
   it('ids do not move when bucket order, bucket counts, API call counts or the clock change', () => {
-    const a = withBuckets([bare('x1'), bare('x2'), good('ok1')], [{ service: 's3', operation: 'ListBuckets', region: 'us-east-1', calls: 1, errors: {} }])
-    const b = withBuckets([good('ok3'), bare('x2'), good('ok2'), good('ok1'), bare('x1')], [{ service: 's3', operation: 'ListBuckets', region: 'us-east-1', calls: 7, errors: { Throttling: 3 } }])
+    const a = withBuckets([bareBucket('x1'), bareBucket('x2'), good('ok1')], [{ service: 's3', operation: 'ListBuckets', region: 'us-east-1', calls: 1, errors: {} }])
+    const b = withBuckets([good('ok3'), bareBucket('x2'), good('ok2'), good('ok1'), bareBucket('x1')], [{ service: 's3', operation: 'ListBuckets', region: 'us-east-1', calls: 7, errors: { Throttling: 3 } }])
     for (const id of [...PER_BUCKET, 'aws.s3.public-access-block', 'aws.s3.public-policy']) {
       const va = judge(id, a, {}, NOW)
       const vb = judge(id, b, {}, new Date(NOW.getTime() + 40 * 86_400_000))
@@ -160,7 +141,7 @@ function row(r: Row): string {
   ].join(',')
 }
 const withReport = (rows: string[], generatedTime = '2026-11-23T11:59:00.000Z'): AwsObservation => ({
-  ...base(),
+  ...awsAccount(),
   credentialReport: { ok: true, value: { csv: [HEADER, ...rows].join('\n') + '\n', generatedTime } },
 })
 
@@ -208,7 +189,7 @@ describe('credential report: the offender is the user (or root) ARN, per credent
   })
 
   it('the recorded fixture: root key, bob and ci-deployer', () => {
-    const bad: AwsObservation = { ...base(), credentialReport: { ok: true, value: { csv: fixture('credential-report-bad-root.csv') } } }
+    const bad: AwsObservation = { ...awsAccount(), credentialReport: { ok: true, value: { csv: fixture('credential-report-bad-root.csv') } } }
     expect(ids(judge('aws.iam.access-key-rotation', bad, {}, NOW))).toEqual([`${ROOT}#access-key-1`, `${user('bob')}#access-key-1`, `${user('ci-deployer')}#access-key-1`])
     expect(ids(judge('aws.iam.unused-credentials', bad, {}, NOW))).toEqual([`${user('bob')}#access-key-1`, `${user('bob')}#password`, `${user('ci-deployer')}#access-key-1`])
     expect(ids(judge('aws.iam.root-access-keys', bad, {}, NOW))).toEqual([`${ROOT}#access-key-1`])
@@ -231,7 +212,7 @@ describe('credential report: the offender is the user (or root) ARN, per credent
 // ---- password policy ------------------------------------------------------------------------------
 
 describe('aws.iam.password-policy: one offender per missed requirement of the account password policy', () => {
-  const withPolicy = (policy?: Record<string, unknown>): AwsObservation => ({ ...base(), passwordPolicy: { ok: true, value: policy ? { present: true, policy } : { present: false } } })
+  const withPolicy = (policy?: Record<string, unknown>): AwsObservation => ({ ...awsAccount(), passwordPolicy: { ok: true, value: policy ? { present: true, policy } : { present: false } } })
   const ALL = ['MinimumPasswordLength', 'PasswordReusePrevention', 'RequireLowercaseCharacters', 'RequireNumbers', 'RequireSymbols', 'RequireUppercaseCharacters']
 
   it('no policy: every requirement, so creating a weak policy only removes offenders', () => {
@@ -278,7 +259,7 @@ describe('principals: the offender is the principal ARN, per path, service or di
     [`arn:aws:iam::${ACCOUNT}:policy/everything`]: { ok: true, value: { name: 'everything', document: admin, source: 'GetPolicyVersion' } },
     'arn:aws:iam::aws:policy/ReadOnlyAccess': { ok: true, value: { name: 'ReadOnlyAccess', document: doc({ Effect: 'Allow', Action: ['s3:Get*', 's3:List*'], Resource: '*' }), source: 'GetPolicyVersion' } },
   }
-  const obs: AwsObservation = { ...base(), authorization: { ok: true, value: { principals, managedPolicies, pages: 1 } } }
+  const obs: AwsObservation = { ...awsAccount(), authorization: { ok: true, value: { principals, managedPolicies, pages: 1 } } }
 
   it('aws.iam.admin-privileges names each admin principal (a group and its member each)', () => {
     expect(ids(judge('aws.iam.admin-privileges', obs, {}, NOW))).toEqual([`arn:aws:iam::${ACCOUNT}:group/admins`, role('star-colon-star'), user('ivy')])
@@ -306,7 +287,7 @@ describe('principals: the offender is the principal ARN, per path, service or di
   })
 
   it('ids do not move when principals, policies and page counts are reordered', () => {
-    const shuffled: AwsObservation = { ...base(), authorization: { ok: true, value: { principals: [...principals].reverse(), managedPolicies, pages: 3 } } }
+    const shuffled: AwsObservation = { ...awsAccount(), authorization: { ok: true, value: { principals: [...principals].reverse(), managedPolicies, pages: 3 } } }
     for (const id of ['aws.iam.admin-privileges', 'aws.iam.service-wildcards', 'aws.iam.privilege-escalation', 'aws.iam.direct-user-policies']) {
       const v = judge(id, obs, {}, NOW)
       expect(v.status, id).toBe('failed')
@@ -330,7 +311,7 @@ describe('error verdicts name what could not be decided', () => {
       expect(v.status, c.id).toBe('error')
       expect(v.offenders, c.id).toEqual([{ id: 'account', why: expect.stringContaining('ECONNREFUSED') }])
     }
-    const notCollected = judge('aws.s3.versioning', base(), {}, NOW)
+    const notCollected = judge('aws.s3.versioning', awsAccount(), {}, NOW)
     expect(notCollected).toMatchObject({ status: 'error', errorKind: 'not-observed', offenders: [{ id: 'account' }] })
   })
 
@@ -347,19 +328,19 @@ describe('error verdicts name what could not be decided', () => {
   })
 
   it('public-access-block with the account level unreadable: the buckets it leaves undecided', () => {
-    const obs: AwsObservation = { ...withBuckets([bare('maybe')]), s3AccountPublicAccessBlock: { ok: false, error: { kind: 'access-denied', message: 'AccessDenied' } } }
+    const obs: AwsObservation = { ...withBuckets([bareBucket('maybe')]), s3AccountPublicAccessBlock: { ok: false, error: { kind: 'access-denied', message: 'AccessDenied' } } }
     expect(ids(judge('aws.s3.public-access-block', obs, {}, NOW))).toEqual([s3('maybe')])
   })
 
   it('a credential report without a root row: the root user; a garbled report: the account', () => {
     const noRoot = withReport([ROWS[3]!])
     for (const id of ['aws.iam.root-mfa', 'aws.iam.root-access-keys']) expect(judge(id, noRoot, {}, NOW)).toMatchObject({ status: 'error', offenders: [{ id: ROOT }] })
-    const garbled: AwsObservation = { ...base(), credentialReport: { ok: true, value: { csv: 'hello,world\n1,2\n' } } }
+    const garbled: AwsObservation = { ...awsAccount(), credentialReport: { ok: true, value: { csv: 'hello,world\n1,2\n' } } }
     expect(judge('aws.iam.user-mfa', garbled, {}, NOW)).toMatchObject({ status: 'error', errorKind: 'protocol', offenders: [{ id: 'account' }] })
   })
 
   it('a principal whose policy cannot be parsed: that principal', () => {
-    const obs: AwsObservation = { ...base(), authorization: { ok: true, value: { pages: 1, managedPolicies: {}, principals: [{ type: 'user', name: 'x', arn: user('x'), inline: [{ name: 'bad', document: '%7Bnope' }], attached: [], groups: [] }] } } }
+    const obs: AwsObservation = { ...awsAccount(), authorization: { ok: true, value: { pages: 1, managedPolicies: {}, principals: [{ type: 'user', name: 'x', arn: user('x'), inline: [{ name: 'bad', document: '%7Bnope' }], attached: [], groups: [] }] } } }
     expect(judge('aws.iam.admin-privileges', obs, {}, NOW)).toMatchObject({ status: 'error', offenders: [{ id: user('x') }] })
   })
 })

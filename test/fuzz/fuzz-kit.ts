@@ -1,9 +1,11 @@
-// Shared by the fuzz suites: a time budget per input, the "only our own typed error" check, and
-// mutations of real inputs (bit flips, truncations, insertions, deletions, repeats and corrupted
-// length fields). A mutation is kept as data ({ seed, ops }) and applied inside the property, so a
-// failure prints a small readable counterexample (fast-check also prints its seed and path).
+// Shared by the fuzz suites: a time budget per input, the "only our own typed error" check, a local
+// peer that answers each connection as the suite says, and mutations of real inputs (bit flips,
+// truncations, insertions, deletions, repeats and corrupted length fields). A mutation is kept as
+// data ({ seed, ops }) and applied inside the property, so a failure prints a small readable
+// counterexample (fast-check also prints its seed and path).
+import { createServer, type Server, type Socket } from 'node:net'
 import fc from 'fast-check'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 
 /** No single input may take longer than this. */
 export const BUDGET_MS = 1000
@@ -28,10 +30,7 @@ export function only<T>(f: () => T, allowed: (e: unknown) => boolean, what = 'ca
   } catch (error) {
     out = { ok: false, error }
   }
-  const ms = performance.now() - started
-  expect(ms, `${what} took ${Math.round(ms)} ms`).toBeLessThan(BUDGET_MS)
-  if (!out.ok && !allowed(out.error)) throw new Error(`${what} threw an error it must not throw: ${describeError(out.error)}`, { cause: out.error })
-  return out
+  return withinBudget(out, started, allowed, what)
 }
 
 /** `only` for async functions. */
@@ -43,6 +42,11 @@ export async function onlyAsync<T>(f: () => Promise<T>, allowed: (e: unknown) =>
   } catch (error) {
     out = { ok: false, error }
   }
+  return withinBudget(out, started, allowed, what)
+}
+
+/** The checks of `only` on what a call started at `started` came to. */
+function withinBudget<T>(out: Outcome<T>, started: number, allowed: (e: unknown) => boolean, what: string): Outcome<T> {
   const ms = performance.now() - started
   expect(ms, `${what} took ${Math.round(ms)} ms`).toBeLessThan(BUDGET_MS)
   if (!out.ok && !allowed(out.error)) throw new Error(`${what} threw an error it must not throw: ${describeError(out.error)}`, { cause: out.error })
@@ -54,6 +58,32 @@ export const nothing = (): boolean => false
 
 export function describeError(e: unknown): string {
   return e instanceof Error ? `${e.constructor.name}: ${e.message}` : `non-Error ${typeof e}: ${String(e)}`
+}
+
+/**
+ * A TCP peer on 127.0.0.1 for the suite: listening before its tests, each connection handed to
+ * `answer`, every socket and the server closed after them. Returns the port (known once listening).
+ */
+export function usePeer(answer: (socket: Socket) => void): () => number {
+  let server: Server | undefined
+  let port = 0
+  const sockets = new Set<Socket>()
+  beforeAll(async () => {
+    const s = createServer((socket) => {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+      socket.on('error', () => {})
+      answer(socket)
+    })
+    server = s
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+    port = (s.address() as { port: number }).port
+  })
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy()
+    await new Promise((r) => server?.close(r))
+  })
+  return () => port
 }
 
 export const bytes = (maxLength = 1024): fc.Arbitrary<Buffer> => fc.uint8Array({ maxLength }).map((a) => Buffer.from(a))

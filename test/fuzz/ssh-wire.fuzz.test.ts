@@ -8,7 +8,6 @@
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
-import { createServer, type Server, type Socket } from 'node:net'
 import { X509Certificate } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SshWireError, grabKexinit, kexinitObservation, parseKexinitPayload } from '../../checks/ssh/wire/kexinit.ts'
 import { SshDataError, SshReader, mpintBits, parsePublicKeyBlob } from '../../checks/ssh/wire/key-blob.ts'
 import { DerError, derInteger, oidString, parseDer, type DerNode } from '../../checks/ssh/der.ts'
-import { applyMutation, bytes, derLengthFields, mutation, nothing, only, onlyAsync, runs, sshStringFields, type LengthField } from './fuzz-kit.ts'
+import { applyMutation, bytes, derLengthFields, mutation, nothing, only, onlyAsync, runs, sshStringFields, usePeer, type LengthField } from './fuzz-kit.ts'
 
 const run = promisify(execFile)
 const isWireError = (e: unknown) => e instanceof SshWireError
@@ -135,24 +134,8 @@ describe('KEXINIT payload', () => {
 })
 
 describe('grabKexinit framing against a peer sending mutated bytes', () => {
-  let server: Server
-  let port: number
   let next: Buffer = Buffer.alloc(0)
-  const sockets = new Set<Socket>()
-  beforeAll(async () => {
-    server = createServer((s) => {
-      sockets.add(s)
-      s.on('close', () => sockets.delete(s))
-      s.on('error', () => {})
-      s.end(next)
-    })
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    port = (server.address() as { port: number }).port
-  })
-  afterAll(async () => {
-    for (const s of sockets) s.destroy()
-    await new Promise((r) => server?.close(r))
-  })
+  const port = usePeer((s) => s.end(next))
 
   it('settles within its budget with an observation or an SshWireError', async () => {
     const seeds = kexinits.map((k) => Buffer.concat([Buffer.from('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n'), packet(k)]))
@@ -165,7 +148,7 @@ describe('grabKexinit framing against a peer sending mutated bytes', () => {
     await fc.assert(
       fc.asyncProperty(mutation(seeds.length), async ({ seed, ops }) => {
         next = applyMutation(seeds[seed]!, ops, fields[seed])
-        const r = await onlyAsync(() => grabKexinit('127.0.0.1', port, 800), isWireError, 'grabKexinit')
+        const r = await onlyAsync(() => grabKexinit('127.0.0.1', port(), 800), isWireError, 'grabKexinit')
         if (r.ok) expect(r.value.banner).toMatch(/^SSH-(2\.0|1\.99)-/)
       }),
       { numRuns: runs(300) },

@@ -4,10 +4,9 @@
 // parsers may throw only TlsDecodeError; the reader and parseServerKeyExchange throw nothing at all
 // (their problems are data); no input takes a second.
 import { readdirSync, readFileSync } from 'node:fs'
-import { createServer, type Server, type Socket } from 'node:net'
 import { X509Certificate } from 'node:crypto'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { exchangeHello } from '../../checks/tls/wire/raw-connection.ts'
 import {
   ServerFlightReader,
@@ -17,7 +16,7 @@ import {
   parseServerKeyExchange,
   type ReadState,
 } from '../../checks/tls/wire/server-messages.ts'
-import { applyMutation, bytes, chunked, mutation, nothing, only, onlyAsync, runs, type LengthField } from './fuzz-kit.ts'
+import { applyMutation, bytes, chunked, mutation, nothing, only, onlyAsync, runs, usePeer, type LengthField } from './fuzz-kit.ts'
 
 const FIXTURES = new URL('../tls/fixtures/', import.meta.url)
 const flights = readdirSync(FIXTURES)
@@ -150,6 +149,13 @@ function checkRead(chunks: readonly Buffer[]): { state: ReadState; reader: Serve
   return { state, reader }
 }
 
+/** Read whole and cut into chunks at `cuts`, the flight gets the same answer (each read held to checkRead). */
+function readsAlikeInChunks(flight: Buffer, cuts: readonly number[]): void {
+  const whole = checkRead([flight])
+  const split = checkRead(chunked(flight, cuts))
+  sameAnswer(whole, split)
+}
+
 describe('TLS wire parsers: sanity of the seeds', () => {
   it('the recorded flights hold ServerHello, Certificate and ServerKeyExchange messages and their length fields', () => {
     expect(serverHellos.length).toBeGreaterThanOrEqual(4)
@@ -267,9 +273,7 @@ describe('ServerFlightReader', () => {
   it('never throws on generated handshakes, and chunking does not change the answer', () => {
     fc.assert(
       fc.property(generatedFlight, fc.array(fc.nat(), { maxLength: 8 }), (flight, cuts) => {
-        const whole = checkRead([flight])
-        const split = checkRead(chunked(flight, cuts))
-        sameAnswer(whole, split)
+        readsAlikeInChunks(flight, cuts)
       }),
       { numRuns: runs(1000) },
     )
@@ -278,10 +282,7 @@ describe('ServerFlightReader', () => {
   it('never throws on mutated real flights (bit flips, truncation, insertion, length fields), and chunking does not change the answer', () => {
     fc.assert(
       fc.property(mutation(seeds.length), fc.array(fc.nat(), { maxLength: 8 }), ({ seed, ops }, cuts) => {
-        const flight = applyMutation(seeds[seed]!, ops, seedFields[seed])
-        const whole = checkRead([flight])
-        const split = checkRead(chunked(flight, cuts))
-        sameAnswer(whole, split)
+        readsAlikeInChunks(applyMutation(seeds[seed]!, ops, seedFields[seed]), cuts)
       }),
       { numRuns: runs(1000) },
     )
@@ -301,29 +302,15 @@ describe('ServerFlightReader', () => {
 })
 
 describe('exchangeHello against a peer answering with a mutated flight', () => {
-  let server: Server
-  let port: number
   let next: { flight: Buffer; close: boolean } = { flight: Buffer.alloc(0), close: true }
-  const sockets = new Set<Socket>()
-  beforeAll(async () => {
-    server = createServer((s) => {
-      sockets.add(s)
-      s.on('close', () => sockets.delete(s))
-      s.on('error', () => {})
-      // answer once the hello is in, in two writes; then close, or keep the connection open
-      s.once('data', () => {
-        const { flight, close } = next
-        const half = flight.length >> 1
-        s.write(flight.subarray(0, half))
-        setImmediate(() => (close ? s.end(flight.subarray(half)) : s.write(flight.subarray(half))))
-      })
+  // answer once the hello is in, in two writes; then close, or keep the connection open
+  const port = usePeer((s) => {
+    s.once('data', () => {
+      const { flight, close } = next
+      const half = flight.length >> 1
+      s.write(flight.subarray(0, half))
+      setImmediate(() => (close ? s.end(flight.subarray(half)) : s.write(flight.subarray(half))))
     })
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    port = (server.address() as { port: number }).port
-  })
-  afterAll(async () => {
-    for (const s of sockets) s.destroy()
-    await new Promise((r) => server?.close(r))
   })
 
   it('never rejects, and settles within its budget with an answer, closed or error', async () => {
@@ -332,7 +319,7 @@ describe('exchangeHello against a peer answering with a mutated flight', () => {
         // now and then the peer keeps the connection open: the reader's own end (a timeout) decides
         const close = keepOpen !== 0
         next = { flight: applyMutation(seeds[seed]!, ops, seedFields[seed]), close }
-        const r = await onlyAsync(() => exchangeHello({ host: '127.0.0.1', port, hello: Buffer.from([22, 3, 1, 0, 0]), timeoutMs: 60 }), nothing, 'exchangeHello')
+        const r = await onlyAsync(() => exchangeHello({ host: '127.0.0.1', port: port(), hello: Buffer.from([22, 3, 1, 0, 0]), timeoutMs: 60 }), nothing, 'exchangeHello')
         if (!r.ok) return
         expect(['answer', 'closed', 'error']).toContain(r.value.outcome)
         expect(r.value.connected).toBe(true)

@@ -1,16 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../core/config-file.ts'
 import { loadInventory } from '../../runner/inventory.ts'
+import { scratchFolder } from './scratch-folder.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'vigil-inv-'))
-function write(name: string, text: string): string {
-  const f = join(dir, name)
-  writeFileSync(f, text)
-  return f
-}
+const { dir, write } = scratchFolder('vigil-inv-')
 function errorOf(fn: () => unknown): string {
   try {
     fn()

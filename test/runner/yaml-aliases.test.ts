@@ -2,20 +2,13 @@
 // anchor that does not exist and an alias to its own ancestor are configuration mistakes (or
 // attacks), reported as a ConfigError that names the file, the line and what is wrong — never an
 // "internal error" (exit 4), never a hang. Ordinary anchors keep working.
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, parseYamlDocument } from '../../core/config-file.ts'
 import { loadInventory } from '../../runner/inventory.ts'
 import { loadWaivers } from '../../reports/waivers.ts'
+import { scratchFolder } from './scratch-folder.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'vigil-yaml-aliases-'))
-function write(name: string, text: string): string {
-  const f = join(dir, name)
-  writeFileSync(f, text)
-  return f
-}
+const { write } = scratchFolder('vigil-yaml-aliases-')
 function configErrorOf(fn: () => unknown): ConfigError {
   const started = performance.now()
   try {

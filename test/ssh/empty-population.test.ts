@@ -8,41 +8,17 @@ import { describe, expect, it } from 'vitest'
 import { sshChecks } from '../../checks/ssh/index.ts'
 import type { KexinitObservation, KeyDirObservation, KeyRecord, KeysObservation, SshObservation } from '../../checks/ssh/observation.ts'
 import type { Verdict } from '../../checks/types.ts'
+import { HARDENED_KEXINIT, hardenedServer } from './helpers.ts'
 
 const NOW = { now: new Date('2026-11-23T12:00:00Z') }
 const check = (id: string) => sshChecks.find((c) => c.id === id)!
 const judge = (id: string, obs: SshObservation | KeyDirObservation, params: Record<string, unknown> = {}): Verdict => check(id).judge(obs, params, NOW)
 
-const HARDENED: KexinitObservation = {
-  banner: 'SSH-2.0-OpenSSH_9.6',
-  preBannerLines: [],
-  strictKex: true,
-  payloadHex: '14',
-  durationMs: 3,
-  kex: ['mlkem768x25519-sha256', 'curve25519-sha256', 'ext-info-s', 'kex-strict-s-v00@openssh.com'],
-  hostKeyAlgorithms: ['ssh-ed25519'],
-  ciphersClientToServer: ['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com'],
-  ciphersServerToClient: ['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com'],
-  macsClientToServer: ['hmac-sha2-512-etm@openssh.com'],
-  macsServerToClient: ['hmac-sha2-512-etm@openssh.com'],
-  compressionClientToServer: ['none'],
-  compressionServerToClient: ['none'],
-}
-
-const server = (over: Partial<SshObservation> = {}): SshObservation => ({
-  target: { name: 'srv', host: 'srv.example.test', address: '127.0.0.1', port: 22 },
-  hostKeyPin: { seen: ['SHA256:abc'], status: 'tofu' },
-  connections: 2,
-  kexinit: HARDENED,
-  hostKeys: { keys: [{ algorithm: 'ssh-ed25519', keyType: 'ssh-ed25519', bits: 256, fingerprint: 'SHA256:abc' }], notProbed: [], failed: [] },
-  authMethods: { user: 'vigil-probe', methods: ['publickey'], noneAccepted: false },
-  ...over,
-})
-const kexinit = (over: Partial<KexinitObservation>): SshObservation => server({ kexinit: { ...HARDENED, ...over } })
+const kexinit = (over: Partial<KexinitObservation>): SshObservation => hardenedServer({ kexinit: { ...HARDENED_KEXINIT, ...over } })
 
 const search = (over: Partial<KeysObservation> = {}): KeysObservation => ({ source: 'local', roots: ['/keys'], filesExamined: 3, keys: [], unreadable: [], truncated: false, oversized: 0, ...over })
 const folder = (over: Partial<KeysObservation> = {}): KeyDirObservation => ({ target: { name: 'keys', path: '/keys' }, keys: search(over) })
-const remote = (over: Partial<KeysObservation> = {}): SshObservation => server({ keys: search({ source: 'sftp', roots: ['/home/ops/.ssh'], ...over }) })
+const remote = (over: Partial<KeysObservation> = {}): SshObservation => hardenedServer({ keys: search({ source: 'sftp', roots: ['/home/ops/.ssh'], ...over }) })
 const PUBLIC_ED25519: KeyRecord = { file: 'id_ed25519.pub', line: 1, kind: 'public', format: 'openssh-public', type: 'ed25519', bits: 256, sizeSource: 'measured', fingerprint: 'SHA256:xyz' }
 
 function expectNotApplicable(v: Verdict): void {
@@ -110,12 +86,12 @@ describe('ssh.keys.strength', () => {
 
 describe('ssh.server.password-auth', () => {
   it('a server that lists no authentication method after `none` is not applicable', () => {
-    const v = judge('ssh.server.password-auth', server({ authMethods: { user: 'vigil-probe', methods: [], noneAccepted: false } }))
+    const v = judge('ssh.server.password-auth', hardenedServer({ authMethods: { user: 'vigil-probe', methods: [], noneAccepted: false } }))
     expectNotApplicable(v)
     expect(v.summary).toMatch(/lists no authentication method/)
   })
   it('`none` accepted (so no method listed) still fails', () => {
-    expect(judge('ssh.server.password-auth', server({ authMethods: { user: 'vigil-probe', methods: [], noneAccepted: true } })).status).toBe('failed')
+    expect(judge('ssh.server.password-auth', hardenedServer({ authMethods: { user: 'vigil-probe', methods: [], noneAccepted: true } })).status).toBe('failed')
   })
 })
 
@@ -146,14 +122,14 @@ describe('KEXINIT lists the protocol requires: empty is a protocol error', () =>
     expectError(judge('ssh.server.host-keys', kexinit({ hostKeyAlgorithms: [] })), 'protocol', /offered no host-key algorithms/)
   })
   it('ssh.server.host-keys: every offered type left unprobed (certificates only) is inconclusive, not a pass over zero keys', () => {
-    const v = judge('ssh.server.host-keys', server({ kexinit: { ...HARDENED, hostKeyAlgorithms: ['ssh-ed25519-cert-v01@openssh.com'] }, hostKeys: { keys: [], notProbed: ['ssh-ed25519-cert-v01@openssh.com'], failed: [] } }))
+    const v = judge('ssh.server.host-keys', hardenedServer({ kexinit: { ...HARDENED_KEXINIT, hostKeyAlgorithms: ['ssh-ed25519-cert-v01@openssh.com'] }, hostKeys: { keys: [], notProbed: ['ssh-ed25519-cert-v01@openssh.com'], failed: [] } }))
     expectError(v, 'inconclusive', /no host key could be read.*ssh-ed25519-cert-v01@openssh.com/)
   })
 })
 
 describe('ssh.server.root-login: the setting always has a value', () => {
   it('a configuration that never sets PermitRootLogin is judged on the compiled-in default, never not-applicable', () => {
-    const v = judge('ssh.server.root-login', server({ login: { user: 'auditor', hostKeyFingerprint: 'SHA256:abc', sshdConfig: { source: 'config-files', configFile: '/etc/ssh/sshd_config', filesRead: ['/etc/ssh/sshd_config'], settings: {}, matchBlocks: [] } } }))
+    const v = judge('ssh.server.root-login', hardenedServer({ login: { user: 'auditor', hostKeyFingerprint: 'SHA256:abc', sshdConfig: { source: 'config-files', configFile: '/etc/ssh/sshd_config', filesRead: ['/etc/ssh/sshd_config'], settings: {}, matchBlocks: [] } } }))
     expect(v.status).toBe('failed')
     expect(v.actual).toMatchObject({ permitRootLogin: 'prohibit-password', defaulted: true })
   })
@@ -161,8 +137,8 @@ describe('ssh.server.root-login: the setting always has a value', () => {
 
 describe('an empty population is never a pass, whatever the check', () => {
   // the emptiest observation each check can be given: every part observed, nothing in it
-  const empty = server({
-    kexinit: { ...HARDENED, kex: [], hostKeyAlgorithms: [], ciphersClientToServer: [], ciphersServerToClient: [], macsClientToServer: [], macsServerToClient: [] },
+  const empty = hardenedServer({
+    kexinit: { ...HARDENED_KEXINIT, kex: [], hostKeyAlgorithms: [], ciphersClientToServer: [], ciphersServerToClient: [], macsClientToServer: [], macsServerToClient: [] },
     hostKeys: { keys: [], notProbed: [], failed: [] },
     authMethods: { user: 'vigil-probe', methods: [], noneAccepted: false },
     login: { user: 'auditor', hostKeyFingerprint: 'SHA256:abc', sshdConfig: { source: 'sshd -T', configFile: '/etc/ssh/sshd_config', filesRead: [], settings: {}, matchBlocks: [] } },

@@ -17,7 +17,7 @@ import { SSH_PARTS, type KexinitObservation, type KeyDirObservation, type KeyRec
 import { SEVERITIES, type Offender, type Verdict } from '../../checks/types.ts'
 import { createLabKeyFolder, type LabKeyFolder } from '../../lab/ssh/key-folder.ts'
 import { startLabSshd, type LabSshd } from '../../lab/ssh/sshd.ts'
-import { observeContext } from './helpers.ts'
+import { HARDENED_KEXINIT, hardenedServer, observeContext } from './helpers.ts'
 
 const run = promisify(execFile)
 const NOW = { now: new Date('2026-11-23T12:00:00Z') }
@@ -29,24 +29,8 @@ const offender = (v: Verdict, id: string): Offender | undefined => v.offenders?.
 // ---------------------------------------------------------------------------------------------
 // hand-made observations
 
-const HARDENED: KexinitObservation = {
-  banner: 'SSH-2.0-OpenSSH_9.6',
-  preBannerLines: [],
-  strictKex: true,
-  payloadHex: '14',
-  durationMs: 3,
-  kex: ['mlkem768x25519-sha256', 'curve25519-sha256', 'ext-info-s', 'kex-strict-s-v00@openssh.com'],
-  hostKeyAlgorithms: ['ssh-ed25519'],
-  ciphersClientToServer: ['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com'],
-  ciphersServerToClient: ['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com'],
-  macsClientToServer: ['hmac-sha2-512-etm@openssh.com'],
-  macsServerToClient: ['hmac-sha2-512-etm@openssh.com'],
-  compressionClientToServer: ['none'],
-  compressionServerToClient: ['none'],
-}
-
 const LEGACY: KexinitObservation = {
-  ...HARDENED,
+  ...HARDENED_KEXINIT,
   banner: 'SSH-2.0-OpenSSH_7.4',
   strictKex: false,
   payloadHex: '14aa',
@@ -61,16 +45,11 @@ const LEGACY: KexinitObservation = {
 
 const RSA_FP = 'SHA256:rsa2048/+fingerprint'
 const DSA_FP = 'SHA256:dsa1024/+fingerprint'
-const server = (over: Partial<SshObservation> = {}): SshObservation => ({
-  target: { name: 'srv', host: 'srv.example.test', address: '127.0.0.1', port: 22 },
-  hostKeyPin: { seen: ['SHA256:abc'], status: 'tofu' },
-  connections: 2,
-  kexinit: HARDENED,
-  hostKeys: { keys: [{ algorithm: 'ssh-ed25519', keyType: 'ssh-ed25519', bits: 256, fingerprint: 'SHA256:abc' }], notProbed: [], failed: [] },
-  authMethods: { user: 'vigil-probe', methods: ['publickey'], noneAccepted: false },
-  login: { user: 'root', hostKeyFingerprint: 'SHA256:abc', sshdConfig: { source: 'sshd -T', configFile: '/etc/ssh/sshd_config', filesRead: [], settings: { permitrootlogin: 'no' }, matchBlocks: [] } },
-  ...over,
-})
+const server = (over: Partial<SshObservation> = {}): SshObservation =>
+  hardenedServer({
+    login: { user: 'root', hostKeyFingerprint: 'SHA256:abc', sshdConfig: { source: 'sshd -T', configFile: '/etc/ssh/sshd_config', filesRead: [], settings: { permitrootlogin: 'no' }, matchBlocks: [] } },
+    ...over,
+  })
 const legacyServer = (over: Partial<SshObservation> = {}): SshObservation =>
   server({
     kexinit: LEGACY,
@@ -160,7 +139,7 @@ describe('algorithm lists: one offender per algorithm, `<class>/<name>`', () => 
     expect(offender(v, 'kex/diffie-hellman-group1-sha1')!.why).toMatch(/on the deny list/)
   })
   it('ssh.server.kex: the NIST rule and baseline mode name methods the same way', () => {
-    const nist = judge('ssh.server.kex', server({ kexinit: { ...HARDENED, kex: ['ecdh-sha2-nistp256', 'diffie-hellman-group16-sha512'] } }))
+    const nist = judge('ssh.server.kex', server({ kexinit: { ...HARDENED_KEXINIT, kex: ['ecdh-sha2-nistp256', 'diffie-hellman-group16-sha512'] } }))
     expect(nist.offenders).toEqual([{ id: 'kex/ecdh-sha2-nistp256', why: expect.stringMatching(/NIST curve without curve25519/) }])
     const base = judge('ssh.server.kex', legacyServer(), { mode: 'baseline' })
     expect(ids(base)).toEqual(['kex/diffie-hellman-group-exchange-sha1', 'kex/diffie-hellman-group1-sha1', 'kex/diffie-hellman-group14-sha1'])
@@ -179,7 +158,7 @@ describe('algorithm lists: one offender per algorithm, `<class>/<name>`', () => 
     expect(offender(v, 'cipher/arcfour')!.why).toMatch(/server to client only/)
     expect(offender(v, 'cipher/aes256-cbc')!.why).not.toMatch(/only/)
     expect(offender(v, 'cipher/aes256-cbc')!.severity).toBeUndefined()
-    const none = judge('ssh.server.ciphers', server({ kexinit: { ...HARDENED, ciphersClientToServer: ['aes256-gcm@openssh.com', 'none'], ciphersServerToClient: ['none'] } }))
+    const none = judge('ssh.server.ciphers', server({ kexinit: { ...HARDENED_KEXINIT, ciphersClientToServer: ['aes256-gcm@openssh.com', 'none'], ciphersServerToClient: ['none'] } }))
     expect(none.offenders).toEqual([{ id: 'cipher/none', why: expect.stringMatching(/on the deny list/), severity: 'high' }])
   })
   it('ssh.server.macs: denied and non-ETM MACs, each once', () => {
@@ -208,11 +187,11 @@ describe('ssh.server.host-keys: `hostkey-algorithm/<name>` and `hostkey/<type>/<
     expect(offender(v, `hostkey/ssh-dss/${DSA_FP}`)!.severity).toBe('high')
     expect(offender(v, `hostkey/ssh-rsa/${RSA_FP}`)!.severity).toBeUndefined()
     expect(offender(v, `hostkey/ssh-rsa/${RSA_FP}`)!.why).toMatch(/RSA host key of 2048 bits < 3072/)
-    const rsa1024 = judge('ssh.server.host-keys', server({ hostKeys: { keys: [{ algorithm: 'rsa-sha2-256', keyType: 'ssh-rsa', bits: 1024, fingerprint: RSA_FP }], notProbed: [], failed: [] }, kexinit: { ...HARDENED, hostKeyAlgorithms: ['rsa-sha2-256'] } }))
+    const rsa1024 = judge('ssh.server.host-keys', server({ hostKeys: { keys: [{ algorithm: 'rsa-sha2-256', keyType: 'ssh-rsa', bits: 1024, fingerprint: RSA_FP }], notProbed: [], failed: [] }, kexinit: { ...HARDENED_KEXINIT, hostKeyAlgorithms: ['rsa-sha2-256'] } }))
     expect(rsa1024.offenders).toEqual([{ id: `hostkey/ssh-rsa/${RSA_FP}`, why: expect.stringMatching(/1024 bits/), severity: 'high' }])
   })
   it('an error names the host-key algorithms whose key could not be read', () => {
-    const v = judge('ssh.server.host-keys', server({ kexinit: { ...HARDENED, hostKeyAlgorithms: ['ssh-ed25519', 'rsa-sha2-512'] }, hostKeys: { keys: [{ algorithm: 'ssh-ed25519', keyType: 'ssh-ed25519', bits: 256, fingerprint: 'SHA256:abc' }], notProbed: [], failed: [{ algorithm: 'rsa-sha2-512', error: 'timeout after 4000 ms' }] } }))
+    const v = judge('ssh.server.host-keys', server({ kexinit: { ...HARDENED_KEXINIT, hostKeyAlgorithms: ['ssh-ed25519', 'rsa-sha2-512'] }, hostKeys: { keys: [{ algorithm: 'ssh-ed25519', keyType: 'ssh-ed25519', bits: 256, fingerprint: 'SHA256:abc' }], notProbed: [], failed: [{ algorithm: 'rsa-sha2-512', error: 'timeout after 4000 ms' }] } }))
     expect(v.status).toBe('error')
     expect(v.offenders).toEqual([{ id: 'hostkey-algorithm/rsa-sha2-512', why: expect.stringMatching(/could not be read: timeout/) }])
     const none = judge('ssh.server.host-keys', server({ hostKeys: { keys: [], notProbed: ['sk-ssh-ed25519@openssh.com'], failed: [] } }))
@@ -341,7 +320,7 @@ describe('whole-target errors: `server` for server checks, `keys` for key checks
   it('a key folder that could not be searched, and a KEXINIT without ciphers', () => {
     const gone: KeyDirObservation = { target: { name: 'k', path: '/nowhere' }, keys: { error: { kind: 'inconclusive', message: 'cannot open key folder /nowhere: ENOENT' } } }
     expect(judge('ssh.keys.strength', gone).offenders).toEqual([{ id: 'keys', why: 'cannot open key folder /nowhere: ENOENT' }])
-    const empty = judge('ssh.server.ciphers', server({ kexinit: { ...HARDENED, ciphersClientToServer: [], ciphersServerToClient: [] } }))
+    const empty = judge('ssh.server.ciphers', server({ kexinit: { ...HARDENED_KEXINIT, ciphersClientToServer: [], ciphersServerToClient: [] } }))
     expect(empty.errorKind).toBe('protocol')
     expect(ids(empty)).toEqual(['server'])
   })

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { tlsChecks } from '../../checks/tls/index.ts'
 import type { CertificateInfo, CertificateObservation, ProtocolsObservation, TlsObservation } from '../../checks/tls/observation.ts'
 import type { Verdict } from '../../checks/types.ts'
+import { certInfo, tlsObservation } from './observations.ts'
 
 const NOW = { now: new Date('2026-06-01T00:00:00Z') }
 const check = (id: string) => tlsChecks.find((c) => c.id === id)!
@@ -24,15 +25,6 @@ const offenderIds = (v: Verdict) => (v.offenders ?? []).map((o) => o.id)
 const SUITE_CHECKS = ['tls.forward-secrecy', 'tls.ciphers.weak', 'tls.dh-strength', 'tls.profile']
 const CERT_CHECKS = ['tls.cert.expiry', 'tls.cert.trust', 'tls.cert.hostname', 'tls.cert.key-strength', 'tls.cert.signature']
 
-function obs(parts: Partial<TlsObservation>): TlsObservation {
-  return {
-    target: { name: 't', host: 'h.test', address: '127.0.0.1', port: 443 },
-    hellos: [],
-    stats: { rawHellos: 0, fullHandshakes: 0, connections: 0, durationMs: 0 },
-    ...parts,
-  }
-}
-
 const ALL_REFUSED: ProtocolsObservation = { accepted: [], refused: ['SSLv2', 'SSLv3', 'TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'], undetermined: [] }
 const VIOLATION = 'the ServerHello names version 0x7f7f, which is not a TLS version; the hello offered TLSv1.2'
 const ALL_VIOLATIONS: ProtocolsObservation = {
@@ -42,32 +34,15 @@ const ALL_VIOLATIONS: ProtocolsObservation = {
 }
 /** what the probe records when nothing was accepted: no suite lists, no group, no chain */
 const nothingAccepted = (protocols: ProtocolsObservation, certError = 'TLS handshake failed with 127.0.0.1:443: handshake failure') =>
-  obs({
+  tlsObservation({
     protocols,
     suites: { byProtocol: {}, preferred: {} },
     keyExchange: { dheBits: {}, acceptedGroups: [], refusedGroups: [], groupBits: {} },
     certificate: { error: { kind: 'protocol', message: certError } },
   })
 
-function cert(over: Partial<CertificateInfo> = {}): CertificateInfo {
-  return {
-    subject: 'CN=h.test',
-    issuer: 'CN=CA',
-    serialNumber: '01',
-    notBefore: '2026-01-01T00:00:00.000Z',
-    notAfter: '2027-01-01T00:00:00.000Z',
-    keyType: 'rsa',
-    keyBits: 2048,
-    signatureAlgorithm: 'sha256WithRSAEncryption',
-    fingerprintSha256: 'AA',
-    subjectAltNames: ['DNS:h.test'],
-    isCA: false,
-    selfIssued: false,
-    ...over,
-  }
-}
 const chain = (certs: CertificateInfo[], over: Partial<CertificateObservation> = {}): TlsObservation =>
-  obs({ certificate: { source: 'raw-hello', protocol: 'TLSv1.2', chainPem: certs.map(() => '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n'), certs, trust: { trusted: false, path: [], reason: 'no certificate' }, ...over } })
+  tlsObservation({ certificate: { source: 'raw-hello', protocol: 'TLSv1.2', chainPem: certs.map(() => '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n'), certs, trust: { trusted: false, path: [], reason: 'no certificate' }, ...over } })
 
 function expectNotApplicable(v: Verdict, because: RegExp): void {
   expect({ status: v.status, summary: v.summary }).toMatchObject({ status: 'not-applicable', summary: expect.stringMatching(because) })
@@ -100,7 +75,7 @@ describe('suite- and group-based checks with no protocol accepted', () => {
   })
 
   it.each(SUITE_CHECKS)('%s: TLS 1.2 clean but TLS 1.1 a violation → error protocol (the population is incomplete)', (id) => {
-    const o = obs({
+    const o = tlsObservation({
       protocols: { accepted: ['TLSv1.2'], refused: ['SSLv2', 'SSLv3', 'TLSv1.0', 'TLSv1.3'], undetermined: [{ version: 'TLSv1.1', reason: VIOLATION, errorKind: 'protocol' }] },
       suites: {
         byProtocol: { 'TLSv1.2': { weak: [], fs: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], 'non-fs': [], 'outside-intermediate': [] } },
@@ -116,7 +91,7 @@ describe('suite- and group-based checks with no protocol accepted', () => {
 
 describe('tls.dh-strength', () => {
   it('no DHE suite and no ECDHE group under an accepted protocol (static RSA only) → not-applicable', () => {
-    const o = obs({
+    const o = tlsObservation({
       protocols: { accepted: ['TLSv1.2'], refused: ['SSLv2', 'SSLv3', 'TLSv1.0', 'TLSv1.1', 'TLSv1.3'], undetermined: [] },
       keyExchange: { dheBits: {}, acceptedGroups: [], refusedGroups: ['secp192r1'], groupBits: {} },
     })
@@ -140,20 +115,20 @@ describe('certificate checks', () => {
   })
 
   it.each(CERT_CHECKS)('%s: no chain and no protocol probe in this run → the part\'s own error', (id) => {
-    const o = obs({ certificate: { error: { kind: 'timeout', message: 'no TLS handshake within 5000 ms' } } })
+    const o = tlsObservation({ certificate: { error: { kind: 'timeout', message: 'no TLS handshake within 5000 ms' } } })
     const v = judge(id, o)
     expect(v).toMatchObject({ status: 'error', errorKind: 'timeout' })
     expect(v.offenders).toEqual([{ id: 'part/certificate', why: 'no TLS handshake within 5000 ms' }])
   })
 
   it('tls.cert.signature: a self-signed leaf alone has no signature below a root → not-applicable', () => {
-    const v = judge('tls.cert.signature', chain([cert({ subject: 'CN=h.test', issuer: 'CN=h.test', selfIssued: true, signatureAlgorithm: 'sha1WithRSAEncryption' })]))
+    const v = judge('tls.cert.signature', chain([certInfo({ subject: 'CN=h.test', issuer: 'CN=h.test', selfIssued: true, signatureAlgorithm: 'sha1WithRSAEncryption' })]))
     expectNotApplicable(v, /self-issued/)
     expect(v.expected).toEqual({ forbiddenHashes: ['sha1', 'md5', 'md2'] })
   })
 
   it('tls.cert.signature: a leaf under a self-signed root is still judged', () => {
-    expect(judge('tls.cert.signature', chain([cert({}), cert({ subject: 'CN=CA', issuer: 'CN=CA', selfIssued: true, isCA: true })])).status).toBe('passed')
+    expect(judge('tls.cert.signature', chain([certInfo({}), certInfo({ subject: 'CN=CA', issuer: 'CN=CA', selfIssued: true, isCA: true })])).status).toBe('passed')
   })
 })
 
@@ -171,15 +146,15 @@ describe('populations that are never empty once observed', () => {
   })
 
   it('http.hsts: a response without the header fails; a GET that failed on a TLS endpoint is an error', () => {
-    expect(judge('http.hsts', obs({ hsts: { url: 'https://h.test/', status: 200, header: null } })).status).toBe('failed')
-    expect(judge('http.hsts', obs({ hsts: { error: { kind: 'timeout', message: 'no response within 5000 ms' } } }))).toMatchObject({ status: 'error', errorKind: 'timeout' })
-    const tls12 = obs({ protocols: { accepted: ['TLSv1.2'], refused: [], undetermined: [] }, hsts: { error: { kind: 'timeout', message: 'no response within 5000 ms' } } })
+    expect(judge('http.hsts', tlsObservation({ hsts: { url: 'https://h.test/', status: 200, header: null } })).status).toBe('failed')
+    expect(judge('http.hsts', tlsObservation({ hsts: { error: { kind: 'timeout', message: 'no response within 5000 ms' } } }))).toMatchObject({ status: 'error', errorKind: 'timeout' })
+    const tls12 = tlsObservation({ protocols: { accepted: ['TLSv1.2'], refused: [], undetermined: [] }, hsts: { error: { kind: 'timeout', message: 'no response within 5000 ms' } } })
     expect(judge('http.hsts', tls12)).toMatchObject({ status: 'error', errorKind: 'timeout' })
   })
 })
 
 describe('http.hsts with no protocol accepted', () => {
-  const noResponse = (protocols: ProtocolsObservation) => obs({ protocols, hsts: { error: { kind: 'protocol', message: 'TLS error: handshake failure' } } })
+  const noResponse = (protocols: ProtocolsObservation) => tlsObservation({ protocols, hsts: { error: { kind: 'protocol', message: 'TLS error: handshake failure' } } })
   it('every version refused: the endpoint serves no HTTPS, so there is no response to judge → not-applicable', () => {
     expectNotApplicable(judge('http.hsts', noResponse(ALL_REFUSED)), /no protocol version accepted/)
   })

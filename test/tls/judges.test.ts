@@ -11,39 +11,13 @@ import { profile } from '../../checks/tls/profile.ts'
 import { httpHsts, parseHsts } from '../../checks/tls/http-hsts.ts'
 import { certSignature, signatureHash } from '../../checks/tls/cert-signature.ts'
 import { certKeyStrength } from '../../checks/tls/cert-key-strength.ts'
+import { certInfo, tlsObservation } from './observations.ts'
 
 const now = new Date('2026-06-01T00:00:00Z')
 const ctx = { now }
 
-function obs(parts: Partial<TlsObservation>): TlsObservation {
-  return {
-    target: { name: 't', host: 'h.test', address: '127.0.0.1', port: 443 },
-    hellos: [],
-    stats: { rawHellos: 0, fullHandshakes: 0, connections: 0, durationMs: 0 },
-    ...parts,
-  }
-}
-
-function cert(over: Partial<CertificateInfo>): CertificateInfo {
-  return {
-    subject: 'CN=h.test',
-    issuer: 'CN=CA',
-    serialNumber: '01',
-    notBefore: '2026-01-01T00:00:00.000Z',
-    notAfter: '2027-01-01T00:00:00.000Z',
-    keyType: 'rsa',
-    keyBits: 2048,
-    signatureAlgorithm: 'sha256WithRSAEncryption',
-    fingerprintSha256: 'AA',
-    subjectAltNames: ['DNS:h.test'],
-    isCA: false,
-    selfIssued: false,
-    ...over,
-  }
-}
-
 function withCerts(certs: CertificateInfo[]): TlsObservation {
-  return obs({
+  return tlsObservation({
     certificate: { source: 'raw-hello', protocol: 'TLSv1.2', chainPem: [], certs, trust: { trusted: true, path: [] } },
   })
 }
@@ -54,16 +28,16 @@ const TDES = 'TLS_RSA_WITH_3DES_EDE_CBC_SHA'
 
 describe('tls.cert.expiry', () => {
   it('passes with enough days left, reporting the soonest', () => {
-    const v = certExpiry.judge(withCerts([cert({}), cert({ subject: 'CN=Int', notAfter: '2026-09-01T00:00:00.000Z' })]), { days: 30 }, ctx)
+    const v = certExpiry.judge(withCerts([certInfo({}), certInfo({ subject: 'CN=Int', notAfter: '2026-09-01T00:00:00.000Z' })]), { days: 30 }, ctx)
     expect(v.status).toBe('passed')
     expect(v.actual.soonestExpiry).toMatchObject({ subject: 'CN=Int', daysLeft: 92 })
   })
   it('fails an intermediate expiring within N days, an expired leaf, and a not-yet-valid one', () => {
     const v = certExpiry.judge(
       withCerts([
-        cert({ notAfter: '2026-05-31T00:00:00.000Z' }),
-        cert({ subject: 'CN=Int', notAfter: '2026-06-11T00:00:00.000Z' }),
-        cert({ subject: 'CN=Future', notBefore: '2026-07-01T00:00:00.000Z' }),
+        certInfo({ notAfter: '2026-05-31T00:00:00.000Z' }),
+        certInfo({ subject: 'CN=Int', notAfter: '2026-06-11T00:00:00.000Z' }),
+        certInfo({ subject: 'CN=Future', notBefore: '2026-07-01T00:00:00.000Z' }),
       ]),
       { days: 30 },
       ctx,
@@ -74,19 +48,19 @@ describe('tls.cert.expiry', () => {
     expect(v.summary).toContain('CN=Future is not valid before 2026-07-01')
   })
   it('honours the days parameter at the boundary', () => {
-    const o = withCerts([cert({ notAfter: '2026-07-01T00:00:00.000Z' })]) // 30 days left
+    const o = withCerts([certInfo({ notAfter: '2026-07-01T00:00:00.000Z' })]) // 30 days left
     expect(certExpiry.judge(o, { days: 30 }, ctx).status).toBe('passed')
     expect(certExpiry.judge(o, { days: 31 }, ctx).status).toBe('failed')
   })
   it('is an error, not a pass, when the endpoint was unreachable', () => {
-    const v = certExpiry.judge(obs({ error: { kind: 'timeout', message: 'no answer within 5000 ms' } }), { days: 30 }, ctx)
+    const v = certExpiry.judge(tlsObservation({ error: { kind: 'timeout', message: 'no answer within 5000 ms' } }), { days: 30 }, ctx)
     expect(v).toMatchObject({ status: 'error', errorKind: 'timeout' })
   })
 })
 
 describe('tls.protocols', () => {
   const p = (accepted: string[], undetermined: { version: string; reason: string }[] = []) =>
-    obs({ protocols: { accepted, refused: [], undetermined } as never })
+    tlsObservation({ protocols: { accepted, refused: [], undetermined } as never })
   it('fails legacy versions and passes TLS 1.2 + 1.3 only', () => {
     expect(protocols.judge(p(['TLSv1.0', 'TLSv1.2']), {} as never, ctx)).toMatchObject({ status: 'failed', actual: { forbiddenAccepted: ['TLSv1.0'] } })
     expect(protocols.judge(p(['TLSv1.3']), {} as never, ctx).status).toBe('passed')
@@ -99,7 +73,7 @@ describe('tls.protocols', () => {
 
 describe('tls.forward-secrecy', () => {
   const o = (tls12: { fs: string[]; 'non-fs': string[] }, extra: string[] = []) =>
-    obs({ protocols: { accepted: ['TLSv1.2', ...extra], refused: [], undetermined: [] } as never, suites: { byProtocol: { 'TLSv1.2': tls12 }, preferred: {} } })
+    tlsObservation({ protocols: { accepted: ['TLSv1.2', ...extra], refused: [], undetermined: [] } as never, suites: { byProtocol: { 'TLSv1.2': tls12 }, preferred: {} } })
   it('all / some / none', () => {
     expect(forwardSecrecy.judge(o({ fs: [ECDHE], 'non-fs': [] }), { mode: 'all' }, ctx)).toMatchObject({ status: 'passed', observed: { forwardSecrecy: 'all' } })
     expect(forwardSecrecy.judge(o({ fs: [ECDHE], 'non-fs': [RSA] }), { mode: 'all' }, ctx)).toMatchObject({ status: 'failed', observed: { forwardSecrecy: 'some' } })
@@ -110,7 +84,7 @@ describe('tls.forward-secrecy', () => {
     expect(forwardSecrecy.judge(o({ fs: [], 'non-fs': [RSA] }), { mode: 'offered' }, ctx).status).toBe('failed')
   })
   it('is inconclusive when a protocol was not enumerated', () => {
-    const v = forwardSecrecy.judge(obs({ protocols: { accepted: ['TLSv1.2'], refused: [], undetermined: [] }, suites: { byProtocol: {}, preferred: {} } }), { mode: 'all' }, ctx)
+    const v = forwardSecrecy.judge(tlsObservation({ protocols: { accepted: ['TLSv1.2'], refused: [], undetermined: [] }, suites: { byProtocol: {}, preferred: {} } }), { mode: 'all' }, ctx)
     expect(v).toMatchObject({ status: 'error', errorKind: 'inconclusive' })
   })
 })
@@ -118,7 +92,7 @@ describe('tls.forward-secrecy', () => {
 describe('tls.ciphers.weak', () => {
   it('lists weak suites with reasons per protocol', () => {
     const v = ciphersWeak.judge(
-      obs({ protocols: { accepted: ['TLSv1.0', 'TLSv1.2'], refused: [], undetermined: [] }, suites: { byProtocol: { 'TLSv1.0': { weak: [TDES] }, 'TLSv1.2': { weak: [] } }, preferred: {} } }),
+      tlsObservation({ protocols: { accepted: ['TLSv1.0', 'TLSv1.2'], refused: [], undetermined: [] }, suites: { byProtocol: { 'TLSv1.0': { weak: [TDES] }, 'TLSv1.2': { weak: [] } }, preferred: {} } }),
       {},
       ctx,
     )
@@ -127,19 +101,19 @@ describe('tls.ciphers.weak', () => {
     expect(JSON.stringify(v.observed)).toMatch(/3DES/i)
   })
   it('passes when the weak hello was refused everywhere', () => {
-    const v = ciphersWeak.judge(obs({ protocols: { accepted: ['TLSv1.2', 'TLSv1.3'], refused: [], undetermined: [] }, suites: { byProtocol: { 'TLSv1.2': { weak: [] }, 'TLSv1.3': { weak: [] } }, preferred: {} } }), {}, ctx)
+    const v = ciphersWeak.judge(tlsObservation({ protocols: { accepted: ['TLSv1.2', 'TLSv1.3'], refused: [], undetermined: [] }, suites: { byProtocol: { 'TLSv1.2': { weak: [] }, 'TLSv1.3': { weak: [] } }, preferred: {} } }), {}, ctx)
     expect(v.status).toBe('passed')
   })
   it('fails the TLS 1.3 integrity-only suites and is inconclusive without a list for an accepted protocol', () => {
     const p = { accepted: ['TLSv1.3'], refused: [], undetermined: [] } as never
-    expect(ciphersWeak.judge(obs({ protocols: p, suites: { byProtocol: { 'TLSv1.3': { weak: ['TLS_SHA256_SHA256'] } }, preferred: {} } }), {}, ctx).status).toBe('failed')
-    expect(ciphersWeak.judge(obs({ protocols: p, suites: { byProtocol: {}, preferred: {} } }), {}, ctx)).toMatchObject({ status: 'error', errorKind: 'inconclusive' })
+    expect(ciphersWeak.judge(tlsObservation({ protocols: p, suites: { byProtocol: { 'TLSv1.3': { weak: ['TLS_SHA256_SHA256'] } }, preferred: {} } }), {}, ctx).status).toBe('failed')
+    expect(ciphersWeak.judge(tlsObservation({ protocols: p, suites: { byProtocol: {}, preferred: {} } }), {}, ctx)).toMatchObject({ status: 'error', errorKind: 'inconclusive' })
   })
 })
 
 describe('tls.dh-strength', () => {
   const kx = (dheBits: Record<string, number>, acceptedGroups: string[], groupBits: Record<string, number>) =>
-    obs({ protocols: { accepted: ['TLSv1.2'], refused: [], undetermined: [] }, keyExchange: { dheBits, acceptedGroups, refusedGroups: [], groupBits } })
+    tlsObservation({ protocols: { accepted: ['TLSv1.2'], refused: [], undetermined: [] }, keyExchange: { dheBits, acceptedGroups, refusedGroups: [], groupBits } })
   it('fails DHE-1024 and small curves, passes 2048/x25519', () => {
     expect(dhStrength.judge(kx({ 'TLSv1.2': 1024 }, ['x25519'], { x25519: 253 }), { minDhBits: 2048, minEcBits: 250 }, ctx).status).toBe('failed')
     expect(dhStrength.judge(kx({}, ['secp224r1'], { secp224r1: 224 }), { minDhBits: 2048, minEcBits: 256 }, ctx).summary).toContain('secp224r1')
@@ -149,7 +123,7 @@ describe('tls.dh-strength', () => {
 
 describe('tls.profile', () => {
   const o = (accepted: string[], outside: Record<string, string[]>, groups: string[] = ['x25519']) =>
-    obs({
+    tlsObservation({
       protocols: { accepted, refused: [], undetermined: [] } as never,
       suites: { byProtocol: Object.fromEntries(Object.entries(outside).map(([v, l]) => [v, { 'outside-intermediate': l }])), preferred: { 'TLSv1.2': ECDHE } },
       keyExchange: { dheBits: {}, acceptedGroups: groups, refusedGroups: [], groupBits: {} },
@@ -169,7 +143,7 @@ describe('tls.profile', () => {
 })
 
 describe('http.hsts', () => {
-  const h = (header: string | null) => obs({ hsts: { url: 'https://h.test/', status: 200, header } })
+  const h = (header: string | null) => tlsObservation({ hsts: { url: 'https://h.test/', status: 200, header } })
   it('parses directives case-insensitively', () => {
     expect(parseHsts('Max-Age="63072000"; includeSubDomains; PRELOAD')).toEqual({ maxAge: 63072000, includeSubDomains: true, preload: true })
     expect(parseHsts('includeSubDomains').maxAge).toBeUndefined()
@@ -192,11 +166,11 @@ describe('certificate signature and key helpers', () => {
     expect(signatureHash('sha256WithRSAEncryption')).toBe('sha256')
   })
   it('exempts self-issued roots from the signature rule', () => {
-    const v = certSignature.judge(withCerts([cert({}), cert({ subject: 'CN=Root', selfIssued: true, signatureAlgorithm: 'sha1WithRSAEncryption' })]), { forbidden: ['sha1', 'md5'] }, ctx)
+    const v = certSignature.judge(withCerts([certInfo({}), certInfo({ subject: 'CN=Root', selfIssued: true, signatureAlgorithm: 'sha1WithRSAEncryption' })]), { forbidden: ['sha1', 'md5'] }, ctx)
     expect(v.status).toBe('passed')
   })
   it('fails a 1024-bit RSA leaf and reports an unknown key size as an error', () => {
-    expect(certKeyStrength.judge(withCerts([cert({ keyBits: 1024 })]), { minRsaBits: 2048, minEcBits: 256 }, ctx).status).toBe('failed')
-    expect(certKeyStrength.judge(withCerts([cert({ keyType: 'ec', keyBits: undefined, curve: 'brainpoolP320r1' })]), { minRsaBits: 2048, minEcBits: 256 }, ctx).status).toBe('error')
+    expect(certKeyStrength.judge(withCerts([certInfo({ keyBits: 1024 })]), { minRsaBits: 2048, minEcBits: 256 }, ctx).status).toBe('failed')
+    expect(certKeyStrength.judge(withCerts([certInfo({ keyType: 'ec', keyBits: undefined, curve: 'brainpoolP320r1' })]), { minRsaBits: 2048, minEcBits: 256 }, ctx).status).toBe('error')
   })
 })
