@@ -11,6 +11,9 @@ export interface SigningFlags {
   signingKey?: string
   signingCert?: string
   signingPassphraseEnv: string
+  /** RFC 3161 timestamp authority URL, and its pinned root */
+  tsa?: string
+  tsaCa?: string
 }
 
 export function addSigningOptions(cmd: Command): Command {
@@ -18,6 +21,21 @@ export function addSigningOptions(cmd: Command): Command {
     .addOption(new Option('--signing-key <file>', 'PEM private key (RSA) that signs the bundle manifest').env('VIGIL_SIGNING_KEY'))
     .addOption(new Option('--signing-cert <file>', 'PEM certificate of that key, followed by any intermediates to embed').env('VIGIL_SIGNING_CERT'))
     .option('--signing-passphrase-env <name>', 'environment variable holding the key passphrase, when the key is encrypted', 'VIGIL_SIGNING_PASSPHRASE')
+    .addOption(new Option('--tsa <url>', 'RFC 3161 timestamp authority: trusted time for the signature (needs --tsa-ca)').env('VIGIL_TSA_URL'))
+    .addOption(new Option('--tsa-ca <file>', "PEM root(s) of the timestamp authority, pinned: a token that does not chain to it is refused").env('VIGIL_TSA_CA'))
+}
+
+/** The timestamp authority from --tsa/--tsa-ca, checked before anything is probed. */
+export async function tsaFrom(flags: SigningFlags): Promise<import('../reports/timestamp.ts').TimestampAuthority | undefined> {
+  if (!flags.tsa && !flags.tsaCa) return undefined
+  if (!flags.tsa || !flags.tsaCa) throw new ConfigError('--tsa and --tsa-ca go together: the authority, and its root pinned (an http authority can be impersonated)')
+  try {
+    new URL(flags.tsa)
+  } catch {
+    throw new ConfigError(`--tsa ${flags.tsa}: not a URL`)
+  }
+  const { readCertificates } = await import('../reports/cms-signature.ts')
+  return { url: flags.tsa, anchors: readCertificates(flags.tsaCa) }
 }
 
 /** Loads the signer before anything else happens, so a bad key never costs a whole run. */
@@ -53,12 +71,19 @@ export function checkArchivePath(path: string, flag: string): void {
 }
 
 /** Seals `dir` and archives it; prints where the archive is and how to verify it. */
-export async function writeBundle(dir: string, output: string | undefined, signer: Signer, quiet = false, allowIncomplete = false): Promise<string> {
+export async function writeBundle(
+  dir: string,
+  output: string | undefined,
+  signer: Signer,
+  quiet = false,
+  allowIncomplete = false,
+  tsa?: import('../reports/timestamp.ts').TimestampAuthority,
+): Promise<string> {
   const { assertSealable, createBundle, defaultArchivePath } = await import('../reports/evidence-bundle.ts')
   assertSealable(dir, { allowIncomplete })
   const archive = output ?? defaultArchivePath(dir)
   checkArchivePath(archive, output ? '--output' : 'the bundle archive')
-  const b = await createBundle(dir, archive, signer, new Date(), { allowIncomplete })
+  const b = await createBundle(dir, archive, signer, new Date(), { allowIncomplete, ...(tsa ? { tsa } : {}) })
   if (!quiet)
     process.stdout.write(
       `bundle:  ${b.archive} (${b.manifest.files.length} files, ${(b.bytes / 1024).toFixed(0)} KiB, sha256 ${b.sha256})\n` +
@@ -87,7 +112,8 @@ export function addEvidenceCommands(program: Command): void {
     .action(async (dir: string, flags: SigningFlags & { output?: string; allowIncomplete?: boolean }) => {
       if (flags.output) checkArchivePath(flags.output, '--output')
       const signer = await signerFrom(flags)
-      await writeBundle(dir, flags.output, signer, false, !!flags.allowIncomplete)
+      const tsa = await tsaFrom(flags)
+      await writeBundle(dir, flags.output, signer, false, !!flags.allowIncomplete, tsa)
     })
 
   program
@@ -95,9 +121,10 @@ export function addEvidenceCommands(program: Command): void {
     .argument('<bundle>', 'a bundle archive (.tar.gz) or a sealed folder')
     .description('check the bundle signatures, every file hash, and that no file is missing or extra')
     .option('--ca <file>', 'PEM certificate(s) of the evidence CA the signer must chain to')
+    .option('--tsa-ca <file>', "PEM root(s) of the timestamp authority the signature's timestamp must chain to")
     .option('--json', 'machine-readable')
     .addHelpText('after', VERIFY_EXIT_CODES)
-    .action(async (bundle: string, flags: { ca?: string; json?: boolean }) => {
+    .action(async (bundle: string, flags: { ca?: string; tsaCa?: string; json?: boolean }) => {
       const v = await verifyWithFlags(bundle, flags)
       v.cleanup()
       printVerification(bundle, v, !!flags.json)
@@ -109,9 +136,10 @@ export function addEvidenceCommands(program: Command): void {
     .argument('<bundle>', 'a bundle archive (.tar.gz) or a sealed folder')
     .description('verify the bundle, then re-derive every verdict from its raw observations and bundled policies and confirm each matches')
     .option('--ca <file>', 'PEM certificate(s) of the evidence CA the signer must chain to')
+    .option('--tsa-ca <file>', "PEM root(s) of the timestamp authority the signature's timestamp must chain to")
     .option('--json', 'machine-readable')
     .addHelpText('after', `${VERIFY_EXIT_CODES.replace('0  intact,', '0  every verdict reproduced; intact,').replace('1  not intact', '1  a verdict differs, or not intact')}`)
-    .action(async (bundle: string, flags: { ca?: string; json?: boolean }) => {
+    .action(async (bundle: string, flags: { ca?: string; tsaCa?: string; json?: boolean }) => {
       const { recheckFolder } = await import('../runner/recheck.ts')
       const v = await verifyWithFlags(bundle, flags)
       try {
@@ -140,10 +168,10 @@ export function addEvidenceCommands(program: Command): void {
 }
 
 /** `vigil verify`'s and `vigil recheck`'s first step: the bundle checked against the --ca certificates, if given. */
-async function verifyWithFlags(bundle: string, flags: { ca?: string }): Promise<BundleVerification & { cleanup(): void }> {
+async function verifyWithFlags(bundle: string, flags: { ca?: string; tsaCa?: string }): Promise<BundleVerification & { cleanup(): void }> {
   const { verifyBundle } = await import('../reports/evidence-bundle.ts')
   const { readCertificates } = await import('../reports/cms-signature.ts')
-  return verifyBundle(bundle, flags.ca ? readCertificates(flags.ca) : [])
+  return verifyBundle(bundle, flags.ca ? readCertificates(flags.ca) : [], flags.tsaCa ? readCertificates(flags.tsaCa) : [])
 }
 
 /** 0 intact and anchored; 1 not intact, or a CA was given and did not issue the signer; 3 intact, no CA given. */
@@ -161,13 +189,18 @@ function printVerification(bundle: string, v: BundleVerification, json: boolean)
   const s = v.signature
   if (s?.signer) process.stdout.write(`signer:  ${s.signer.subject} (issued by ${s.signer.issuer}), signed ${s.signingTime ?? 'at an unknown time'}\n`)
   if (s?.path && v.anchored) process.stdout.write(`chain:   ${s.path.join(' → ')}\n`)
+  if (v.timestamp?.valid)
+    process.stdout.write(`time:    ${v.timestamp.time} (RFC 3161 timestamp by ${v.timestamp.authority}${v.timestamp.anchored ? ', chained to the --tsa-ca root' : ''})\n`)
   if (v.manifest) process.stdout.write(`run:     ${v.manifest.run.id}, ${v.manifest.run.startedAt} → ${v.manifest.run.finishedAt}, ${v.files} of ${v.manifest.files.length} files checked\n`)
   for (const p of v.problems) process.stdout.write(`FAIL    ${p}\n`)
   for (const p of v.trustProblems) process.stdout.write(`UNTRUSTED ${p}\n`)
   for (const w of v.warnings) process.stdout.write(`WARN    ${w}\n`)
+  const onlyTimestamp = v.trustProblems.length > 0 && v.trustProblems.every((p) => p.startsWith('timestamp:'))
   const verdict = !v.intact
     ? 'NOT intact: the bundle was changed, or is incomplete, after it was signed'
-    : v.anchored
+    : onlyTimestamp
+      ? 'intact and signed, but its timestamp does NOT chain to the given --tsa-ca root: the time is not proven'
+      : v.anchored
       ? 'verified: intact and signed by a certificate the given CA issued'
       : v.caGiven
         ? 'intact, but NOT signed by a certificate the given CA issued'

@@ -14,11 +14,24 @@ export async function recordScheduledRun(out: string, opts: { history: string; s
   const { recordRunFolder } = await import('../history/record-run.ts')
   const store = HistoryStore.open(opts.history)
   try {
-    const proof = opts.bundle ? { bundleSha256: sha256(readFileSync(opts.bundle)) } : undefined
+    const proof = opts.bundle ? { bundleSha256: sha256(readFileSync(opts.bundle)), ...(await timestampOf(out)) } : undefined
     const r = recordRunFolder(store, out, { source: opts.bundle ?? out, ...(proof ? { proof } : {}), ...(opts.schedule ? { schedule: opts.schedule } : {}) })
     if (!opts.quiet && r.recorded) process.stderr.write(`vigil: recorded run ${r.runId} in ${opts.history} (schedule ${r.schedule})\n`)
   } finally {
     store.close()
+  }
+}
+
+/** The trusted time of a sealed folder's signature (its signature and imprint checked; the root is checked when the period report counts it). */
+async function timestampOf(dir: string): Promise<{ timestampTime?: string }> {
+  const { embeddedTimestamp } = await import('../reports/timestamp.ts')
+  const { verifyTimestampToken } = await import('../reports/cms-signature.ts')
+  try {
+    const stamp = embeddedTimestamp(readFileSync(join(dir, 'manifest.json.p7s')))
+    const t = stamp ? verifyTimestampToken(stamp.token, stamp.signature, []) : undefined
+    return t?.valid && t.time ? { timestampTime: t.time } : {}
+  } catch {
+    return {}
   }
 }
 
@@ -57,28 +70,31 @@ export function addHistoryCommands(program: Command): void {
     .argument('<sources...>', 'evidence bundles (.tar.gz), sealed folders, or folders holding bundles')
     .description('rebuild the history from evidence bundles, verifying each (signature, hashes); a tampered one is refused by name')
     .option('--ca <file>', 'the evidence CA the bundles must be signed by')
+    .option('--tsa-ca <file>', 'the timestamp authority root their timestamps must chain to')
     .option('-s, --schedule <name>', 'record runs that name no schedule under this one')
     // --history is `vigil history`'s own option, wherever it is written on the line
     .action(async (sources: string[], _flags: unknown, cmd: Command) => {
-      const flags = cmd.optsWithGlobals<{ history: string; ca?: string; schedule?: string }>()
+      const flags = cmd.optsWithGlobals<{ history: string; ca?: string; tsaCa?: string; schedule?: string }>()
       const { HistoryStore } = await import('../history/store.ts')
       const { recordRunFolder } = await import('../history/record-run.ts')
       const { verifyBundle } = await import('../reports/evidence-bundle.ts')
       const { readCertificates } = await import('../reports/cms-signature.ts')
       const anchors = flags.ca ? readCertificates(flags.ca) : []
+      const tsaAnchors = flags.tsaCa ? readCertificates(flags.tsaCa) : []
       const store = HistoryStore.open(flags.history)
       let refused = 0
       let recorded = 0
       try {
         for (const path of expandSources(sources)) {
-          const v = await verifyBundle(path, anchors)
+          const v = await verifyBundle(path, anchors, tsaAnchors)
           try {
-            if (!v.intact || (anchors.length && !v.anchored)) {
+            if (!v.intact || ((anchors.length || tsaAnchors.length) && v.trustProblems.length)) {
               refused++
               process.stdout.write(`REFUSED ${path}: ${[...v.problems, ...v.trustProblems].slice(0, 3).join('; ')}\n`)
               continue
             }
-            const proof = statSync(path).isFile() ? { bundleSha256: sha256(readFileSync(path)) } : undefined
+            const time = v.timestamp?.valid && v.timestamp.time ? { timestampTime: v.timestamp.time } : {}
+            const proof = statSync(path).isFile() ? { bundleSha256: sha256(readFileSync(path)), ...time } : time
             const r = recordRunFolder(store, v.folder, { source: path, ...(proof ? { proof } : {}), ...(flags.schedule ? { schedule: flags.schedule } : {}) })
             if (r.recorded) recorded++
             process.stdout.write(`${r.recorded ? 'recorded' : r.schedule ? 'known   ' : 'skipped '} ${path}: run ${r.runId}${r.schedule ? ` (${r.schedule})` : ' names no schedule (give --schedule)'}\n`)

@@ -12,7 +12,7 @@ import { listCatalog, formatCatalog } from './catalog-listing.ts'
 import { addGateCommand } from './gate-command.ts'
 import { addHistoryCommands, recordScheduledRun } from './history-commands.ts'
 import { checkSarifPath, printAnnotations, writeSarif } from './ci-outputs.ts'
-import { addEvidenceCommands, addSigningOptions, checkArchivePath, signerFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
+import { addEvidenceCommands, addSigningOptions, checkArchivePath, signerFrom, tsaFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
 
 
 function fail(message: string, code: number): never {
@@ -177,6 +177,7 @@ Examples:
     if (typeof flags.bundle === 'string') checkArchivePath(flags.bundle, '--bundle')
     if (flags.sarif) checkSarifPath(flags.sarif)
     const signer = flags.bundle ? await signerFrom(flags) : undefined
+    const tsa = flags.bundle ? await tsaFrom(flags) : undefined
     const outcome = await runAndReport({ ...flags, ...(flags.schedule ? { schedule: flags.schedule } : {}) })
     const ci = { results: outcome.results, inventoryFile: flags.config, targetLines: outcome.targetLines }
     if (flags.sarif) await writeSarif(flags.sarif, ci)
@@ -185,7 +186,7 @@ Examples:
     if (signer) {
       if (outcome.results.run.incomplete && !flags.allowIncomplete)
         process.stderr.write(`vigil: no bundle written: the run is incomplete (interrupted); the reports in ${flags.out} say so. Seal it anyway with \`vigil bundle ${flags.out} --allow-incomplete\`\n`)
-      else archive = await writeBundle(flags.out, typeof flags.bundle === 'string' ? flags.bundle : undefined, signer, flags.quiet || flags.json, !!flags.allowIncomplete)
+      else archive = await writeBundle(flags.out, typeof flags.bundle === 'string' ? flags.bundle : undefined, signer, flags.quiet || flags.json, !!flags.allowIncomplete, tsa)
     }
     // a run that names its schedule is recorded (an incomplete one too, marked so: the period report counts it as such)
     if (outcome.results.run.schedule) await recordScheduledRun(flags.out, { history: flags.history, ...(archive ? { bundle: archive } : {}), quiet: !!(flags.quiet || flags.json) })

@@ -140,8 +140,11 @@ function fail(message: string): never {
   throw Object.assign(new Error(message), { verification: true })
 }
 
-/** Reads a SignedData structure far enough to verify it; throws a readable error on anything else. */
-function parseSignedData(p7s: Buffer) {
+/**
+ * Reads a SignedData structure far enough to verify it; throws a readable error on anything else.
+ * `encapsulated`: the content is inside (an RFC 3161 timestamp token's TSTInfo), else detached.
+ */
+function parseSignedData(p7s: Buffer, encapsulated = false) {
   let root: Node
   try {
     // forge's typings only know the old boolean form of the options argument
@@ -157,7 +160,10 @@ function parseSignedData(p7s: Buffer) {
   const signerInfos = children(sd[sd.length - 1])
   if (signerInfos.length !== 1) fail(`expected exactly one signer, found ${signerInfos.length}`)
   const encap = children(sd[2])
-  if (encap.length > 1) fail('the signature is not detached: it embeds content')
+  if (!encapsulated && encap.length > 1) fail('the signature is not detached: it embeds content')
+  if (encapsulated && encap.length < 2) fail('the structure carries no content')
+  const eContentType = oidOf(encap[0])
+  const eContent = encapsulated ? Buffer.from(bytes(children(encap[1])[0]), 'binary') : undefined
   const certs = children(certNode).map((c) => {
     try {
       return new X509Certificate(der(c))
@@ -184,7 +190,7 @@ function parseSignedData(p7s: Buffer) {
   // the signature covers the DER of the attributes as a SET OF (tag 0x31), not as the [0] IMPLICIT field
   const attrsDer = der(signedAttrs)
   attrsDer[0] = 0x31
-  return { certs, serialHex, digestAlg, attrs, attrsDer, signature }
+  return { certs, serialHex, digestAlg, attrs, attrsDer, signature, eContentType, eContent }
 }
 
 function readTime(n: Node | undefined): string | undefined {
@@ -237,8 +243,20 @@ export function verifyDetached(content: Buffer, p7s: Buffer, anchors: readonly X
   const ekus = signer.keyUsage
   if (ekus && ekus.length > 0 && !ekus.includes(EMAIL_PROTECTION) && !ekus.includes(ANY_EKU))
     out.trustProblems.push(`the signer certificate's extended key usage does not allow signing messages (no emailProtection), as openssl's default purpose check requires`)
-  // path from the signer up through embedded certificates to an anchor, each link signature-checked
-  const pool = [...sd.certs, ...anchors]
+  const chain = chainToAnchor(signer, sd.certs, anchors, at)
+  out.path = chain.path
+  out.trustProblems.push(...chain.problems)
+  out.anchored = out.trustProblems.length === 0
+  return out
+}
+
+/**
+ * The path from `signer` up through `certs` to one of `anchors`, each link signature-checked, every
+ * element valid at `at` (the signing time, or a timestamp's time — not now: evidence outlives
+ * certificates) and every issuer a CA.
+ */
+function chainToAnchor(signer: X509Certificate, certs: readonly X509Certificate[], anchors: readonly X509Certificate[], at: number): { path: string[]; problems: string[] } {
+  const pool = [...certs, ...anchors]
   const path: X509Certificate[] = [signer]
   let anchoredAt: X509Certificate | undefined
   for (let cur = signer; path.length <= 8; ) {
@@ -253,13 +271,94 @@ export function verifyDetached(content: Buffer, p7s: Buffer, anchors: readonly X
     path.push(parent)
     cur = parent
   }
-  out.path = path.map((c) => oneLine(c.subject))
-  if (!anchoredAt) {
-    out.trustProblems.push(`the signer (${out.signer.subject}) does not chain to the supplied CA certificate(s)`)
+  const names = path.map((c) => oneLine(c.subject))
+  if (!anchoredAt) return { path: names, problems: [`the signer (${oneLine(signer.subject)}) does not chain to the supplied CA certificate(s)`] }
+  const problems: string[] = []
+  for (const c of path) if (!validAt(c, at)) problems.push(`${oneLine(c.subject)} was not valid at ${new Date(at).toISOString()} (valid ${c.validFrom} to ${c.validTo})`)
+  for (const c of path.slice(1)) if (!c.ca) problems.push(`${oneLine(c.subject)} is not a CA certificate`)
+  return { path: names, problems }
+}
+
+// ---- RFC 3161 timestamp tokens -----------------------------------------------------------------
+
+const TIME_STAMPING = '1.3.6.1.5.5.7.3.8'
+const TST_INFO = '1.2.840.113549.1.9.16.1.4'
+
+export interface TimestampCheck {
+  /** the token's signature verifies and its message imprint is the SHA-256 of what was stamped */
+  valid: boolean
+  /** the token's signer chains to a supplied TSA anchor at the token's time, with the timeStamping purpose */
+  anchored: boolean
+  /** the time the authority asserts (TSTInfo genTime) */
+  time?: string
+  /** the authority's certificate subject */
+  authority?: string
+  serialNumber?: string
+  policy?: string
+  problems: string[]
+  trustProblems: string[]
+  path?: string[]
+}
+
+/**
+ * Verifies an RFC 3161 timestamp token (a CMS SignedData over a TSTInfo) over `stamped` (the bytes
+ * whose SHA-256 the token's message imprint must be). `anchors`: the TSA's pinned root(s).
+ */
+export function verifyTimestampToken(token: Buffer, stamped: Buffer, anchors: readonly X509Certificate[]): TimestampCheck {
+  const out: TimestampCheck = { valid: false, anchored: false, problems: [], trustProblems: [] }
+  let sd: ReturnType<typeof parseSignedData>
+  try {
+    sd = parseSignedData(token, true)
+  } catch (e) {
+    out.problems.push(`the timestamp token is malformed: ${(e as Error).message}`)
     return out
   }
-  for (const c of path) if (!validAt(c, at)) out.trustProblems.push(`${oneLine(c.subject)} was not valid at the signing time ${new Date(at).toISOString()} (valid ${c.validFrom} to ${c.validTo})`)
-  for (const c of path.slice(1)) if (!c.ca) out.trustProblems.push(`${oneLine(c.subject)} is not a CA certificate`)
+  if (sd.eContentType !== TST_INFO) out.problems.push('the timestamp token does not carry a TSTInfo')
+  const contentType = sd.attrs.get(OID.contentType)?.[0]
+  if (!contentType || oidOf(contentType) !== TST_INFO) out.problems.push('the timestamp token signs no TSTInfo content type')
+  const digest = Buffer.from(bytes(sd.attrs.get(OID.messageDigest)?.[0]), 'binary')
+  if (!digest.equals(createHash(sd.digestAlg).update(sd.eContent!).digest())) out.problems.push('the TSTInfo does not match the token\'s signed message digest')
+  let tst: { imprintAlg: string; imprint: Buffer; genTime?: string; serial: string; policy: string }
+  try {
+    const fromDer = forge.asn1.fromDer as unknown as (b: forge.util.ByteStringBuffer, o: object) => Node
+    const t = children(fromDer(forge.util.createBuffer(sd.eContent!.toString('binary')), { strict: true, parseAllBytes: true, decodeBitStrings: false }))
+    const imprint = children(t[2])
+    tst = {
+      policy: oidOf(t[1]),
+      imprintAlg: DIGESTS[oidOf(children(imprint[0])[0])] ?? 'unknown',
+      imprint: Buffer.from(bytes(imprint[1]), 'binary'),
+      serial: Buffer.from(bytes(t[3]), 'binary').toString('hex'),
+      ...(readTime(t[4]) ? { genTime: readTime(t[4])! } : {}),
+    }
+  } catch (e) {
+    out.problems.push(`the TSTInfo is malformed: ${(e as Error).message}`)
+    return out
+  }
+  out.time = tst.genTime
+  out.serialNumber = tst.serial
+  out.policy = tst.policy
+  if (tst.imprintAlg === 'unknown' || !tst.imprint.equals(createHash(tst.imprintAlg).update(stamped).digest()))
+    out.problems.push('the timestamp was issued for other data: its message imprint is not the hash of the manifest signature')
+  if (!tst.genTime) out.problems.push('the TSTInfo has no readable time')
+  const signer = sd.certs.find((c) => c.serialNumber.replace(/^(00)+/, '').toUpperCase() === sd.serialHex) ?? anchors.find((c) => c.serialNumber.replace(/^(00)+/, '').toUpperCase() === sd.serialHex)
+  if (!signer) {
+    out.problems.push('the timestamp authority\'s certificate is not in the token (it was requested without certReq)')
+    return out
+  }
+  out.authority = oneLine(signer.subject)
+  let sigOk = false
+  try {
+    sigOk = verifySignature(sd.digestAlg, sd.attrsDer, signer.publicKey, sd.signature)
+  } catch {
+    sigOk = false
+  }
+  if (!sigOk) out.problems.push('the timestamp token\'s signature does not verify with the authority\'s certificate')
+  out.valid = out.problems.length === 0
+  if (!out.valid || anchors.length === 0) return out
+  if (!(signer.keyUsage ?? []).includes(TIME_STAMPING)) out.trustProblems.push(`the authority's certificate (${out.authority}) is not for time stamping (no timeStamping extended key usage)`)
+  const chain = chainToAnchor(signer, sd.certs, anchors, Date.parse(tst.genTime!))
+  out.path = chain.path
+  out.trustProblems.push(...chain.problems)
   out.anchored = out.trustProblems.length === 0
   return out
 }

@@ -17,7 +17,8 @@ import { ConfigError } from '../core/config-file.ts'
 import { sha256 } from '../core/hash.ts'
 import { RunSchema, ResultsSchema } from './model.ts'
 import { RUN_RECORD_FILE, RunRecordSchema, type RunRecord } from './run-record.ts'
-import { signDetached, verifyDetached, type SignatureCheck, type Signer } from './cms-signature.ts'
+import { signDetached, verifyDetached, verifyTimestampToken, type SignatureCheck, type Signer, type TimestampCheck } from './cms-signature.ts'
+import { embeddedTimestamp, timestampSignature, type TimestampAuthority } from './timestamp.ts'
 
 export const MANIFEST_FILE = 'manifest.json'
 export const MANIFEST_SIGNATURE = 'manifest.json.p7s'
@@ -39,7 +40,30 @@ sha256sum --check --strict --quiet SHA256SUMS
 find . -type f ! -path ./SHA256SUMS ! -path ./SHA256SUMS.p7s | sed 's|^\\./||' | sort > ../vigil-files-present.txt
 sed 's/^[0-9a-f]\\{64\\}  //' SHA256SUMS | sort | diff - ../vigil-files-present.txt && echo "bundle verified"`
 
-const verifyText = (runId: string) => `Vigil evidence bundle for run ${runId}
+/**
+ * The trusted time, with openssl alone, inside the unpacked bundle folder, where `TSA_CA` is the
+ * timestamp authority's root: the token is cut out of manifest.json.p7s (its unsigned attribute
+ * id-aa-signatureTimeStampToken), then verified against the SHA-256 of the signature value it stamps.
+ */
+export const TIMESTAMP_COMMANDS = `openssl asn1parse -inform DER -in manifest.json.p7s > ../vigil-p7s.txt
+awk '/:id-smime-aa-timeStampToken/{print l3; getline; getline; print; exit} {l3=l2; l2=l1; l1=$0}' ../vigil-p7s.txt | sed -E 's/^ *([0-9]+):d=[0-9]+ +hl= *([0-9]+) +l= *([0-9]+).*/\\1 \\2 \\3/' > ../vigil-offsets.txt
+read -r s_off s_hl s_len < ../vigil-offsets.txt; tail -n 1 ../vigil-offsets.txt | { read -r t_off t_hl t_len; tail -c +$((t_off + 1)) manifest.json.p7s | head -c $((t_hl + t_len)) > ../vigil-timestamp.tst; }
+digest=$(tail -c +$((s_off + s_hl + 1)) manifest.json.p7s | head -c "$s_len" | sha256sum | cut -c1-64)
+openssl ts -verify -in ../vigil-timestamp.tst -token_in -digest "$digest" -CAfile "$TSA_CA"
+openssl ts -reply -in ../vigil-timestamp.tst -token_in -text | grep '^Time stamp:'`
+
+const timestampText = `
+Trusted time (RFC 3161). The manifest signature carries a timestamp token from a timestamp
+authority, as its unsigned attribute id-aa-signatureTimeStampToken: proof that the signature (and
+so every file it covers) existed at the authority's time. With TSA_CA set to the authority's root
+certificate (obtained separately), after the commands above, in the same folder:
+
+${TIMESTAMP_COMMANDS}
+
+"Verification: OK" and the time stamp's time; any other answer means the time is not proven.
+`
+
+const verifyText = (runId: string, timestamped = false) => `Vigil evidence bundle for run ${runId}
 
 Every file in this folder is listed with its SHA-256 in SHA256SUMS (and in manifest.json, which
 also carries the run metadata). Both lists are signed with a detached CMS (PKCS#7) signature
@@ -61,7 +85,7 @@ Contents: results.json (every finding: status, expected and actual, provenance, 
 report.html (readable offline), findings.csv, junit.xml, summary.md, observations.json (the raw
 observations), run.json (what the run used and wrote), inputs/ (the exact feature files, the
 inventory with secrets removed, the waivers file).
-`
+${timestamped ? timestampText : ''}`
 
 export const ManifestSchema = z
   .object({
@@ -158,11 +182,11 @@ export function assertSealable(dir: string, opts: { allowIncomplete?: boolean } 
  * Seals a run's output folder in place: VERIFY.txt, manifest.json (+ .p7s), SHA256SUMS (+ .p7s).
  * Refuses a folder that is not one finished run, and an incomplete run unless `allowIncomplete`.
  */
-export async function sealEvidenceFolder(dir: string, signer: Signer, now = new Date(), opts: { allowIncomplete?: boolean } = {}): Promise<Manifest> {
+export async function sealEvidenceFolder(dir: string, signer: Signer, now = new Date(), opts: { allowIncomplete?: boolean; tsa?: TimestampAuthority } = {}): Promise<Manifest> {
   const state = assertSealable(dir, opts)
   const record = state.record!
   const results = ResultsSchema.parse(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')))
-  await writeFileBounded(join(dir, VERIFY_FILE), verifyText(record.run.id))
+  await writeFileBounded(join(dir, VERIFY_FILE), verifyText(record.run.id, !!opts.tsa))
   const payload = [...new Set([...record.files, RUN_RECORD_FILE, VERIFY_FILE])].sort()
   const files = payload.map((path) => {
     if (!safeRelative(path)) throw new ConfigError(`${join(dir, RUN_RECORD_FILE)}: lists the unsafe path "${path}"`)
@@ -189,7 +213,9 @@ export async function sealEvidenceFolder(dir: string, signer: Signer, now = new 
   }
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n')
   await writeFileBounded(join(dir, MANIFEST_FILE), manifestBytes)
-  const manifestSig = signDetached(manifestBytes, signer, now)
+  let manifestSig = signDetached(manifestBytes, signer, now)
+  // trusted time: the authority's token over the signature value, embedded as an unsigned attribute
+  if (opts.tsa) manifestSig = (await timestampSignature(manifestSig, opts.tsa)).p7s
   await writeFileBounded(join(dir, MANIFEST_SIGNATURE), manifestSig)
   const sums = [
     ...files,
@@ -213,7 +239,7 @@ export async function createBundle(
   archive: string,
   signer: Signer,
   now = new Date(),
-  opts: { allowIncomplete?: boolean } = {},
+  opts: { allowIncomplete?: boolean; tsa?: TimestampAuthority } = {},
 ): Promise<{ manifest: Manifest; archive: string; bytes: number; sha256: string }> {
   const manifest = await sealEvidenceFolder(dir, signer, now, opts)
   const entries = [...manifest.files.map((f) => f.path), ...INTEGRITY_FILES].sort()
@@ -245,6 +271,8 @@ export interface BundleVerification {
   warnings: string[]
   files: number
   signature?: SignatureCheck
+  /** the RFC 3161 timestamp embedded in the manifest signature, when there is one */
+  timestamp?: TimestampCheck
   manifest?: Manifest
   /** the folder that was verified (the extracted archive, or the folder given) */
   folder: string
@@ -261,7 +289,7 @@ function walk(dir: string, base = ''): { path: string; kind: 'file' | 'other' }[
 }
 
 /** Verifies a sealed folder: signatures, the two lists against each other, every file, nothing extra. */
-export function verifyEvidenceFolder(dir: string, anchors: readonly X509Certificate[]): BundleVerification {
+export function verifyEvidenceFolder(dir: string, anchors: readonly X509Certificate[], tsaAnchors: readonly X509Certificate[] = []): BundleVerification {
   const v: BundleVerification = { intact: false, anchored: false, caGiven: anchors.length > 0, problems: [], trustProblems: [], warnings: [], files: 0, folder: dir }
   if (!INTEGRITY_FILES.some((f) => existsSync(join(dir, f)))) {
     v.problems.push(`${dir} is not a sealed evidence bundle: it has none of ${MANIFEST_FILE}, ${SUMS_FILE} or their signatures (seal a run folder with \`vigil bundle DIR\`)`)
@@ -288,6 +316,20 @@ export function verifyEvidenceFolder(dir: string, anchors: readonly X509Certific
     for (const p of check.trustProblems) if (!v.trustProblems.includes(p)) v.trustProblems.push(p)
     if (check.valid && anchors.length === 0 && name === MANIFEST_FILE) v.warnings.push(`the signatures are valid, but no CA was given (--ca), so who signed them is not established: ${check.signer?.subject}`)
     if (v.signature.signer?.fingerprint256 !== check.signer?.fingerprint256) v.problems.push(`${SUMS_FILE} and ${MANIFEST_FILE} are signed by different certificates`)
+  }
+
+  // the trusted time: a token that does not verify is refused; one not chaining to --tsa-ca is untrusted
+  try {
+    const stamp = embeddedTimestamp(manifestSig)
+    if (stamp) {
+      const t = verifyTimestampToken(stamp.token, stamp.signature, tsaAnchors)
+      v.timestamp = t
+      for (const p of t.problems) v.problems.push(`${MANIFEST_SIGNATURE}: timestamp: ${p}`)
+      for (const p of t.trustProblems) v.trustProblems.push(`timestamp: ${p}`)
+      if (t.valid && tsaAnchors.length === 0) v.warnings.push(`the signature carries a timestamp of ${t.time} by ${t.authority}, but no --tsa-ca was given, so the authority is not established`)
+    }
+  } catch (e) {
+    v.problems.push(`${MANIFEST_SIGNATURE}: its timestamp cannot be read (${(e as Error).message})`)
   }
 
   let manifest: Manifest | undefined
@@ -382,14 +424,14 @@ const MAX_UNPACKED_BYTES = 8 * 1024 ** 3
  * entry is anything but a plain file or folder under one top folder, then unpacked into a fresh
  * temporary folder; `cleanup` removes it (recheck reads the unpacked files first).
  */
-export async function verifyBundle(path: string, anchors: readonly X509Certificate[]): Promise<BundleVerification & { cleanup(): void }> {
+export async function verifyBundle(path: string, anchors: readonly X509Certificate[], tsaAnchors: readonly X509Certificate[] = []): Promise<BundleVerification & { cleanup(): void }> {
   let st
   try {
     st = statSync(path)
   } catch {
     throw new ConfigError(`${path}: no such bundle (give the .tar.gz archive or a sealed output folder)`)
   }
-  if (st.isDirectory()) return { ...verifyEvidenceFolder(path, anchors), cleanup: () => {} }
+  if (st.isDirectory()) return { ...verifyEvidenceFolder(path, anchors, tsaAnchors), cleanup: () => {} }
 
   const entries: { path: string; type: string; size: number }[] = []
   try {
@@ -410,7 +452,7 @@ export async function verifyBundle(path: string, anchors: readonly X509Certifica
   const cleanup = () => rmSync(tmp, { recursive: true, force: true })
   try {
     await tar.extract({ file: path, cwd: tmp, strict: true, preservePaths: false, preserveOwner: false })
-    return { ...verifyEvidenceFolder(join(tmp, [...tops][0]!), anchors), cleanup }
+    return { ...verifyEvidenceFolder(join(tmp, [...tops][0]!), anchors, tsaAnchors), cleanup }
   } catch (e) {
     cleanup()
     return { ...notIntact(path, anchors, [`${path}: cannot unpack (${(e as Error).message})`]), cleanup: () => {} }
