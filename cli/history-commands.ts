@@ -152,6 +152,47 @@ export function addHistoryCommands(program: Command): void {
     })
 }
 
+export function addReportCommand(program: Command): void {
+  program
+    .command('report')
+    .description('the period report: per control and night, whether it operated (passed, failed, error, waived, missing), with each night\'s proof')
+    .requiredOption('--since <date>', 'first night, YYYY-MM-DD')
+    .option('--until <date>', 'first night NOT included, YYYY-MM-DD (default: up to the last night that has ended)')
+    .option('-s, --schedule <name>', 'the schedule (default: schedule.name in the inventory)')
+    .option('--tz <zone>', 'time zone of the nights, IANA name (default: schedule.timezone in the inventory, else UTC)')
+    .option('--branch <name>', 'count runs of this branch (default: the branch of the schedule\'s latest run)')
+    .option('-c, --config <file>', 'inventory whose schedule: gives the night\'s start time', 'vigil.yaml')
+    .option(...HISTORY_OPTION)
+    .option('-o, --out <dir>', 'where period-report.html, .md and .json go', 'vigil-period')
+    .action(async (flags: { since: string; until?: string; schedule?: string; tz?: string; branch?: string; config: string; history: string; out: string }) => {
+      const { existsSync } = await import('node:fs')
+      const { HistoryStore } = await import('../history/store.ts')
+      const { periodReport } = await import('../history/period.ts')
+      const { periodHtml, periodMarkdown } = await import('../history/period-render.ts')
+      const { ensureOutputFolder } = await import('../runner/output-folder.ts')
+      const { writeFileBounded } = await import('../core/bounded-write.ts')
+      let schedule: { name?: string; start: string; timezone: string } = { start: '00:00', timezone: 'UTC' }
+      if (existsSync(flags.config)) {
+        const { loadInventory } = await import('../runner/inventory.ts')
+        const inv = loadInventory(flags.config)
+        if (inv.schedule) schedule = inv.schedule
+      }
+      const name = flags.schedule ?? schedule.name
+      if (!name) throw new ConfigError(`give --schedule, or a schedule: section in ${flags.config}`)
+      const store = openExisting(HistoryStore, flags.history)
+      try {
+        const r = periodReport(store, { schedule: name, since: flags.since, ...(flags.until ? { until: flags.until } : {}), timezone: flags.tz ?? schedule.timezone, start: schedule.start, ...(flags.branch ? { branch: flags.branch } : {}) })
+        const dir = ensureOutputFolder(flags.out)
+        await writeFileBounded(join(dir, 'period-report.json'), JSON.stringify(r, null, 2) + '\n')
+        await writeFileBounded(join(dir, 'period-report.md'), periodMarkdown(r))
+        await writeFileBounded(join(dir, 'period-report.html'), periodHtml(r))
+        process.stdout.write(`${r.counts.nights} nights: ${r.counts.proven} proven, ${r.counts.unproven} unproven, ${r.counts.missing} missing; ${r.controls.length} controls\nreport:  ${join(dir, 'period-report.html')} (also .md, .json)\n`)
+      } finally {
+        store.close()
+      }
+    })
+}
+
 function openExisting<T>(Store: { open(file: string): T }, file: string): T {
   try {
     statSync(file)

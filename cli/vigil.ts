@@ -10,7 +10,11 @@ import { consoleSummary } from '../reports/console.ts'
 import { EXIT, exitCodeForResults } from '../reports/model.ts'
 import { listCatalog, formatCatalog } from './catalog-listing.ts'
 import { addGateCommand } from './gate-command.ts'
-import { addHistoryCommands, recordScheduledRun } from './history-commands.ts'
+import { addLintCommand } from './lint-command.ts'
+import { addPoliciesCommand } from './policies-command.ts'
+import { addStepsCommand } from './steps-command.ts'
+import { addInitCommand } from './init-command.ts'
+import { addHistoryCommands, addReportCommand, recordScheduledRun } from './history-commands.ts'
 import { checkSarifPath, printAnnotations, writeSarif } from './ci-outputs.ts'
 import { addEvidenceCommands, addSigningOptions, checkArchivePath, signerFrom, tsaFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
 
@@ -145,7 +149,13 @@ Examples:
   vigil run --config vigil.yaml --out vigil-out --waivers waivers.yaml
   vigil run --tags '@tls and not @slow' --targets web-good,web-legacy
   vigil run --bundle --signing-key signer.key --signing-cert signer.pem
+  vigil init --dir . --owners @acme/security
+  vigil lint --sarif lint.sarif
+  vigil policies --config vigil.yaml
   vigil gate --base origin/main --sarif vigil.sarif
+  vigil run --schedule nightly --bundle --tsa https://tsa.example --tsa-ca tsa-root.pem ...
+  vigil diff --schedule nightly --format markdown
+  vigil report --since 2026-06-01 --schedule nightly --tz Europe/Berlin
   vigil verify vigil-evidence-<run id>.tar.gz --ca evidence-ca.pem
   vigil recheck vigil-evidence-<run id>.tar.gz --ca evidence-ca.pem
   vigil checks
@@ -227,7 +237,12 @@ Examples:
 
   addEvidenceCommands(program)
   addGateCommand(program)
+  addLintCommand(program)
+  addPoliciesCommand(program)
+  addStepsCommand(program)
+  addInitCommand(program)
   addHistoryCommands(program)
+  addReportCommand(program)
 
   program
     .command('lab')

@@ -62,6 +62,9 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (run_id, fingerprint, offender_id),
      FOREIGN KEY (run_id, fingerprint) REFERENCES findings (run_id, fingerprint) ON DELETE CASCADE
    );`,
+  // 2: the inventory as named (a run's identity beside its digest) and the population, for the period report's coverage
+  `ALTER TABLE runs ADD COLUMN inventory TEXT NOT NULL DEFAULT '';
+   ALTER TABLE runs ADD COLUMN population TEXT NOT NULL DEFAULT '{}';`,
 ]
 
 export interface RunProof {
@@ -101,6 +104,10 @@ export interface StoredRun {
   lockerLocation: string | null
   lockerVersion: string | null
   source: string
+  /** the inventory file as the run named it */
+  inventory: string
+  /** targets planned and observed, per kind */
+  population: Results['population']
 }
 
 export interface StoredFinding {
@@ -200,7 +207,7 @@ export class HistoryStore {
       if (prev) for (const f of this.findings(prev.id)) prevFindings.set(f.fingerprint, f)
       db.prepare(
         `INSERT INTO runs (id, schedule, started_at, finished_at, branch, inventory_digest, policy_digest, totals, incomplete, vigil_version,
-           bundle_sha256, timestamp_time, locker_location, locker_version, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           bundle_sha256, timestamp_time, locker_location, locker_version, source, recorded_at, inventory, population) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         r.run.id,
         input.schedule,
@@ -218,6 +225,8 @@ export class HistoryStore {
         input.proof?.lockerVersion ?? null,
         input.source,
         new Date().toISOString(),
+        r.run.inventory,
+        JSON.stringify(r.population),
       )
       const insertFinding = db.prepare(
         `INSERT INTO findings (run_id, fingerprint, check_id, scenario_key, target, status, verdict, severity, summary, controls, waiver_id, first_seen, change)
@@ -304,5 +313,7 @@ function toRun(row: unknown): StoredRun {
     lockerLocation: r.locker_location as string | null,
     lockerVersion: r.locker_version as string | null,
     source: r.source as string,
+    inventory: r.inventory as string,
+    population: JSON.parse((r.population as string) || '{}') as Results['population'],
   }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real peers Vigil's tests and lab start on 127.0.0.1: OpenSSH's sshd, putty-tools
 # (puttygen for the key corpus), sslscan (benchmark comparison), Chromium (report.html is checked in
-# a real headless browser), dnsmasq (a real DNS server for the name-resolution tests), and moto in
-# server mode. Idempotent;
+# a real headless browser), dnsmasq (a real DNS server for the name-resolution tests), moto in
+# server mode, and actionlint (the example workflows are linted with it; built from source through
+# the Go module proxy by scripts/install-actionlint.sh, with Debian's golang-go when there is no Go). Idempotent;
 # installs only what is missing. Debian packages need root; moto goes into a project-local .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,9 +16,14 @@ command -v puttygen >/dev/null || missing+=(putty-tools)
 command -v sslscan >/dev/null || missing+=(sslscan)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
+command -v faketime >/dev/null || missing+=(faketime)
 if ! command -v moto_server >/dev/null && [ ! -x .venv/bin/moto_server ]; then
   command -v python3 >/dev/null || missing+=(python3)
   python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
+fi
+# actionlint is built with Go; Debian's golang-go when the machine has none (see install-actionlint.sh)
+if [ ! -x .tools/bin/actionlint ] && ! command -v go >/dev/null && [ ! -x /usr/local/go/bin/go ]; then
+  missing+=(golang-go)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -38,3 +44,6 @@ if ! command -v moto_server >/dev/null && [ ! -x .venv/bin/moto_server ]; then
   python3 -m venv .venv
   .venv/bin/pip install -q 'moto[server]>=5.2,<6'
 fi
+
+# actionlint, pinned, into the project-local .tools/bin (a no-op when that version is there)
+bash scripts/install-actionlint.sh
