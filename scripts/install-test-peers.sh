@@ -4,7 +4,8 @@
 # a real headless browser), dnsmasq (a real DNS server for the name-resolution tests), moto in
 # server mode, and actionlint (the example workflows are linted with it; built from source through
 # the Go module proxy by scripts/install-actionlint.sh, with Debian's golang-go when there is no Go). Idempotent;
-# installs only what is missing. Debian packages need root; moto goes into a project-local .venv.
+# Also libfaketime: tests play other days and nights (Vigil itself has no flag that sets its clock).
+# Installs only what is missing. Debian packages need root; moto goes into a project-local .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
