@@ -11,6 +11,8 @@ export interface CatalogEntry {
   description: string
   /** what the check judges; empty = not-applicable, never passed */
   population: string
+  /** default severity of a failure, and why */
+  severity: { level: string; reason: string }
   params: ParamSpec[]
   controls: string[]
   policies: string[]
@@ -26,6 +28,7 @@ export async function listCatalog(features: string[] = DEFAULT_FEATURES): Promis
       title: c.title,
       description: c.description,
       population: c.population,
+      severity: c.severity,
       params: c.params,
       controls: [...new Set(using.flatMap((s) => s.controls))].sort(),
       policies: [...new Set(using.map((s) => `${s.policy}:${s.line}`))],
@@ -40,6 +43,7 @@ export function formatCatalog(entries: CatalogEntry[]): string {
     out.push(`  ${e.title}`)
     out.push(`  fails when: ${e.description}`)
     out.push(`  judges: ${e.population} (none = not applicable, never a pass)`)
+    out.push(`  severity: ${e.severity.level}: ${e.severity.reason}`)
     for (const p of e.params) out.push(`  parameter ${p.name} = ${JSON.stringify(p.default)}: ${p.description}`)
     out.push(`  controls: ${e.controls.join(' ') || '(no policy uses this check yet)'}`)
     for (const p of e.policies) out.push(`  policy: ${p}`)

@@ -11,7 +11,7 @@ export function consoleSummary(results: Results, opts: { color: boolean; verbose
     out.push(`INCOMPLETE RUN: ${r.interruption ? `${r.interruption.reason} at ${r.interruption.at}; ${r.interruption.unobserved.length} target(s) not observed` : 'not every target was observed'}`)
   const shown = results.findings.filter((f) => opts.verbose || (f.status !== 'passed' && f.status !== 'not-applicable'))
   const width = Math.min(40, Math.max(0, ...shown.map((f) => f.checkId.length)))
-  for (const f of shown) out.push(`${paint(f.status, f.status.toUpperCase().padEnd(7))} ${f.checkId.padEnd(width)}  ${f.target}: ${f.summary}`)
+  for (const f of shown) out.push(`${paint(f.status, f.status.toUpperCase().padEnd(7))} ${f.checkId.padEnd(width)}  ${`[${f.severity}]`.padEnd(10)} ${f.target}: ${f.summary}`)
   for (const p of results.problems) out.push(`PROBLEM ${p.kind}: ${p.message}`)
   const t = results.totals
   const pop = Object.entries(results.population)

@@ -28,6 +28,12 @@ export const CSV_COLUMNS = [
   'raw_observation',
   /** `true` on every row of an interrupted run: the rows do not cover the whole inventory */
   'run_incomplete',
+  'severity',
+  /** identity v1 of the finding (check, scenario key, target), hashed: the same across runs */
+  'fingerprint',
+  'scenario_key',
+  /** the offender ids, one per line */
+  'offenders',
 ] as const
 
 function row(f: Finding, incomplete: boolean): Record<(typeof CSV_COLUMNS)[number], string | number> {
@@ -54,6 +60,10 @@ function row(f: Finding, incomplete: boolean): Record<(typeof CSV_COLUMNS)[numbe
     waiver_justification: f.waiver?.justification ?? '',
     raw_observation: f.provenance?.observation ?? '',
     run_incomplete: incomplete ? 'true' : 'false',
+    severity: f.severity,
+    fingerprint: f.fingerprint,
+    scenario_key: f.scenarioKey,
+    offenders: (f.offenders ?? []).map((o) => o.id).join('\n'),
   }
 }
 

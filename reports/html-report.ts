@@ -167,10 +167,10 @@ function findingCard(f: Finding): string {
     ? `<div class="waiver">Waived by <code>${esc(f.waiver.id)}</code> (${esc(f.waiver.ticket)}), approved by ${esc(f.waiver.approver)} until ${esc(f.waiver.expires)}: ${esc(f.waiver.justification.replace(/\.$/, ''))}. The check's own verdict was <strong>${esc(f.verdict)}</strong>.</div>`
     : ''
   return `<article class="finding ${f.status}" id="${anchor(f)}" data-status="${f.status}">
-<header>${chip(f.status)} <strong>${esc(check?.title ?? f.checkId)}</strong> on <strong>${esc(f.target)}</strong> <span class="desc">${esc(KIND_NAMES[f.targetKind] ?? f.targetKind)}</span></header>
+<header>${chip(f.status)} <span class="sev ${f.severity}">${esc(f.severity)}</span> <strong>${esc(check?.title ?? f.checkId)}</strong> on <strong>${esc(f.target)}</strong> <span class="desc">${esc(KIND_NAMES[f.targetKind] ?? f.targetKind)}</span></header>
 <p class="summary">${esc(f.summary)}${f.errorKind ? ` <span class="desc">(${esc(f.errorKind)})</span>` : ''}</p>${waiver}
 <p class="desc">Policy: “${esc(f.scenario)}” — <code>${esc(f.policy)}:${esc(f.scenarioLine ?? '')}</code> · check <code>${esc(f.checkId)}</code> · controls ${f.controls.map((c) => `<code>${esc(c)}</code>`).join(' ')}</p>
-<div class="cols"><div><h4>Required</h4>${keyValues(f.expected)}</div><div><h4>Found</h4>${keyValues(f.actual)}</div></div>
+<div class="cols"><div><h4>Required</h4>${keyValues(f.expected)}</div><div><h4>Found</h4>${keyValues(f.actual)}</div></div>${f.offenders?.length ? `<h4>Offenders</h4><ul class="offenders">${f.offenders.slice(0, 200).map((o) => `<li><code>${esc(o.id)}</code> ${esc(o.why)}${o.severity ? ` <span class="sev ${o.severity}">${esc(o.severity)}</span>` : ''}</li>`).join('')}${f.offenders.length > 200 ? `<li class="none">and ${f.offenders.length - 200} more in results.json</li>` : ''}</ul>` : ''}
 <details><summary>How this was observed, and the raw evidence</summary><h4>Decisive facts</h4>${keyValues(f.observed)}${population}<h4>How it was obtained</h4>${how}<h4>Raw evidence</h4>${evidence || '<p class="none">no raw evidence items</p>'}</details>
 </article>`
 }
@@ -208,7 +208,7 @@ table.meta th{width:34%;font-weight:600}.ref{white-space:nowrap;font-weight:600}
 .check{margin:2px 0 6px}.cid{display:block;font-size:13px}ul.legend{list-style:none;padding:0}ul.legend li{margin:4px 0}
 ul.untested{columns:2;font-size:13px}.finding{background:#fff;border:1px solid var(--line);border-left:6px solid;border-radius:8px;padding:10px 16px;margin:14px 0}
 .finding.failed{border-left-color:var(--fail)}.finding.error{border-left-color:var(--err)}.finding.passed{border-left-color:var(--pass)}.finding.waived{border-left-color:var(--waive)}.finding.skipped,.finding.not-applicable{border-left-color:var(--skip)}
-.finding .summary{font-size:16px;margin:6px 0}.waiver{background:var(--waive-bg);border:1px solid var(--waive);padding:6px 10px;border-radius:6px}
+.finding .summary{font-size:16px;margin:6px 0}.sev{font-size:11px;font-weight:700;text-transform:uppercase;border-radius:4px;padding:0 5px;border:1px solid #98a2b3;color:#344054}.sev.critical{background:#b42318;color:#fff;border-color:#b42318}.sev.high{color:#b42318;border-color:#b42318}.sev.medium{color:#b54708;border-color:#b54708}.waiver{background:var(--waive-bg);border:1px solid var(--waive);padding:6px 10px;border-radius:6px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:4px 0}dt{color:#475467}dd{margin:0}
 pre{background:#101828;color:#f2f4f7;padding:10px;border-radius:6px;overflow:auto;max-height:420px;font-size:12px}
 details>summary{cursor:pointer;color:#175cd3;margin:6px 0}.none{color:#667085}.warn{color:var(--fail)}.filters label{margin-right:14px}

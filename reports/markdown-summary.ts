@@ -30,8 +30,8 @@ export function markdownSummary(results: Results): string {
   ]
   const attention = results.findings.filter((f) => f.status === 'failed' || f.status === 'error')
   if (attention.length > 0) {
-    out.push('| | check | target | controls | why |', '| --- | --- | --- | --- | --- |')
-    for (const f of attention.slice(0, MAX_ROWS)) out.push(`| ${ICON[f.status]} ${f.status} | \`${f.checkId}\` | ${cell(f.target)} | ${cell(f.controls.join(' '), 120)} | ${cell(f.summary)} |`)
+    out.push('| | check | severity | target | controls | why |', '| --- | --- | --- | --- | --- | --- |')
+    for (const f of attention.slice(0, MAX_ROWS)) out.push(`| ${ICON[f.status]} ${f.status} | \`${f.checkId}\` | ${f.severity} | ${cell(f.target)} | ${cell(f.controls.join(' '), 120)} | ${cell(f.summary)} |`)
     if (attention.length > MAX_ROWS) out.push('', `… and ${attention.length - MAX_ROWS} more in \`findings.csv\` / \`report.html\`.`)
     out.push('')
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { hostname, userInfo } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import { CHECKS, findCheck } from '../checks/catalog.ts'
+import { SEVERITIES, type Severity } from '../checks/types.ts'
 import { summarizeObservation } from '../checks/observation-summary.ts'
 import { ConfigError } from '../core/config-file.ts'
 import { allTargets, loadInventory, type AnyTarget, type Inventory } from './inventory.ts'
@@ -293,6 +294,17 @@ function safeUser(): string {
   }
 }
 
+/**
+ * A finding's severity: the scenario's `@severity:` tag when it has one; else the worst of its
+ * offenders' (an offender without its own takes the check's default); else the check's default.
+ * An already expired certificate makes its finding critical, though the check's default is high.
+ */
+export function findingSeverity(tag: string | undefined, checkDefault: Severity, offenders: readonly { severity?: Severity }[] | undefined): Severity {
+  if (tag) return tag as Severity
+  if (!offenders?.length) return checkDefault
+  return SEVERITIES.find((s) => offenders.some((o) => (o.severity ?? checkDefault) === s)) ?? checkDefault
+}
+
 /** Identity v1 of a finding, hashed: what the gate and the history match findings on. */
 export function findingFingerprint(checkId: string, scenarioKey: string, target: string): string {
   return sha256(JSON.stringify([IDENTITY_VERSION, checkId, scenarioKey, target]))
@@ -307,7 +319,7 @@ export function toFindings(attachments: AttachmentRecord[], provenance: Readonly
       id: `${v.checkId}@${v.target}#${s.policy}:${s.line}`,
       fingerprint: findingFingerprint(v.checkId, s.scenarioKey, v.target),
       scenarioKey: s.scenarioKey,
-      severity: (s.severity as Finding['severity'] | undefined) ?? check?.severity.level ?? 'medium',
+      severity: findingSeverity(s.severity, check?.severity.level ?? 'medium', v.verdict.offenders),
       checkId: v.checkId,
       target: v.target,
       targetKind: v.targetKind,

@@ -85,8 +85,8 @@ describe('the report files of a run', () => {
   it('summary.md leads with the verdict and lists what needs attention; on GitHub Actions it is appended to the step summary', () => {
     const md = readFileSync(join(out(), 'summary.md'), 'utf8')
     expect(md).toMatch(/^## Vigil: ❌ \*\*failed\*\*\n/)
-    expect(md).toMatch(/\| ❌ failed \| `tls\.forward-secrecy` \| web-mixed-fs \|/)
-    expect(md).toMatch(/\| ⚠️ error \| `tls\.protocols` \| web-dead \|/)
+    expect(md).toMatch(/\| ❌ failed \| `tls\.forward-secrecy` \| medium \| web-mixed-fs \|/)
+    expect(md).toMatch(/\| ⚠️ error \| `tls\.protocols` \| high \| web-dead \|/)
     expect(md).toContain('<details><summary>Waived findings</summary>')
     expect(md).toMatch(/\| `tls\.cert\.expiry` \| web-expiring \| W-7 \(SEC-1042\) \| Dana Reyes \(CISO\) \| 2099-01-31 \| failed \|/)
     expect(md).not.toMatch(/\| [✅] passed/)

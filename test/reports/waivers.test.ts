@@ -149,7 +149,7 @@ describe('waivers in a real run (the TLS lab)', () => {
     const kinds = results.problems.map((p) => [p.kind, p.severity])
     expect(kinds).toEqual(expect.arrayContaining([['waiver-invalid', 'warning'], ['waiver-expired', 'warning']]))
     expect(results.problems.find((p) => p.kind === 'waiver-invalid')!.message).toMatch(/^waivers\.yaml:5: field waivers\[2\]\.justification: justification is required/)
-    expect(r.stdout).toMatch(/WAIVED +tls\.cert\.expiry +web-expired/)
+    expect(r.stdout).toMatch(/WAIVED +tls\.cert\.expiry +\[critical\] +web-expired/)
     expect(r.stdout).toMatch(/PROBLEM waiver-expired: waivers\.yaml:4: waiver W-OLD/)
 
     const junit = readFileSync(join(lab.dir, 'out', 'junit.xml'), 'utf8')

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
+import { parse } from 'csv-parse/sync'
 import { ResultsSchema, type Results } from '../../reports/model.ts'
 import { generateLabPki } from '../../lab/tls/certificates.ts'
 import { startNodeTlsServer, startSilentServer, type RunningServer } from '../../lab/tls/servers.ts'
@@ -102,7 +103,9 @@ describe('interruption keeps what was collected', () => {
     expect(html.indexOf('Incomplete run')).toBeGreaterThan(0)
     expect(html.indexOf('Incomplete run')).toBeLessThan(html.indexOf('class="tiles"'))
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<testsuites name="vigil (INCOMPLETE RUN')
-    expect(readFileSync(join(out, 'findings.csv'), 'utf8')).toMatch(/,true\r\n/)
+    const csv = parse(readFileSync(join(out, 'findings.csv'), 'utf8'), { bom: true, columns: true }) as Record<string, string>[]
+    expect(csv.length).toBe(results.findings.length)
+    expect(csv.every((row) => row.run_incomplete === 'true')).toBe(true)
     // one run in the folder: its own observations and run record, no in-progress mark
     expect(JSON.parse(readFileSync(join(out, 'observations.json'), 'utf8')).runId).toBe(results.run.id)
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).run.id).toBe(results.run.id)
