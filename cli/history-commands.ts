@@ -9,12 +9,14 @@ import { EXIT } from '../reports/model.ts'
 const HISTORY_OPTION = ['--history <file>', 'the history database (SQLite)', '.vigil/history.db'] as const
 
 /** After `vigil run --schedule …`: the run (and its bundle, when one was written) goes into the history. */
-export async function recordScheduledRun(out: string, opts: { history: string; schedule?: string; bundle?: string; quiet?: boolean }): Promise<void> {
+export async function recordScheduledRun(out: string, opts: { history: string; schedule?: string; bundle?: string; locker?: { location: string; version: string }; quiet?: boolean }): Promise<void> {
   const { HistoryStore } = await import('../history/store.ts')
   const { recordRunFolder } = await import('../history/record-run.ts')
   const store = HistoryStore.open(opts.history)
   try {
-    const proof = opts.bundle ? { bundleSha256: sha256(readFileSync(opts.bundle)), ...(await timestampOf(out)) } : undefined
+    const proof = opts.bundle
+      ? { bundleSha256: sha256(readFileSync(opts.bundle)), ...(await timestampOf(out)), ...(opts.locker ? { lockerLocation: opts.locker.location, lockerVersion: opts.locker.version } : {}) }
+      : undefined
     const r = recordRunFolder(store, out, { source: opts.bundle ?? out, ...(proof ? { proof } : {}), ...(opts.schedule ? { schedule: opts.schedule } : {}) })
     if (!opts.quiet && r.recorded) process.stderr.write(`vigil: recorded run ${r.runId} in ${opts.history} (schedule ${r.schedule})\n`)
   } finally {
@@ -67,14 +69,15 @@ export function addHistoryCommands(program: Command): void {
 
   history
     .command('import')
-    .argument('<sources...>', 'evidence bundles (.tar.gz), sealed folders, or folders holding bundles')
+    .argument('<sources...>', 'evidence bundles (.tar.gz), sealed folders, folders holding bundles, or an S3 locker s3://bucket/prefix')
     .description('rebuild the history from evidence bundles, verifying each (signature, hashes); a tampered one is refused by name')
     .option('--ca <file>', 'the evidence CA the bundles must be signed by')
     .option('--tsa-ca <file>', 'the timestamp authority root their timestamps must chain to')
     .option('-s, --schedule <name>', 'record runs that name no schedule under this one')
+    .option('-c, --config <file>', "inventory whose locker.credentials read an S3 locker", 'vigil.yaml')
     // --history is `vigil history`'s own option, wherever it is written on the line
     .action(async (sources: string[], _flags: unknown, cmd: Command) => {
-      const flags = cmd.optsWithGlobals<{ history: string; ca?: string; tsaCa?: string; schedule?: string }>()
+      const flags = cmd.optsWithGlobals<{ history: string; ca?: string; tsaCa?: string; schedule?: string; config: string }>()
       const { HistoryStore } = await import('../history/store.ts')
       const { recordRunFolder } = await import('../history/record-run.ts')
       const { verifyBundle } = await import('../reports/evidence-bundle.ts')
@@ -84,26 +87,48 @@ export function addHistoryCommands(program: Command): void {
       const store = HistoryStore.open(flags.history)
       let refused = 0
       let recorded = 0
+      // an S3 locker: every bundle in it downloaded first, with where it was and its version
+      const { mkdtempSync, rmSync } = await import('node:fs')
+      const { tmpdir } = await import('node:os')
+      const downloads = mkdtempSync(join(tmpdir(), 'vigil-locker-'))
+      const kept = new Map<string, { location: string; version: string }>()
+      const local: string[] = []
+      for (const s of sources) {
+        if (!s.startsWith('s3://')) {
+          local.push(s)
+          continue
+        }
+        const { fetchS3Bundles } = await import('../locker/locker.ts')
+        const { loadInventory } = await import('../runner/inventory.ts')
+        const credentials = statSync(flags.config, { throwIfNoEntry: false }) ? loadInventory(flags.config).locker?.credentials : undefined
+        for (const b of await fetchS3Bundles(s, downloads, credentials ? { credentials } : {})) {
+          kept.set(b.file, { location: b.location, version: b.version })
+          local.push(b.file)
+        }
+      }
       try {
-        for (const path of expandSources(sources)) {
+        for (const path of expandSources(local)) {
           const v = await verifyBundle(path, anchors, tsaAnchors)
           try {
             if (!v.intact || ((anchors.length || tsaAnchors.length) && v.trustProblems.length)) {
               refused++
-              process.stdout.write(`REFUSED ${path}: ${[...v.problems, ...v.trustProblems].slice(0, 3).join('; ')}\n`)
+              process.stdout.write(`REFUSED ${kept.get(path)?.location ?? path}: ${[...v.problems, ...v.trustProblems].slice(0, 3).join('; ')}\n`)
               continue
             }
             const time = v.timestamp?.valid && v.timestamp.time ? { timestampTime: v.timestamp.time } : {}
-            const proof = statSync(path).isFile() ? { bundleSha256: sha256(readFileSync(path)), ...time } : time
-            const r = recordRunFolder(store, v.folder, { source: path, ...(proof ? { proof } : {}), ...(flags.schedule ? { schedule: flags.schedule } : {}) })
+            const where = kept.get(path)
+            const lockerProof = where ? { lockerLocation: where.location, lockerVersion: where.version } : {}
+            const proof = statSync(path).isFile() ? { bundleSha256: sha256(readFileSync(path)), ...time, ...lockerProof } : time
+            const r = recordRunFolder(store, v.folder, { source: where?.location ?? path, ...(proof ? { proof } : {}), ...(flags.schedule ? { schedule: flags.schedule } : {}) })
             if (r.recorded) recorded++
-            process.stdout.write(`${r.recorded ? 'recorded' : r.schedule ? 'known   ' : 'skipped '} ${path}: run ${r.runId}${r.schedule ? ` (${r.schedule})` : ' names no schedule (give --schedule)'}\n`)
+            process.stdout.write(`${r.recorded ? 'recorded' : r.schedule ? 'known   ' : 'skipped '} ${where?.location ?? path}: run ${r.runId}${r.schedule ? ` (${r.schedule})` : ' names no schedule (give --schedule)'}\n`)
           } finally {
             v.cleanup()
           }
         }
       } finally {
         store.close()
+        rmSync(downloads, { recursive: true, force: true })
       }
       process.stdout.write(`${recorded} run(s) recorded in ${flags.history}${refused ? `; ${refused} bundle(s) refused` : ''}\n`)
       process.exitCode = refused ? EXIT.failed : EXIT.ok

@@ -15,6 +15,7 @@ import { addPoliciesCommand } from './policies-command.ts'
 import { addStepsCommand } from './steps-command.ts'
 import { addInitCommand } from './init-command.ts'
 import { addHistoryCommands, addReportCommand, recordScheduledRun } from './history-commands.ts'
+import { addLockerCommand, addLockerOptions, describeStored, lockerFrom, type LockerFlags } from './locker-commands.ts'
 import { checkSarifPath, printAnnotations, writeSarif } from './ci-outputs.ts'
 import { addEvidenceCommands, addSigningOptions, checkArchivePath, signerFrom, tsaFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
 
@@ -182,12 +183,16 @@ Examples:
     .option('--sarif <file>', 'also write SARIF 2.1.0 (code scanning): one result per non-passing finding')
     .option('-s, --schedule <name>', 'the schedule this run belongs to (e.g. nightly): recorded in the history (default: schedule: in the inventory)')
     .option('--history <file>', 'the history database a scheduled run is recorded in', '.vigil/history.db')
-  addSigningOptions(runCommand).action(async (flags: RunCommandFlags & { allowIncomplete?: boolean; sarif?: string; schedule?: string; history: string }) => {
+  addLockerOptions(addSigningOptions(runCommand)).action(async (flags: RunCommandFlags & LockerFlags & { allowIncomplete?: boolean; sarif?: string; schedule?: string; history: string }) => {
     // the bundle path and the signing key are checked before anything is probed: a mistake must not cost a whole run
     if (typeof flags.bundle === 'string') checkArchivePath(flags.bundle, '--bundle')
     if (flags.sarif) checkSarifPath(flags.sarif)
     const signer = flags.bundle ? await signerFrom(flags) : undefined
     const tsa = flags.bundle ? await tsaFrom(flags) : undefined
+    // the locker is checked before probing too: a bucket that cannot hold evidence must not cost a run
+    const locker = await lockerFrom(flags)
+    if (locker && !flags.bundle) throw new ConfigError('the locker keeps signed bundles: add --bundle (and the signing key) to this run')
+    if (locker) await (await import('../locker/locker.ts')).checkLocker(locker)
     const outcome = await runAndReport({ ...flags, ...(flags.schedule ? { schedule: flags.schedule } : {}) })
     const ci = { results: outcome.results, inventoryFile: flags.config, targetLines: outcome.targetLines }
     if (flags.sarif) await writeSarif(flags.sarif, ci)
@@ -198,8 +203,14 @@ Examples:
         process.stderr.write(`vigil: no bundle written: the run is incomplete (interrupted); the reports in ${flags.out} say so. Seal it anyway with \`vigil bundle ${flags.out} --allow-incomplete\`\n`)
       else archive = await writeBundle(flags.out, typeof flags.bundle === 'string' ? flags.bundle : undefined, signer, flags.quiet || flags.json, !!flags.allowIncomplete, tsa)
     }
+    let stored
+    if (locker && archive) {
+      stored = await (await import('../locker/locker.ts')).pushBundle(archive, locker)
+      if (!flags.quiet && !flags.json) process.stdout.write(describeStored(stored))
+    }
     // a run that names its schedule is recorded (an incomplete one too, marked so: the period report counts it as such)
-    if (outcome.results.run.schedule) await recordScheduledRun(flags.out, { history: flags.history, ...(archive ? { bundle: archive } : {}), quiet: !!(flags.quiet || flags.json) })
+    if (outcome.results.run.schedule)
+      await recordScheduledRun(flags.out, { history: flags.history, ...(archive ? { bundle: archive } : {}), ...(stored ? { locker: stored } : {}), quiet: !!(flags.quiet || flags.json) })
     // a scenario that could not run (e.g. an unknown profile name in its phrase) is a policy error,
     // unless real failures already make the run fail; waiver warnings change no exit code
     const interrupted = interruptedExit(outcome.results, outcome.signal)
@@ -243,6 +254,7 @@ Examples:
   addInitCommand(program)
   addHistoryCommands(program)
   addReportCommand(program)
+  addLockerCommand(program)
 
   program
     .command('lab')

@@ -86,6 +86,26 @@ export const InventorySchema = z
       .strict()
       .optional(),
     policies: PoliciesSchema.optional(),
+    /** where every bundle is kept, immutable (s3://bucket/prefix with Object Lock, or a folder); its own credentials */
+    locker: z
+      .object({
+        url: z.string().min(1),
+        retentionDays: z.number().int().min(1),
+        /** refuse a bucket whose default retention is shorter (default: retentionDays) */
+        minRetentionDays: z.number().int().min(0).optional(),
+        credentials: z
+          .object({
+            region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region like us-east-1').default('us-east-1'),
+            profile: z.string().min(1).optional(),
+            roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN').optional(),
+            externalId: z.string().min(1).optional(),
+            endpoint: z.url().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     retired: z.array(RetiredSchema).default([]),
   })
   .strict()
@@ -104,6 +124,7 @@ export interface Inventory {
   targetLines: Record<string, number>
   gate?: z.output<typeof GateSettingsSchema>
   schedule?: { name: string; start: string; timezone: string }
+  locker?: { url: string; retentionDays: number; minRetentionDays?: number; credentials?: { region: string; profile?: string; roleArn?: string; externalId?: string; endpoint?: string } }
   /** `policies:` with `paths` resolved against the inventory's folder; `lines` locate each key for messages */
   policies: z.output<typeof PoliciesSchema> & { lines: Record<string, string> }
   retired: (z.output<typeof RetiredSchema> & { source: string })[]
@@ -182,6 +203,7 @@ export function loadInventory(file: string): Inventory {
     targetLines,
     ...(value.gate ? { gate: value.gate } : {}),
     ...(value.schedule ? { schedule: value.schedule } : {}),
+    ...(value.locker ? { locker: value.locker } : {}),
     policies: policiesOf(value.policies, file, baseDir, lineOf),
     retired: value.retired.map((r, i) => ({ ...r, source: `${file}:${lineOf(['retired', i]) ?? '?'}` })),
   }
