@@ -79,8 +79,10 @@ export async function writeBundle(
   allowIncomplete = false,
   tsa?: import('../reports/timestamp.ts').TimestampAuthority,
 ): Promise<string> {
-  const { assertSealable, createBundle, defaultArchivePath } = await import('../reports/evidence-bundle.ts')
-  assertSealable(dir, { allowIncomplete })
+  const { assertSealable, createBundle, defaultArchivePath, PERIOD_RECORD_FILE } = await import('../reports/evidence-bundle.ts')
+  const { existsSync } = await import('node:fs')
+  // a run folder is checked for one finished run first (a period report folder when sealing)
+  if (existsSync(join(dir, 'run.json')) || !existsSync(join(dir, PERIOD_RECORD_FILE))) assertSealable(dir, { allowIncomplete })
   const archive = output ?? defaultArchivePath(dir)
   checkArchivePath(archive, output ? '--output' : 'the bundle archive')
   const b = await createBundle(dir, archive, signer, new Date(), { allowIncomplete, ...(tsa ? { tsa } : {}) })
@@ -183,7 +185,7 @@ function printVerification(bundle: string, v: BundleVerification, json: boolean)
   if (json) {
     // the temporary folder is gone by now; `cleanup`, a function, is not serialised
     const { folder: _f, ...rest } = v
-    process.stdout.write(JSON.stringify({ bundle, ...rest, manifest: rest.manifest ? { run: rest.manifest.run, files: rest.manifest.files.length } : undefined }, null, 2) + '\n')
+    process.stdout.write(JSON.stringify({ bundle, ...rest, manifest: rest.manifest ? { kind: rest.manifest.kind, run: rest.manifest.run, report: rest.manifest.report, files: rest.manifest.files.length } : undefined }, null, 2) + '\n')
     return
   }
   const s = v.signature
@@ -191,7 +193,9 @@ function printVerification(bundle: string, v: BundleVerification, json: boolean)
   if (s?.path && v.anchored) process.stdout.write(`chain:   ${s.path.join(' → ')}\n`)
   if (v.timestamp?.valid)
     process.stdout.write(`time:    ${v.timestamp.time} (RFC 3161 timestamp by ${v.timestamp.authority}${v.timestamp.anchored ? ', chained to the --tsa-ca root' : ''})\n`)
-  if (v.manifest) process.stdout.write(`run:     ${v.manifest.run.id}, ${v.manifest.run.startedAt} → ${v.manifest.run.finishedAt}, ${v.files} of ${v.manifest.files.length} files checked\n`)
+  const m = v.manifest
+  if (m?.run) process.stdout.write(`run:     ${m.run.id}, ${m.run.startedAt} → ${m.run.finishedAt}, ${v.files} of ${m.files.length} files checked\n`)
+  if (m?.report) process.stdout.write(`report:  period report ${m.report.id}: ${m.report.schedule}, ${m.report.since} to ${m.report.until} (${m.report.timezone}), ${v.files} of ${m.files.length} files checked\n`)
   for (const p of v.problems) process.stdout.write(`FAIL    ${p}\n`)
   for (const p of v.trustProblems) process.stdout.write(`UNTRUSTED ${p}\n`)
   for (const w of v.warnings) process.stdout.write(`WARN    ${w}\n`)

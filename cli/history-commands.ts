@@ -5,6 +5,7 @@ import { Command } from 'commander'
 import { ConfigError } from '../core/config-file.ts'
 import { sha256 } from '../core/hash.ts'
 import { EXIT } from '../reports/model.ts'
+import { addSigningOptions, checkArchivePath, signerFrom, tsaFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
 
 const HISTORY_OPTION = ['--history <file>', 'the history database (SQLite)', '.vigil/history.db'] as const
 
@@ -178,7 +179,7 @@ export function addHistoryCommands(program: Command): void {
 }
 
 export function addReportCommand(program: Command): void {
-  program
+  const cmd = program
     .command('report')
     .description('the period report: per control and night, whether it operated (passed, failed, error, waived, missing), with each night\'s proof')
     .requiredOption('--since <date>', 'first night, YYYY-MM-DD')
@@ -189,7 +190,12 @@ export function addReportCommand(program: Command): void {
     .option('-c, --config <file>', 'inventory whose schedule: gives the night\'s start time', 'vigil.yaml')
     .option(...HISTORY_OPTION)
     .option('-o, --out <dir>', 'where period-report.html, .md and .json go', 'vigil-period')
-    .action(async (flags: { since: string; until?: string; schedule?: string; tz?: string; branch?: string; config: string; history: string; out: string }) => {
+    .option('-b, --bundle [file]', 'also seal the report as a signed evidence bundle (default: vigil-evidence-period-<id>.tar.gz beside --out)')
+  addSigningOptions(cmd).action(
+    async (flags: SigningFlags & { since: string; until?: string; schedule?: string; tz?: string; branch?: string; config: string; history: string; out: string; bundle?: string | boolean }) => {
+      if (typeof flags.bundle === 'string') checkArchivePath(flags.bundle, '--bundle')
+      const signer = flags.bundle ? await signerFrom(flags) : undefined
+      const tsa = flags.bundle ? await tsaFrom(flags) : undefined
       const { existsSync } = await import('node:fs')
       const { HistoryStore } = await import('../history/store.ts')
       const { periodReport } = await import('../history/period.ts')
@@ -208,14 +214,27 @@ export function addReportCommand(program: Command): void {
       try {
         const r = periodReport(store, { schedule: name, since: flags.since, ...(flags.until ? { until: flags.until } : {}), timezone: flags.tz ?? schedule.timezone, start: schedule.start, ...(flags.branch ? { branch: flags.branch } : {}) })
         const dir = ensureOutputFolder(flags.out)
-        await writeFileBounded(join(dir, 'period-report.json'), JSON.stringify(r, null, 2) + '\n')
-        await writeFileBounded(join(dir, 'period-report.md'), periodMarkdown(r))
-        await writeFileBounded(join(dir, 'period-report.html'), periodHtml(r))
+        const { SEAL_FILES, PERIOD_RECORD_FILE } = await import('../reports/evidence-bundle.ts')
+        const { rmSync } = await import('node:fs')
+        const { randomUUID } = await import('node:crypto')
+        // an earlier seal describes other files
+        for (const f of SEAL_FILES) rmSync(join(dir, f), { force: true })
+        const written: Record<string, string> = {
+          'period-report.json': JSON.stringify(r, null, 2) + '\n',
+          'period-report.md': periodMarkdown(r),
+          'period-report.html': periodHtml(r),
+        }
+        for (const [f, text] of Object.entries(written)) await writeFileBounded(join(dir, f), text)
+        // what the report wrote, byte for byte: sealing refuses a folder where any file differs
+        const record = { schemaVersion: 1, id: randomUUID(), createdAt: new Date().toISOString(), schedule: r.schedule, since: r.since, until: r.until, timezone: r.timezone, files: Object.keys(written).sort(), sha256: Object.fromEntries(Object.entries(written).map(([f, t]) => [f, sha256(t)])) }
+        await writeFileBounded(join(dir, PERIOD_RECORD_FILE), JSON.stringify(record, null, 2) + '\n')
         process.stdout.write(`${r.counts.nights} nights: ${r.counts.proven} proven, ${r.counts.unproven} unproven, ${r.counts.missing} missing; ${r.controls.length} controls\nreport:  ${join(dir, 'period-report.html')} (also .md, .json)\n`)
+        if (signer) await writeBundle(dir, typeof flags.bundle === 'string' ? flags.bundle : undefined, signer, false, false, tsa)
       } finally {
         store.close()
       }
-    })
+    },
+  )
 }
 
 function openExisting<T>(Store: { open(file: string): T }, file: string): T {

@@ -87,20 +87,44 @@ observations), run.json (what the run used and wrote), inputs/ (the exact featur
 inventory with secrets removed, the waivers file).
 ${timestamped ? timestampText : ''}`
 
+/** The period report a `vigil-period-report` bundle seals (its `period-record.json`). */
+export const PERIOD_RECORD_FILE = 'period-record.json'
+export const PeriodRecordSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    id: z.string().uuid(),
+    createdAt: z.string(),
+    schedule: z.string(),
+    since: z.string(),
+    until: z.string(),
+    timezone: z.string(),
+    /** every file of the report, and its SHA-256 as written */
+    files: z.array(z.string()),
+    sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+  })
+  .strict()
+export type PeriodRecord = z.infer<typeof PeriodRecordSchema>
+
 export const ManifestSchema = z
   .object({
     schemaVersion: z.literal(1),
-    kind: z.literal('vigil-evidence-bundle'),
+    /** a run's evidence, or a period report's */
+    kind: z.enum(['vigil-evidence-bundle', 'vigil-period-report']),
     createdAt: z.string(),
-    run: RunSchema,
-    totals: ResultsSchema.shape.totals,
+    run: RunSchema.optional(),
+    totals: ResultsSchema.shape.totals.optional(),
+    report: PeriodRecordSchema.omit({ files: true, sha256: true }).optional(),
     signer: z.object({ subject: z.string(), fingerprint256: z.string() }),
     /** set when an incomplete (interrupted) run was sealed on purpose (`--allow-incomplete`) */
     incomplete: z.object({ reason: z.string(), unobserved: z.array(z.string()) }).optional(),
     files: z.array(z.object({ path: z.string(), bytes: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
   })
   .strict()
+  .refine((m) => (m.kind === 'vigil-evidence-bundle' ? !!m.run && !!m.totals : !!m.report), 'a run bundle names its run, a period bundle its report')
 export type Manifest = z.infer<typeof ManifestSchema>
+
+/** The id that names the bundle and its folder. */
+export const manifestId = (m: Manifest): string => (m.run ? m.run.id : `period-${m.report!.id}`)
 
 /** Paths in a bundle: relative, `/`-separated, no `..`, nothing sha256sum would have to escape. */
 function safeRelative(p: string): boolean {
@@ -183,24 +207,12 @@ export function assertSealable(dir: string, opts: { allowIncomplete?: boolean } 
  * Refuses a folder that is not one finished run, and an incomplete run unless `allowIncomplete`.
  */
 export async function sealEvidenceFolder(dir: string, signer: Signer, now = new Date(), opts: { allowIncomplete?: boolean; tsa?: TimestampAuthority } = {}): Promise<Manifest> {
+  if (!existsSync(join(dir, RUN_RECORD_FILE)) && existsSync(join(dir, PERIOD_RECORD_FILE))) return sealPeriodFolder(dir, signer, now, opts)
   const state = assertSealable(dir, opts)
   const record = state.record!
   const results = ResultsSchema.parse(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')))
   await writeFileBounded(join(dir, VERIFY_FILE), verifyText(record.run.id, !!opts.tsa))
-  const payload = [...new Set([...record.files, RUN_RECORD_FILE, VERIFY_FILE])].sort()
-  const files = payload.map((path) => {
-    if (!safeRelative(path)) throw new ConfigError(`${join(dir, RUN_RECORD_FILE)}: lists the unsafe path "${path}"`)
-    const full = join(dir, path)
-    let st
-    try {
-      st = lstatSync(full)
-    } catch {
-      throw new ConfigError(`${full}: listed in run.json but missing: the output folder is incomplete`)
-    }
-    if (!st.isFile()) throw new ConfigError(`${full}: not a regular file`)
-    const body = readFileSync(full)
-    return { path, bytes: body.length, sha256: sha256(body) }
-  })
+  const files = listedFiles(dir, [...new Set([...record.files, RUN_RECORD_FILE, VERIFY_FILE])], RUN_RECORD_FILE)
   const manifest: Manifest = {
     schemaVersion: 1,
     kind: 'vigil-evidence-bundle',
@@ -211,11 +223,67 @@ export async function sealEvidenceFolder(dir: string, signer: Signer, now = new 
     ...(record.run.incomplete ? { incomplete: { reason: state.incomplete!, unobserved: record.run.interruption?.unobserved ?? [] } } : {}),
     files,
   }
+  return signManifest(dir, manifest, signer, now, opts.tsa)
+}
+
+/** The size and SHA-256 of each listed file; an unsafe, missing or irregular one is refused. */
+function listedFiles(dir: string, paths: string[], listedIn: string): Manifest['files'] {
+  return [...paths].sort().map((path) => {
+    if (!safeRelative(path)) throw new ConfigError(`${join(dir, listedIn)}: lists the unsafe path "${path}"`)
+    const full = join(dir, path)
+    let st
+    try {
+      st = lstatSync(full)
+    } catch {
+      throw new ConfigError(`${full}: listed in ${listedIn} but missing: the folder is incomplete`)
+    }
+    if (!st.isFile()) throw new ConfigError(`${full}: not a regular file`)
+    const body = readFileSync(full)
+    return { path, bytes: body.length, sha256: sha256(body) }
+  })
+}
+
+/** A period report folder (`vigil report --bundle`, or `vigil bundle` on its folder): every file as the report wrote it. */
+async function sealPeriodFolder(dir: string, signer: Signer, now: Date, opts: { tsa?: TimestampAuthority }): Promise<Manifest> {
+  const record = readPeriodRecord(dir)
+  const changed = record.files.filter((f) => {
+    try {
+      return sha256(readFileSync(join(dir, f))) !== record.sha256[f]
+    } catch {
+      return true
+    }
+  })
+  if (changed.length) throw new ConfigError(`${dir}: not sealed: ${changed.join(', ')} ${changed.length === 1 ? 'is' : 'are'} not what the period report wrote (changed since, or missing)`)
+  await writeFileBounded(join(dir, VERIFY_FILE), verifyText(`period report ${record.id}`, !!opts.tsa))
+  const { files: _f, sha256: _s, ...report } = record
+  const manifest: Manifest = {
+    schemaVersion: 1,
+    kind: 'vigil-period-report',
+    createdAt: now.toISOString(),
+    report,
+    signer: { subject: signer.subject, fingerprint256: signer.fingerprint256 },
+    files: listedFiles(dir, [...new Set([...record.files, PERIOD_RECORD_FILE, VERIFY_FILE])], PERIOD_RECORD_FILE),
+  }
+  return signManifest(dir, manifest, signer, now, opts.tsa)
+}
+
+export function readPeriodRecord(dir: string): PeriodRecord {
+  const file = join(dir, PERIOD_RECORD_FILE)
+  try {
+    return PeriodRecordSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
+  } catch (e) {
+    throw new ConfigError(`${file}: not a Vigil period record (${(e as Error).message.split('\n')[0]})`)
+  }
+}
+
+/** manifest.json, its signature (timestamped when an authority is given), SHA256SUMS and its signature. */
+async function signManifest(dir: string, manifest: Manifest, signer: Signer, now: Date, tsa: TimestampAuthority | undefined): Promise<Manifest> {
+  const files = manifest.files
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n')
   await writeFileBounded(join(dir, MANIFEST_FILE), manifestBytes)
   let manifestSig = signDetached(manifestBytes, signer, now)
   // trusted time: the authority's token over the signature value, embedded as an unsigned attribute
-  if (opts.tsa) manifestSig = (await timestampSignature(manifestSig, opts.tsa)).p7s
+  if (tsa) manifestSig = (await timestampSignature(manifestSig, tsa)).p7s
   await writeFileBounded(join(dir, MANIFEST_SIGNATURE), manifestSig)
   const sums = [
     ...files,
@@ -243,7 +311,7 @@ export async function createBundle(
 ): Promise<{ manifest: Manifest; archive: string; bytes: number; sha256: string }> {
   const manifest = await sealEvidenceFolder(dir, signer, now, opts)
   const entries = [...manifest.files.map((f) => f.path), ...INTEGRITY_FILES].sort()
-  await tar.create({ gzip: true, file: archive, cwd: dir, prefix: bundleFolderName(manifest.run.id), portable: true, noDirRecurse: true }, entries)
+  await tar.create({ gzip: true, file: archive, cwd: dir, prefix: bundleFolderName(manifestId(manifest)), portable: true, noDirRecurse: true }, entries)
   const body = readFileSync(archive)
   return { manifest, archive, bytes: body.length, sha256: sha256(body) }
 }
@@ -252,7 +320,8 @@ export const bundleFolderName = (runId: string) => `vigil-evidence-${runId}`
 
 /** Where a run folder's bundle goes unless told otherwise: `vigil-evidence-<run id>.tar.gz` beside the folder. */
 export function defaultArchivePath(dir: string): string {
-  return join(dirname(resolve(dir)), `${bundleFolderName(readRunRecord(dir).run.id)}.tar.gz`)
+  const id = !existsSync(join(dir, RUN_RECORD_FILE)) && existsSync(join(dir, PERIOD_RECORD_FILE)) ? `period-${readPeriodRecord(dir).id}` : readRunRecord(dir).run.id
+  return join(dirname(resolve(dir)), `${bundleFolderName(id)}.tar.gz`)
 }
 
 // ---- verification ----------------------------------------------------------------------------
@@ -382,7 +451,7 @@ export function verifyEvidenceFolder(dir: string, anchors: readonly X509Certific
   // signed is not enough: every file must be of the one run the manifest names
   if (v.problems.length === 0) {
     for (const p of sameRunProblems(dir, manifest)) v.problems.push(p)
-    if (manifest.incomplete || manifest.run.incomplete) v.warnings.push(`the bundle is of an INCOMPLETE run: ${manifest.incomplete?.reason ?? 'not every target was observed'}`)
+    if (manifest.incomplete || manifest.run?.incomplete) v.warnings.push(`the bundle is of an INCOMPLETE run: ${manifest.incomplete?.reason ?? 'not every target was observed'}`)
   }
   v.intact = v.problems.length === 0
   v.anchored = v.intact && anchors.length > 0 && v.trustProblems.length === 0
@@ -392,6 +461,16 @@ export function verifyEvidenceFolder(dir: string, anchors: readonly X509Certific
 /** In a signed folder: run.json, results.json and observations.json name the manifest's run, and run.json's hashes are the signed ones. */
 function sameRunProblems(dir: string, manifest: Manifest): string[] {
   const problems: string[] = []
+  if (!manifest.run) {
+    // a period report: its record must be the one the manifest names
+    try {
+      const record = readPeriodRecord(dir)
+      if (record.id !== manifest.report!.id) problems.push(`${PERIOD_RECORD_FILE}: belongs to period report ${record.id}, not to ${manifest.report!.id} of the manifest`)
+    } catch (e) {
+      problems.push((e as Error).message)
+    }
+    return problems
+  }
   const id = manifest.run.id
   const read = (f: string): Record<string, unknown> | undefined => {
     try {

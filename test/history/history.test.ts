@@ -147,4 +147,20 @@ describe('run history', () => {
       b.close()
     }
   }, 120_000)
+
+  it('concurrent writers are safe: three runs recorded at once into one database', async () => {
+    const shared = join(dir, 'concurrent.db')
+    const runs = await Promise.all(
+      [1, 2, 3].map((i) => runVigil(['run', '--out', join(dir, `concurrent-${i}`), '--history', shared, '--schedule', 'concurrent', ...TAGS, '-q'], { cwd: dir })),
+    )
+    for (const r of runs) expect([0, 1], r.stderr).toContain(r.code)
+    const store = HistoryStore.open(shared)
+    try {
+      const recorded = store.runs({ schedule: 'concurrent' })
+      expect(recorded).toHaveLength(3)
+      for (const r of recorded) expect(store.findings(r.id).length).toBeGreaterThan(0)
+    } finally {
+      store.close()
+    }
+  }, 120_000)
 })

@@ -107,4 +107,21 @@ describe('the period report', () => {
     const again = await report(rebuilt, 'period-rebuilt')
     expect(again).toEqual(r)
   }, 120_000)
+
+  it('the report sealed as a bundle like a run: signed, timestamped, verifiable, tamper-evident', async () => {
+    const out = 'period-sealed'
+    const r = await runVigil(['report', '--since', nightOf(0), '--until', nightOf(7), '--history', db, '--out', out, '--bundle', 'period.tar.gz',
+      '--signing-key', signing.signerKey, '--signing-cert', signing.signerCert, '--tsa', tsa.url, '--tsa-ca', tsa.caCert], { cwd: dir, env: { VIGIL_SIGNING_PASSPHRASE: signing.passphrase } })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^bundle: {2}period\.tar\.gz \(5 files/m)
+    const v = await runVigil(['verify', 'period.tar.gz', '--ca', signing.caCert, '--tsa-ca', tsa.caCert], { cwd: dir })
+    expect(v.code, v.stdout).toBe(0)
+    expect(v.stdout).toMatch(/^report: {2}period report [0-9a-f-]+: nightly, \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d \(UTC\), 5 of 5 files checked$/m)
+    expect(v.stdout).toMatch(/^time: {4}\S+ \(RFC 3161 timestamp/m)
+    // a report changed after it was written is not sealed
+    writeFileSync(join(dir, out, 'period-report.md'), 'all nights passed\n')
+    const forged = await runVigil(['bundle', out, '--signing-key', signing.signerKey, '--signing-cert', signing.signerCert, '--output', 'forged.tar.gz'], { cwd: dir, env: { VIGIL_SIGNING_PASSPHRASE: signing.passphrase } })
+    expect(forged.code).toBe(2)
+    expect(forged.stderr).toContain('period-report.md is not what the period report wrote')
+  }, 60_000)
 })

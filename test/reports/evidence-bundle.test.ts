@@ -84,8 +84,8 @@ describe('vigil run --bundle', () => {
     // run metadata: tool and runtime versions, host, operator, UTC start and end, policy commit
     const head = execFileSync('git', ['-C', REPO, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()
     expect(manifest.run).toMatchObject({ vigilVersion: '0.1.0', nodeVersion: process.version, operator: expect.any(String), host: expect.any(String), policyRepo: { commit: head } })
-    expect(manifest.run.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
-    expect(Date.parse(manifest.run.finishedAt)).toBeGreaterThan(Date.parse(manifest.run.startedAt))
+    expect(manifest.run!.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    expect(Date.parse(manifest.run!.finishedAt)).toBeGreaterThan(Date.parse(manifest.run!.startedAt))
     expect(manifest.signer.subject).toBe('O=Vigil Lab, CN=Vigil evidence signer')
     expect(readFileSync(join(folder, 'VERIFY.txt'), 'utf8')).toContain(AUDITOR_COMMANDS)
   })
