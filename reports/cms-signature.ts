@@ -222,19 +222,13 @@ export function verifyDetached(content: Buffer, p7s: Buffer, anchors: readonly X
   const digest = Buffer.from(bytes(sd.attrs.get(OID.messageDigest)?.[0]), 'binary')
   if (!digest.equals(createHash(sd.digestAlg).update(content).digest())) out.problems.push('the content does not match the signed message digest: the file was changed after signing')
   out.signingTime = readTime(sd.attrs.get(OID.signingTime)?.[0])
-  const signer = sd.certs.find((c) => c.serialNumber.replace(/^(00)+/, '').toUpperCase() === sd.serialHex)
+  const signer = signerOf(sd, sd.certs)
   if (!signer) {
     out.problems.push('the signer certificate is not embedded in the signature')
     return out
   }
   out.signer = { subject: oneLine(signer.subject), issuer: oneLine(signer.issuer), serialNumber: signer.serialNumber, fingerprint256: signer.fingerprint256, validFrom: signer.validFrom, validTo: signer.validTo }
-  let sigOk = false
-  try {
-    sigOk = verifySignature(sd.digestAlg, sd.attrsDer, signer.publicKey, sd.signature)
-  } catch {
-    sigOk = false
-  }
-  if (!sigOk) out.problems.push('the RSA signature over the signed attributes does not verify with the signer certificate')
+  if (!signatureVerifies(sd, signer)) out.problems.push('the RSA signature over the signed attributes does not verify with the signer certificate')
   out.valid = out.problems.length === 0
   if (!out.valid) return out
 
@@ -248,6 +242,20 @@ export function verifyDetached(content: Buffer, p7s: Buffer, anchors: readonly X
   out.trustProblems.push(...chain.problems)
   out.anchored = out.trustProblems.length === 0
   return out
+}
+
+/** The certificate among `certs` whose serial number the SignerInfo names. */
+function signerOf(sd: ReturnType<typeof parseSignedData>, certs: readonly X509Certificate[]): X509Certificate | undefined {
+  return certs.find((c) => c.serialNumber.replace(/^(00)+/, '').toUpperCase() === sd.serialHex)
+}
+
+/** The RSA signature over the DER of the signed attributes verifies with the signer's key. */
+function signatureVerifies(sd: ReturnType<typeof parseSignedData>, signer: X509Certificate): boolean {
+  try {
+    return verifySignature(sd.digestAlg, sd.attrsDer, signer.publicKey, sd.signature)
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -340,19 +348,13 @@ export function verifyTimestampToken(token: Buffer, stamped: Buffer, anchors: re
   if (tst.imprintAlg === 'unknown' || !tst.imprint.equals(createHash(tst.imprintAlg).update(stamped).digest()))
     out.problems.push('the timestamp was issued for other data: its message imprint is not the hash of the manifest signature')
   if (!tst.genTime) out.problems.push('the TSTInfo has no readable time')
-  const signer = sd.certs.find((c) => c.serialNumber.replace(/^(00)+/, '').toUpperCase() === sd.serialHex) ?? anchors.find((c) => c.serialNumber.replace(/^(00)+/, '').toUpperCase() === sd.serialHex)
+  const signer = signerOf(sd, [...sd.certs, ...anchors])
   if (!signer) {
     out.problems.push('the timestamp authority\'s certificate is not in the token (it was requested without certReq)')
     return out
   }
   out.authority = oneLine(signer.subject)
-  let sigOk = false
-  try {
-    sigOk = verifySignature(sd.digestAlg, sd.attrsDer, signer.publicKey, sd.signature)
-  } catch {
-    sigOk = false
-  }
-  if (!sigOk) out.problems.push('the timestamp token\'s signature does not verify with the authority\'s certificate')
+  if (!signatureVerifies(sd, signer)) out.problems.push('the timestamp token\'s signature does not verify with the authority\'s certificate')
   out.valid = out.problems.length === 0
   if (!out.valid || anchors.length === 0) return out
   if (!(signer.keyUsage ?? []).includes(TIME_STAMPING)) out.trustProblems.push(`the authority's certificate (${out.authority}) is not for time stamping (no timeStamping extended key usage)`)

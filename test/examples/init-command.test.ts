@@ -1,35 +1,27 @@
 // `vigil init`: what it scaffolds loads (inventory, waivers, the team's own policy), it never
 // overwrites without --force, it appends to CODEOWNERS, and the scaffold runs: the team's policy
 // judges a real TLS server beside the library's.
-import { execFile, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CODEOWNERS_LOCATIONS, SCAFFOLD_FILES, initProject, inventoryTemplate, waiversTemplate } from '../../cli/init-command.ts'
 import { loadInventory } from '../../runner/inventory.ts'
-import { DEFAULT_FEATURES, loadPolicies } from '../../runner/cucumber.ts'
+import { loadPolicies } from '../../runner/cucumber.ts'
 import { effectivePolicies } from '../../runner/policy-set.ts'
 import { parseWaivers } from '../../reports/waivers.ts'
 import { CHECKS } from '../../checks/catalog.ts'
 import { runVigil, STACK_TRACE, type VigilResult } from '../run-vigil.ts'
 import { EXAMPLES, ROOT } from './example-files.ts'
 
-const INIT_ENTRY = fileURLToPath(new URL('./init-entry.ts', import.meta.url))
 const KNOWN_CHECKS = CHECKS.map((c) => c.id)
 const scratch = (name: string) => mkdtempSync(join(tmpdir(), `vigil-init-${name}-`))
 
-/** `vigil init …` as a user runs it: through bin/vigil.mjs once cli/vigil.ts wires it in, else through the same command on its own. */
-let wired = false
+/** `vigil init …` as a user runs it: a separate process, real files, the exit code. */
 function init(args: string[], cwd = ROOT): Promise<VigilResult> {
-  if (wired) return runVigil(['init', ...args], { cwd })
-  return new Promise((resolve) =>
-    execFile(process.execPath, [INIT_ENTRY, 'init', ...args], { cwd, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),
-    ),
-  )
+  return runVigil(['init', ...args], { cwd })
 }
 
 /** Every file under `dir` with its content. */
@@ -45,11 +37,6 @@ function snapshot(dir: string): Record<string, string> {
   walk('')
   return out
 }
-
-beforeAll(async () => {
-  // an unknown command with --help prints the program's help, exit 0: look for the command's own
-  wired = (await runVigil(['init', '--help'], { cwd: ROOT })).stdout.includes('Usage: vigil init')
-})
 
 describe('vigil init into an empty folder', () => {
   const dir = join(scratch('empty'), 'repo')
