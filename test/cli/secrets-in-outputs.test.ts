@@ -4,7 +4,7 @@
 // file Vigil wrote — reports, observations, the inputs snapshot, every file inside the evidence
 // bundle — and everything it printed is scanned for the planted material.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -87,9 +87,15 @@ describe('no secret reaches any output', () => {
     }
     const r = await runVigil(
       ['run', '--config', 'vigil.yaml', '--out', 'out', '--verbose', '--tags', '@ssh or @aws', '--targets', 'box,local-keys,acct',
-        '--waivers', 'waivers.yaml', '--bundle', 'bundle.tar.gz', '--signing-key', signing.signerKey, '--signing-cert', signing.signerCert],
-      { cwd: dir, env, timeoutMs: 120_000 },
+        '--waivers', 'waivers.yaml', '--bundle', 'bundle.tar.gz', '--signing-key', signing.signerKey, '--signing-cert', signing.signerCert,
+        // and every other output a run has: SARIF, annotations, the history
+        '--sarif', 'vigil.sarif', '--schedule', 'nightly', '--history', 'history.db'],
+      { cwd: dir, env: { ...env, GITHUB_ACTIONS: 'true' }, timeoutMs: 120_000 },
     )
+    const today = new Date().toISOString().slice(0, 10)
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+    const period = await runVigil(['report', '--since', today, '--until', tomorrow, '--schedule', 'nightly', '--history', 'history.db', '--out', 'period', '-c', 'none.yaml'], { cwd: dir, env })
+    expect(period.code, period.stderr).toBe(0)
     // the run really looked: it logged in, found the unprotected key and talked to the AWS endpoint
     const results = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { findings: { checkId: string; target: string; status: string; summary: string }[] }
     const find = (id: string, target: string) => results.findings.find((f) => f.checkId === id && f.target === target)
@@ -115,7 +121,13 @@ describe('no secret reaches any output', () => {
       ...filesUnder(unpacked).map(([n, t]) => [`bundle/${n}`, t] as [string, string]),
       // the archive itself, decompressed: what an auditor receives
       ['bundle.tar', execFileSync('gzip', ['-dc', join(dir, 'bundle.tar.gz')], { maxBuffer: 64 << 20 }).toString('latin1')],
+      ['vigil.sarif', readFileSync(join(dir, 'vigil.sarif'), 'utf8')],
+      // the history database, byte for byte (and its write-ahead log)
+      ...['history.db', 'history.db-wal'].filter((f) => existsSync(join(dir, f))).map((f) => [f, readFileSync(join(dir, f)).toString('latin1')] as [string, string]),
+      ...filesUnder(join(dir, 'period')).map(([n, t]) => [`period/${n}`, t] as [string, string]),
+      ['report stdout', period.stdout + period.stderr],
     ]
+    expect(r.stdout).toContain('::error file=')
     const names = outputs.map(([n]) => n.replace(/^bundle\/[^/]+\//, 'bundle/'))
     for (const f of ['results.json', 'junit.xml', 'observations.json', 'report.html', 'summary.md', 'findings.csv', 'run.json', 'inputs/inventory.yaml', 'inputs/waivers.yaml'])
       expect(names, f).toEqual(expect.arrayContaining([`out/${f}`, `bundle/${f}`]))
