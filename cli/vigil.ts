@@ -17,6 +17,7 @@ import { addInitCommand } from './init-command.ts'
 import { addHistoryCommands, addReportCommand, recordScheduledRun } from './history-commands.ts'
 import { addLockerCommand, addLockerOptions, describeStored, lockerFrom, type LockerFlags } from './locker-commands.ts'
 import { checkSarifPath, printAnnotations, writeSarif } from './ci-outputs.ts'
+import { parseCount, parseDuration, parseRate } from './flag-values.ts'
 import { addEvidenceCommands, addSigningOptions, checkArchivePath, signerFrom, tsaFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
 
 
@@ -27,6 +28,12 @@ function fail(message: string, code: number): never {
 
 interface RunFlags {
   schedule?: string
+  concurrency?: string
+  perHost?: string
+  perHostRate?: string
+  timeout?: string
+  maxDuration?: string
+  logFormat?: string
   config: string
   out: string
   waivers?: string
@@ -75,12 +82,30 @@ export function interruptedExit(results: { run: { incomplete?: boolean } }, sig:
   return sig === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint
 }
 
+/** One JSON object per line on stderr (`--log-format json`): for log collectors, never for secrets. */
+function jsonLog(event: string, fields: Record<string, unknown>): void {
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'info', event, ...fields }) + '\n')
+}
+
 export async function runAndReport(flags: RunFlags): Promise<RunOutcome & { signal?: NodeJS.Signals }> {
-  const tty = process.stderr.isTTY && !flags.quiet && !flags.json
+  if (flags.logFormat && flags.logFormat !== 'text' && flags.logFormat !== 'json') throw new ConfigError(`--log-format ${flags.logFormat}: text or json`)
+  const json = flags.logFormat === 'json'
+  const tty = process.stderr.isTTY && !flags.quiet && !flags.json && !json
   let bar: SingleBar | undefined
   const interrupt = interruptible()
+  const settings = {
+    ...(flags.concurrency ? { concurrency: parseCount(flags.concurrency, '--concurrency', 1, 2000) } : {}),
+    ...(flags.perHost ? { perHost: parseCount(flags.perHost, '--per-host', 1, 64) } : {}),
+    ...(flags.perHostRate ? { perHostRate: parseRate(flags.perHostRate, '--per-host-rate', 0.1, 1000) } : {}),
+    ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout, '--timeout') } : {}),
+  }
+  if (settings.timeoutMs !== undefined && (settings.timeoutMs < 100 || settings.timeoutMs > 120_000)) throw new ConfigError(`--timeout ${flags.timeout}: between 100ms and 120s`)
+  const maxDurationMs = flags.maxDuration ? parseDuration(flags.maxDuration, '--max-duration') : undefined
+  const started = Date.now()
   const outcome = await run({
     signal: interrupt.signal,
+    ...(Object.keys(settings).length ? { settings } : {}),
+    ...(maxDurationMs ? { maxDurationMs } : {}),
     config: flags.config,
     out: flags.out,
     features: flags.features,
@@ -91,15 +116,19 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome & { sign
     onStage: (m) => {
       bar?.stop()
       bar = undefined
-      if (!flags.quiet && !flags.json) process.stderr.write(`vigil: ${m}\n`)
+      if (json) jsonLog('stage', { message: m })
+      else if (!flags.quiet && !flags.json) process.stderr.write(`vigil: ${m}\n`)
     },
     onProgress: (_stage, done, total, target) => {
+      const elapsed = (Date.now() - started) / 1000
+      const rate = elapsed > 0 ? done / elapsed : 0
+      if (json) return jsonLog('target-observed', { target, done, total, ratePerSecond: Math.round(rate * 10) / 10, etaSeconds: rate > 0 ? Math.round((total - done) / rate) : null })
       if (!tty) return
       if (!bar) {
-        bar = new SingleBar({ format: '  observing [{bar}] {value}/{total} targets  {target}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic)
-        bar.start(total, 0, { target: '' })
+        bar = new SingleBar({ format: '  observing [{bar}] {value}/{total} targets  {rate}/s  ETA {eta_formatted}  {target}', hideCursor: true, clearOnComplete: true, etaBuffer: 50 }, Presets.shades_classic)
+        bar.start(total, 0, { target: '', rate: '0.0' })
       }
-      bar.update(done, { target })
+      bar.update(done, { target, rate: rate.toFixed(1) })
       if (done === total) {
         bar.stop()
         bar = undefined
@@ -108,6 +137,7 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome & { sign
   })
   bar?.stop()
   interrupt.release()
+  if (json) jsonLog('run-finished', { runId: outcome.results.run.id, incomplete: !!outcome.results.run.incomplete, totals: outcome.results.totals, results: outcome.files.results })
   // CI-native: on GitHub Actions the job page shows the summary without anyone opening an artifact
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, readFileSync(outcome.files.summary, 'utf8') + '\n')
   if (flags.json) process.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n')
@@ -181,6 +211,12 @@ Examples:
     .option('-b, --bundle [file]', 'also write the signed evidence bundle (default: vigil-evidence-<run id>.tar.gz beside --out)')
     .option('--allow-incomplete', 'with --bundle: seal the run even when it was interrupted (the bundle says it is incomplete)')
     .option('--sarif <file>', 'also write SARIF 2.1.0 (code scanning): one result per non-passing finding')
+    .option('--concurrency <n>', 'sockets open at once across the run (over the inventory\'s settings.concurrency)')
+    .option('--per-host <n>', 'sockets open at once to one host (over settings.perHost)')
+    .option('--per-host-rate <n>', 'new connections per second to one host, at most (over settings.perHostRate; loopback is not limited)')
+    .option('--timeout <duration>', 'budget of one network operation, e.g. 5s (over settings.timeoutMs)')
+    .option('--max-duration <duration>', 'budget of the whole run, e.g. 30m: when spent, the run ends like an interruption (reports written, marked incomplete)')
+    .option('--log-format <format>', 'text (default) or json: one JSON object per event on stderr, for log collectors')
     .option('-s, --schedule <name>', 'the schedule this run belongs to (e.g. nightly): recorded in the history (default: schedule: in the inventory)')
     .option('--history <file>', 'the history database a scheduled run is recorded in', '.vigil/history.db')
   addLockerOptions(addSigningOptions(runCommand)).action(async (flags: RunCommandFlags & LockerFlags & { allowIncomplete?: boolean; sarif?: string; schedule?: string; history: string }) => {
@@ -213,13 +249,13 @@ Examples:
       await recordScheduledRun(flags.out, { history: flags.history, ...(archive ? { bundle: archive } : {}), ...(stored ? { locker: stored } : {}), quiet: !!(flags.quiet || flags.json) })
     // a scenario that could not run (e.g. an unknown profile name in its phrase) is a policy error,
     // unless real failures already make the run fail; waiver warnings change no exit code
-    const interrupted = interruptedExit(outcome.results, outcome.signal)
-    if (interrupted !== undefined) {
-      // probes cut short may still hold sockets until their timeouts: everything is written, so go now
+    const code = interruptedExit(outcome.results, outcome.signal) ?? exitCodeForResults(outcome.results)
+    if (outcome.results.run.incomplete) {
+      // probes cut short (a signal, the budget) may still hold sockets until their timeouts: everything is written, so go now
       await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
-      process.exit(interrupted)
+      process.exit(code)
     }
-    process.exitCode = exitCodeForResults(outcome.results)
+    process.exitCode = code
   })
 
   program

@@ -126,7 +126,9 @@ export const RunSchema = z.object({
   branch: z.string().optional(),
   /** built-in scenarios the inventory switched off, and the parameters it changed, by scenario key */
   policyChanges: z.object({ off: z.array(z.string()), params: z.record(z.string(), z.record(z.string(), z.unknown())) }).optional(),
-  settings: z.object({ timeoutMs: z.number().int(), concurrency: z.number().int(), perHost: z.number().int() }).optional(),
+  settings: z
+    .object({ timeoutMs: z.number().int(), concurrency: z.number().int(), perHost: z.number().int(), perHostRate: z.number().optional(), maxDurationMs: z.number().int().optional() })
+    .optional(),
   /**
    * true when the run ended before every planned target was observed (SIGINT/SIGTERM): the targets
    * not observed are `error` findings with errorKind `interrupted`. Every report says so first, and

@@ -17,6 +17,8 @@ export const SettingsSchema = z
     concurrency: z.number().int().min(1).max(2000).default(200),
     /** sockets open at once to one host */
     perHost: z.number().int().min(1).max(64).default(5),
+    /** new connections per second to one host, at most (a polite scanner: no bursts, no retry storms) */
+    perHostRate: z.number().min(0.1).max(1000).default(20),
     /** DNS servers (`host` or `host:port`) to resolve target names with, instead of the system's */
     nameservers: z.array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+|[0-9a-fA-F:]+)(:\d{1,5})?$/, 'an IP address, optionally with :port')).min(1).optional(),
   })
@@ -64,7 +66,7 @@ export const PoliciesSchema = z
 export const InventorySchema = z
   .object({
     trust: z.object({ extraCaFiles: z.array(z.string().min(1)).default([]) }).strict().default({ extraCaFiles: [] }),
-    settings: SettingsSchema.default({ timeoutMs: 5000, concurrency: 200, perHost: 5 }),
+    settings: SettingsSchema.default({ timeoutMs: 5000, concurrency: 200, perHost: 5, perHostRate: 20 }),
     targets: z
       .object({
         tls: z.array(TlsTargetSchema).default([]),

@@ -42,17 +42,33 @@ export interface PlannedTarget {
   needs: Set<string>
 }
 
-export function makeLimiter(concurrency: number, perHost: number): ObserveContext['limit'] {
+/**
+ * The connection bounds: at most `concurrency` operations at once in the run, `perHost` at once to
+ * one host, and new operations to one host started no faster than `perHostRate` per second (spaced
+ * evenly: a fleet scan never bursts at one server). Loopback hosts (a local lab, a sidecar) are not
+ * rate-limited; their concurrency bounds still hold.
+ */
+export function makeLimiter(concurrency: number, perHost: number, perHostRate = Infinity): ObserveContext['limit'] {
   const global = pLimit(concurrency)
-  const hosts = new Map<string, LimitFunction>()
+  const hosts = new Map<string, { slots: LimitFunction; nextAt: number }>()
+  const gap = Number.isFinite(perHostRate) && perHostRate > 0 ? 1000 / perHostRate : 0
   // per-host slot first, then a global one: a host never holds global slots while queued behind itself
   return (host, fn) => {
     let h = hosts.get(host)
     if (!h) {
-      h = pLimit(perHost)
+      h = { slots: pLimit(perHost), nextAt: 0 }
       hosts.set(host, h)
     }
-    return h(() => global(fn))
+    const entry = h
+    return entry.slots(async () => {
+      if (gap && !isLoopback(host)) {
+        const now = performance.now()
+        const at = Math.max(now, entry.nextAt)
+        entry.nextAt = at + gap
+        if (at > now) await new Promise((r) => setTimeout(r, at - now))
+      }
+      return global(fn)
+    })
   }
 }
 
@@ -71,10 +87,14 @@ function connectName(entry: AnyTarget): string | undefined {
 
 class Interrupted extends Error {}
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
 export async function observeAll(inv: Inventory, planned: PlannedTarget[], opts: ObserveOptions = {}): Promise<StoredObservation[]> {
   const { signal } = opts
   const graceMs = opts.graceMs ?? Math.min(inv.settings.timeoutMs, 3000)
-  const bounded = makeLimiter(inv.settings.concurrency, inv.settings.perHost)
+  const bounded = makeLimiter(inv.settings.concurrency, inv.settings.perHost, inv.settings.perHostRate)
   const results: (StoredObservation | undefined)[] = planned.map(() => undefined)
   const cutShort = new Set<number>()
   // resolves once the run is interrupted and the grace period is over

@@ -10,7 +10,7 @@ import { CHECKS, findCheck } from '../checks/catalog.ts'
 import { SEVERITIES, type Severity } from '../checks/types.ts'
 import { summarizeObservation } from '../checks/observation-summary.ts'
 import { ConfigError } from '../core/config-file.ts'
-import { allTargets, loadInventory, type AnyTarget, type Inventory } from './inventory.ts'
+import { allTargets, loadInventory, type AnyTarget, type Inventory, type Settings } from './inventory.ts'
 import { selects } from './target-selection.ts'
 import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, loadPolicies, type AttachmentRecord, type PolicyNamer, type Scenario } from './cucumber.ts'
 import { PROBE_MODULES, observeAll, type ObserveOptions, type PlannedTarget, type StoredObservation } from './observe.ts'
@@ -53,6 +53,10 @@ export interface RunOptions {
   inventoryLabel?: string
   /** the schedule the run belongs to (else the inventory's `schedule:`, if any) */
   schedule?: string
+  /** the command line's `--concurrency`, `--per-host`, `--per-host-rate`, `--timeout`: over the inventory's settings */
+  settings?: Partial<Settings>
+  /** a budget for the whole run: when it is spent the run ends like an interruption (reports written, marked incomplete) */
+  maxDurationMs?: number
   /** Markdown put first in summary.md, made from the results (the gate's comparison) */
   summaryPrefix?: (results: Results) => string
   onProgress?: (stage: 'observe', done: number, total: number, target: string) => void
@@ -101,6 +105,13 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date()
   const runId = randomUUID()
   const inv = loadInventory(opts.config)
+  if (opts.settings) inv.settings = { ...inv.settings, ...Object.fromEntries(Object.entries(opts.settings).filter(([, v]) => v !== undefined)) }
+  // the run's own stop: the caller's signal (SIGINT/SIGTERM), or the budget running out
+  const stop = new AbortController()
+  const budget = opts.maxDurationMs ? setTimeout(() => stop.abort(`the run budget of ${formatDuration(opts.maxDurationMs!)} was spent`), opts.maxDurationMs) : undefined
+  budget?.unref()
+  const relay = () => stop.abort(opts.signal?.reason)
+  opts.signal?.addEventListener('abort', relay, { once: true })
   const known = new Set(allTargets(inv).map((t) => t.target.name))
   const unknown = (opts.targets ?? []).filter((n) => !known.has(n))
   if (unknown.length > 0)
@@ -130,9 +141,13 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   opts.onStage?.(`observing ${plan.targets.length} target(s) for ${plan.scenarios.length} scenario(s)`)
   const observations = await (opts.observer ?? observeAll)(inv, plan.targets, {
     onProgress: (d, t, name) => opts.onProgress?.('observe', d, t, name),
-    ...(opts.signal ? { signal: opts.signal } : {}),
+    signal: stop.signal,
   })
-  const interruptedAt = opts.signal?.aborted ? new Date() : undefined
+  clearTimeout(budget)
+  opts.signal?.removeEventListener('abort', relay)
+  const interruptedAt = stop.signal.aborted ? new Date() : undefined
+  const why = String(stop.signal.reason ?? 'a signal')
+  const interruptionReason = /^SIG[A-Z]+$/.test(why) ? `interrupted by ${why}` : why
   const unobserved = observations.filter((o) => o.probeError?.kind === 'interrupted').map((o) => o.target)
   // written before judging: whatever happens next, what was collected is kept
   await writeFileBounded(observationsFile, JSON.stringify({ schemaVersion: 1, runId, collectedAt: startedAt.toISOString(), targets: observations }, null, 1))
@@ -180,10 +195,10 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       ...(waivers ? { waivers: waivers.file } : {}),
       ...((opts.schedule ?? inv.schedule?.name) ? { schedule: opts.schedule ?? inv.schedule!.name } : {}),
       ...(branch ? { branch } : {}),
-      settings: { timeoutMs: inv.settings.timeoutMs, concurrency: inv.settings.concurrency, perHost: inv.settings.perHost },
+      settings: { timeoutMs: inv.settings.timeoutMs, concurrency: inv.settings.concurrency, perHost: inv.settings.perHost, perHostRate: inv.settings.perHostRate, ...(opts.maxDurationMs ? { maxDurationMs: opts.maxDurationMs } : {}) },
       ...(policyRepo ? { policyRepo } : {}),
       incomplete: !!interruptedAt,
-      ...(interruptedAt ? { interruption: { reason: `interrupted by ${String(opts.signal?.reason ?? 'a signal')}`, at: interruptedAt.toISOString(), unobserved } } : {}),
+      ...(interruptedAt ? { interruption: { reason: interruptionReason, at: interruptedAt.toISOString(), unobserved } } : {}),
     },
     totals: countStatuses(waived.findings),
     population,
@@ -272,6 +287,14 @@ export function provenanceFor(observations: StoredObservation[], planned: Planne
       ]
     }),
   )
+}
+
+/** `90s`, `10m`, `1h 30m`: how a budget is said back to the user. */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000)
+  if (s < 120) return `${s} s`
+  if (s < 7200) return `${Math.round(s / 60)} min`
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
 }
 
 /** The branch being checked: the CI's variable when set, else the current directory's git branch. */
