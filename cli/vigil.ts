@@ -18,6 +18,8 @@ import { addHistoryCommands, addReportCommand, recordScheduledRun } from './hist
 import { addLockerCommand, addLockerOptions, describeStored, lockerFrom, type LockerFlags } from './locker-commands.ts'
 import { checkSarifPath, printAnnotations, writeSarif } from './ci-outputs.ts'
 import { parseCount, parseDuration, parseRate } from './flag-values.ts'
+import { parseShard, type Shard } from '../shards/select.ts'
+import { addMergeCommand } from './merge-command.ts'
 import { addEvidenceCommands, addSigningOptions, checkArchivePath, signerFrom, tsaFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
 
 
@@ -28,6 +30,8 @@ function fail(message: string, code: number): never {
 
 interface RunFlags {
   schedule?: string
+  shard?: Shard
+  runId?: string
   concurrency?: string
   perHost?: string
   perHostRate?: string
@@ -106,6 +110,8 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome & { sign
     signal: interrupt.signal,
     ...(Object.keys(settings).length ? { settings } : {}),
     ...(maxDurationMs ? { maxDurationMs } : {}),
+    ...(flags.shard ? { shard: flags.shard } : {}),
+    ...(flags.runId ? { runId: flags.runId } : {}),
     config: flags.config,
     out: flags.out,
     features: flags.features,
@@ -216,20 +222,29 @@ Examples:
     .option('--per-host-rate <n>', 'new connections per second to one host, at most (over settings.perHostRate; loopback is not limited)')
     .option('--timeout <duration>', 'budget of one network operation, e.g. 5s (over settings.timeoutMs)')
     .option('--max-duration <duration>', 'budget of the whole run, e.g. 30m: when spent, the run ends like an interruption (reports written, marked incomplete)')
+    .option('--shard <k/n>', 'observe only shard K of N (targets partitioned by resolved host); combine the shards with `vigil merge`')
+    .option('--run-id <id>', 'the run id, shared by the shards of one run')
     .option('--log-format <format>', 'text (default) or json: one JSON object per event on stderr, for log collectors')
     .option('-s, --schedule <name>', 'the schedule this run belongs to (e.g. nightly): recorded in the history (default: schedule: in the inventory)')
     .option('--history <file>', 'the history database a scheduled run is recorded in', '.vigil/history.db')
-  addLockerOptions(addSigningOptions(runCommand)).action(async (flags: RunCommandFlags & LockerFlags & { allowIncomplete?: boolean; sarif?: string; schedule?: string; history: string }) => {
+  addLockerOptions(addSigningOptions(runCommand)).action(async (flags: RunCommandFlags & LockerFlags & { allowIncomplete?: boolean; sarif?: string; schedule?: string; history: string; shard?: string; runId?: string }, cmd: Command) => {
+    // a shard is not evidence on its own: the merged run is bundled, kept and recorded
+    if (flags.shard) {
+      const own = (o: string) => cmd.getOptionValueSource(o) === 'cli'
+      const refused = [['bundle', '--bundle'], ['locker', '--locker'], ['history', '--history']].filter(([o]) => own(o!)).map(([, f]) => f)
+      if (refused.length) throw new ConfigError(`--shard refuses ${refused.join(', ')}: a shard is part of a run; \`vigil merge\` the shards, then bundle, keep and record the merged run`)
+      if (!flags.runId) throw new ConfigError('--shard needs --run-id: the shards of one run share it, so `vigil merge` can tell they belong together')
+    }
     // the bundle path and the signing key are checked before anything is probed: a mistake must not cost a whole run
     if (typeof flags.bundle === 'string') checkArchivePath(flags.bundle, '--bundle')
     if (flags.sarif) checkSarifPath(flags.sarif)
     const signer = flags.bundle ? await signerFrom(flags) : undefined
     const tsa = flags.bundle ? await tsaFrom(flags) : undefined
     // the locker is checked before probing too: a bucket that cannot hold evidence must not cost a run
-    const locker = await lockerFrom(flags)
+    const locker = flags.shard ? undefined : await lockerFrom(flags)
     if (locker && !flags.bundle) throw new ConfigError('the locker keeps signed bundles: add --bundle (and the signing key) to this run')
     if (locker) await (await import('../locker/locker.ts')).checkLocker(locker)
-    const outcome = await runAndReport({ ...flags, ...(flags.schedule ? { schedule: flags.schedule } : {}) })
+    const outcome = await runAndReport({ ...flags, ...(flags.schedule ? { schedule: flags.schedule } : {}), ...(flags.shard ? { shard: parseShard(flags.shard) } : {}), ...(flags.runId ? { runId: flags.runId } : {}) })
     const ci = { results: outcome.results, inventoryFile: flags.config, targetLines: outcome.targetLines }
     if (flags.sarif) await writeSarif(flags.sarif, ci)
     if (!flags.json) await printAnnotations(ci)
@@ -245,7 +260,7 @@ Examples:
       if (!flags.quiet && !flags.json) process.stdout.write(describeStored(stored))
     }
     // a run that names its schedule is recorded (an incomplete one too, marked so: the period report counts it as such)
-    if (outcome.results.run.schedule)
+    if (outcome.results.run.schedule && !flags.shard)
       await recordScheduledRun(flags.out, { history: flags.history, ...(archive ? { bundle: archive } : {}), ...(stored ? { locker: stored } : {}), quiet: !!(flags.quiet || flags.json) })
     // a scenario that could not run (e.g. an unknown profile name in its phrase) is a policy error,
     // unless real failures already make the run fail; waiver warnings change no exit code
@@ -291,6 +306,7 @@ Examples:
   addHistoryCommands(program)
   addReportCommand(program)
   addLockerCommand(program)
+  addMergeCommand(program)
 
   program
     .command('lab')

@@ -124,6 +124,10 @@ export const RunSchema = z.object({
   schedule: z.string().optional(),
   /** the branch of the team's repository the run was made from, when known */
   branch: z.string().optional(),
+  /** this run is one shard of a run (`vigil run --shard K/N --run-id ID`) */
+  shard: z.object({ index: z.number().int(), count: z.number().int(), by: z.string() }).optional(),
+  /** this run was merged from shards (`vigil merge`): each shard's host and times */
+  shards: z.array(z.object({ index: z.number().int(), count: z.number().int(), host: z.string(), startedAt: z.string(), finishedAt: z.string(), findings: z.number().int() })).optional(),
   /** built-in scenarios the inventory switched off, and the parameters it changed, by scenario key */
   policyChanges: z.object({ off: z.array(z.string()), params: z.record(z.string(), z.record(z.string(), z.unknown())) }).optional(),
   settings: z

@@ -19,6 +19,8 @@ import { redactTarget } from './redact.ts'
 import { policyRepository, snapshotInputs } from './run-inputs.ts'
 import { sha256 } from '../core/hash.ts'
 import { effectivePolicies } from './policy-set.ts'
+import { resolveNames } from './resolve-names.ts'
+import { shardKey, shardOf, type Shard } from '../shards/select.ts'
 import { claimOutputFolder, ensureOutputFolder, releaseOutputFolder } from './output-folder.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
 import { IDENTITY_VERSION, RESULTS_SCHEMA_VERSION, countStatuses, type Finding, type Results } from '../reports/model.ts'
@@ -57,6 +59,10 @@ export interface RunOptions {
   settings?: Partial<Settings>
   /** a budget for the whole run: when it is spent the run ends like an interruption (reports written, marked incomplete) */
   maxDurationMs?: number
+  /** observe only this shard's targets (by resolved host); `vigil merge` combines the shards of one run id */
+  shard?: Shard
+  /** the run id (shards of one run share it); default a new UUID */
+  runId?: string
   /** Markdown put first in summary.md, made from the results (the gate's comparison) */
   summaryPrefix?: (results: Results) => string
   onProgress?: (stage: 'observe', done: number, total: number, target: string) => void
@@ -103,7 +109,8 @@ export function planRun(inv: Inventory, scenarios: Scenario[], only: string[] | 
 
 export async function run(opts: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date()
-  const runId = randomUUID()
+  if (opts.runId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(opts.runId)) throw new ConfigError(`--run-id ${opts.runId}: letters, digits, dot, dash, underscore (at most 64)`)
+  const runId = opts.runId ?? randomUUID()
   const inv = loadInventory(opts.config)
   if (opts.settings) inv.settings = { ...inv.settings, ...Object.fromEntries(Object.entries(opts.settings).filter(([, v]) => v !== undefined)) }
   // the run's own stop: the caller's signal (SIGINT/SIGTERM), or the budget running out
@@ -125,6 +132,13 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   // a run that selects nothing would exit 0 as if everything passed
   const nothing = emptyPlanProblem({ inv, features, tags: opts.tags, targets: opts.targets, scenarios: policies.scenarios, plan })
   if (nothing) throw new ConfigError(nothing)
+  // a shard observes its part of the plan; another shard of the same run id observes the rest
+  if (opts.shard) {
+    const names = plan.targets.flatMap((p) => (p.entry.kind === 'tls' || p.entry.kind === 'ssh' ? [p.entry.target.address ?? p.entry.target.host] : []))
+    const resolved = await resolveNames(names, { timeoutMs: inv.settings.timeoutMs, concurrency: inv.settings.concurrency, nameservers: inv.settings.nameservers })
+    const shard = opts.shard
+    plan.targets = plan.targets.filter((p) => shardOf(shardKey(p.entry, resolved), shard.count) === shard.index)
+  }
 
   // the folder is checked, claimed for this run and cleared of an earlier run's files before anything is written
   ensureOutputFolder(opts.out)
@@ -195,6 +209,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       ...(waivers ? { waivers: waivers.file } : {}),
       ...((opts.schedule ?? inv.schedule?.name) ? { schedule: opts.schedule ?? inv.schedule!.name } : {}),
       ...(branch ? { branch } : {}),
+      ...(opts.shard ? { shard: { ...opts.shard, by: 'resolved host' } } : {}),
       settings: { timeoutMs: inv.settings.timeoutMs, concurrency: inv.settings.concurrency, perHost: inv.settings.perHost, perHostRate: inv.settings.perHostRate, ...(opts.maxDurationMs ? { maxDurationMs: opts.maxDurationMs } : {}) },
       ...(policyRepo ? { policyRepo } : {}),
       incomplete: !!interruptedAt,

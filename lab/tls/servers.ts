@@ -25,7 +25,8 @@ import { parseClientHello, readHandshakeMessage, HANDSHAKE_TYPE, type ClientHell
 export const LAB_HOST = '127.0.0.1'
 
 export interface RunningServer {
-  host: typeof LAB_HOST
+  /** 127.0.0.1, or another loopback address a test asked for */
+  host: string
   port: number
   /** pid of the child process, for servers that are one */
   pid?: number
@@ -58,10 +59,10 @@ function trackSockets(server: net.Server): () => void {
   }
 }
 
-function listen(server: net.Server): Promise<number> {
+function listen(server: net.Server, host: string = LAB_HOST): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, LAB_HOST, () => {
+    server.listen(0, host, () => {
       server.off('error', reject)
       resolve((server.address() as AddressInfo).port)
     })
@@ -80,6 +81,8 @@ function closer(server: net.Server, destroySockets: () => void): () => Promise<v
 }
 
 export interface NodeTlsServerOptions {
+  /** a loopback address other than 127.0.0.1 (tests that need several hosts) */
+  bindHost?: string
   certificate: ServedCertificate
   /** a second certificate (e.g. ECDSA beside RSA); node picks per client */
   extraCertificates?: ServedCertificate[]
@@ -140,8 +143,8 @@ export async function startNodeTlsServer(opts: NodeTlsServerOptions): Promise<No
   // Handshake failures (a probe offering only refused suites) are the point of the lab; ignore them.
   server.on('tlsClientError', () => {})
   const destroySockets = trackSockets(server)
-  const port = await listen(server)
-  return { host: LAB_HOST, port, requests, stop: closer(server, destroySockets) }
+  const port = await listen(server, opts.bindHost)
+  return { host: opts.bindHost ?? LAB_HOST, port, requests, stop: closer(server, destroySockets) }
 }
 
 /** A port on 127.0.0.1 with nothing listening (bound, then released). */
