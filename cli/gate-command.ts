@@ -90,6 +90,11 @@ export function addGateCommand(program: Command): void {
         )
       }
       const undecided = g.change.results.findings.some((f) => f.status === 'error')
-      process.exitCode = g.change.results.run.incomplete ? (ac.signal.reason === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint) : !g.report.passed ? EXIT.failed : undecided ? EXIT.errors : EXIT.ok
+      if (g.change.results.run.incomplete || g.base?.results.run.incomplete) {
+        // no gate verdict from an interrupted run; probes cut short may still hold sockets: go now
+        await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
+        process.exit(ac.signal.reason === 'SIGTERM' ? EXIT.sigterm : ac.signal.aborted ? EXIT.sigint : EXIT.errors)
+      }
+      process.exitCode = !g.report.passed ? EXIT.failed : undecided ? EXIT.errors : EXIT.ok
     })
 }

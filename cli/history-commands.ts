@@ -94,20 +94,22 @@ export function addHistoryCommands(program: Command): void {
       const downloads = mkdtempSync(join(tmpdir(), 'vigil-locker-'))
       const kept = new Map<string, { location: string; version: string }>()
       const local: string[] = []
-      for (const s of sources) {
-        if (!s.startsWith('s3://')) {
-          local.push(s)
-          continue
-        }
-        const { fetchS3Bundles } = await import('../locker/locker.ts')
-        const { loadInventory } = await import('../runner/inventory.ts')
-        const credentials = statSync(flags.config, { throwIfNoEntry: false }) ? loadInventory(flags.config).locker?.credentials : undefined
-        for (const b of await fetchS3Bundles(s, downloads, credentials ? { credentials } : {})) {
-          kept.set(b.file, { location: b.location, version: b.version })
-          local.push(b.file)
-        }
-      }
       try {
+        for (const s of sources) {
+          if (!s.startsWith('s3://')) {
+            local.push(s)
+            continue
+          }
+          const { fetchS3Bundles } = await import('../locker/locker.ts')
+          const { loadInventory } = await import('../runner/inventory.ts')
+          const credentials = statSync(flags.config, { throwIfNoEntry: false }) ? loadInventory(flags.config).locker?.credentials : undefined
+          const fetched = await fetchS3Bundles(s, downloads, credentials ? { credentials } : {})
+          for (const k of fetched.overwritten) process.stdout.write(`WARN    ${k}: the key holds more than one version; every version is imported and checked\n`)
+          for (const b of fetched.bundles) {
+            kept.set(b.file, { location: b.location, version: b.version })
+            local.push(b.file)
+          }
+        }
         for (const path of expandSources(local)) {
           const v = await verifyBundle(path, anchors, tsaAnchors)
           try {
@@ -116,7 +118,9 @@ export function addHistoryCommands(program: Command): void {
               process.stdout.write(`REFUSED ${kept.get(path)?.location ?? path}: ${[...v.problems, ...v.trustProblems].slice(0, 3).join('; ')}\n`)
               continue
             }
-            const time = v.timestamp?.valid && v.timestamp.time ? { timestampTime: v.timestamp.time } : {}
+            // trusted time only when the token chains to the pinned --tsa-ca root: anyone who signs could mint a token
+            const time = v.timestamp?.anchored && v.timestamp.time ? { timestampTime: v.timestamp.time } : {}
+            if (v.timestamp?.valid && !v.timestamp.anchored) process.stdout.write(`note    ${kept.get(path)?.location ?? path}: its timestamp is not recorded as trusted time (give --tsa-ca with the authority's root)\n`)
             const where = kept.get(path)
             const lockerProof = where ? { lockerLocation: where.location, lockerVersion: where.version } : {}
             const proof = statSync(path).isFile() ? { bundleSha256: sha256(readFileSync(path)), ...time, ...lockerProof } : time
@@ -146,6 +150,7 @@ export function addHistoryCommands(program: Command): void {
     .option('--notify <url>', 'also POST the message as Slack-compatible JSON to this webhook')
     .action(async (runA: string | undefined, runB: string | undefined, flags: { history: string; schedule?: string; format: string; notify?: string }) => {
       if (!['text', 'markdown', 'json'].includes(flags.format)) throw new ConfigError(`--format ${flags.format}: use text, markdown or json`)
+      if (runA && !runB) throw new ConfigError('vigil diff: give two run ids (earlier, later), or none for the last two complete runs of the schedule')
       const { HistoryStore } = await import('../history/store.ts')
       const { diffRuns, diffMarkdown, slackPayload } = await import('../history/diff.ts')
       const store = openExisting(HistoryStore, flags.history)

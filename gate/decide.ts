@@ -76,6 +76,9 @@ export function outcomeOf(f: Finding | undefined): Outcome {
 
 export const severityRank = (s: Severity): number => SEVERITIES.length - SEVERITIES.indexOf(s)
 
+/** The severity the policy gives a finding: its scenario's `@severity:` tag, else the check's default (not the worst offender's). */
+export const policySeverity = (f: Pick<Finding, 'severity' | 'policySeverity'>): Severity => f.policySeverity ?? f.severity
+
 function retiredFor(entries: readonly RetiredEntry[], f: Pick<Finding, 'checkId' | 'scenarioKey' | 'target'>): RetiredEntry | undefined {
   return entries.find(
     (r) => (r.target === undefined || r.target === f.target) && (r.scenario === undefined || r.scenario === f.scenarioKey) && (r.check === undefined || r.check === f.checkId),
@@ -114,15 +117,17 @@ export function decide(input: DecideInput): GateRow[] {
     // 1. the change side fails: each offender is new or still failing
     if (co === 'failed') {
       const baseIds = new Set(bo === 'failed' ? (b!.offenders ?? []).map((o) => o.id) : [])
-      const lowered = b && bo === 'failed' && severityRank(c!.severity) < severityRank(b.severity)
+      // the policy's severity (the scenario's tag, else the check's default), not the worst offender's:
+      // fixing the critical offender of a finding lowers the finding, not the policy
+      const lowered = b && bo === 'failed' && severityRank(policySeverity(c!)) < severityRank(policySeverity(b))
       for (const o of c!.offenders ?? []) {
-        if (!baseIds.has(o.id))
-          rows.push(row('new', bo === 'failed' ? 'fails on the change side, not on the base side' : `fails on the change side; the base side was ${bo}`, { offender: o, ...declared(waiverDeclaration()) }))
-        else if (lowered)
-          rows.push(row('weakened', `severity lowered from ${b!.severity} to ${c!.severity}`, { offender: o, severity: b!.severity, ...declared(waiverDeclaration()) }))
+        const own = { severity: o.severity ?? policySeverity(c!) }
+        // a waiver the change adds never declares a NEW failure: the change cannot excuse what it introduces
+        if (!baseIds.has(o.id)) rows.push(row('new', bo === 'failed' ? 'fails on the change side, not on the base side' : `fails on the change side; the base side was ${bo}`, { offender: o, ...own }))
+        else if (lowered) rows.push(row('weakened', `severity lowered from ${policySeverity(b!)} to ${policySeverity(c!)}`, { offender: o, severity: o.severity ?? policySeverity(b!) }))
         else {
           const w = waiverDeclaration()
-          rows.push(row(w ? 'weakened' : 'still-failing', w ? `waived by ${c!.waiver!.id}, which the change adds` : 'fails on both sides (old debt)', { offender: o, ...declared(w) }))
+          rows.push(row(w ? 'weakened' : 'still-failing', w ? `waived by ${c!.waiver!.id}, which the change adds` : 'fails on both sides (old debt)', { offender: o, ...own, ...declared(w) }))
         }
       }
     }
@@ -134,12 +139,8 @@ export function decide(input: DecideInput): GateRow[] {
       for (const o of gone) {
         if (still?.has(o.id)) rows.push(row('fixed', "passes on the change side, and the change's policy still catches it on the base side's observation", { offender: o }))
         else
-          rows.push(
-            row('weakened', still ? "passes on the change side only because the change's policy no longer catches it (a parameter was loosened)" : 'no longer fails, and it cannot be shown that the target improved', {
-              offender: o,
-              ...declared(retiredAsDeclaration(retiredFor(input.retired, any))),
-            }),
-          )
+          // `retired:` declares coverage loss only: a loosened parameter on a target still checked is never excused by it
+          rows.push(row('weakened', still ? "passes on the change side only because the change's policy no longer catches it (a parameter was loosened)" : 'no longer fails, and it cannot be shown that the target improved', { offender: o }))
       }
     }
     // 3. the change side no longer decides what the base side decided

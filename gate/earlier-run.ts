@@ -29,8 +29,12 @@ export async function readEarlierResults(path: string): Promise<{ results: Resul
         throw new ConfigError(`--since ${path}: not a readable bundle archive`)
       })
       if (!member) throw new ConfigError(`--since ${path}: the archive holds no results.json`)
-      await tar.x({ file: path, cwd: tmp, strict: true, preservePaths: false }, [member])
-      text = readFileSync(join(tmp, member), 'utf8')
+      try {
+        await tar.x({ file: path, cwd: tmp, strict: true, preservePaths: false }, [member])
+        text = readFileSync(join(tmp, member), 'utf8')
+      } catch (e) {
+        throw new ConfigError(`--since ${path}: cannot unpack its results.json (${(e as Error).message})`)
+      }
     } finally {
       rmSync(tmp, { recursive: true, force: true })
     }

@@ -156,10 +156,10 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
         ...(before.waivers && existsSync(before.waivers) ? { waivers: before.waivers } : {}),
         observer: fromPool(before.inv),
         policyName: before.policyName,
+        ...(opts.signal ? { signal: opts.signal } : {}),
         inventoryLabel: `${opts.config}@${base.commit.slice(0, 12)}`,
       })
     }
-    if (baseOutcome?.results.run.incomplete) throw new ConfigError('the base side was interrupted: no gate verdict from an incomplete run')
 
     // gate settings from the base side; the command line can only make them stricter
     const fromBase: GateSettings = before.inv?.gate ?? { failOn: ['new'], minSeverity: 'info' }
@@ -195,7 +195,8 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
         return gateMarkdown(report)
       },
     })
-    if (changeOutcome.results.run.incomplete) report = { ...report!, passed: false, notes: [...report!.notes, 'the run was interrupted: an incomplete run gives no gate verdict'] }
+    if (changeOutcome.results.run.incomplete || baseOutcome?.results.run.incomplete)
+      report = { ...report!, passed: false, notes: [...report!.notes, 'the run was interrupted: an incomplete run gives no gate verdict'] }
     const gateFile = join(opts.out, 'gate.json')
     await writeFileBounded(gateFile, JSON.stringify(report, null, 2) + '\n')
     return { report: report!, change: changeOutcome, ...(baseOutcome ? { base: baseOutcome } : {}), gateFile }

@@ -264,7 +264,8 @@ export class HistoryStore {
   }
 
   run(id: string): StoredRun | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ? OR id LIKE ?').all(id, `${id}%`)
+    // a unique prefix will do (compared as text: no pattern characters)
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ? OR substr(id, 1, length(?)) = ?').all(id, id, id)
     if (row.length > 1) throw new ConfigError(`run id "${id}" is ambiguous (${row.length} runs start with it)`)
     return row[0] ? toRun(row[0]) : undefined
   }

@@ -143,6 +143,8 @@ async function pushS3(archive: string, body: Buffer, digest: Buffer, t: { bucket
         ContentType: 'application/gzip',
         ChecksumAlgorithm: 'SHA256',
         ChecksumSHA256: checksum,
+        // never a second version of a key: the locker does not overwrite, not even with a new version
+        IfNoneMatch: '*',
         ObjectLockMode: 'COMPLIANCE',
         ObjectLockRetainUntilDate: retainUntil,
       }),
@@ -156,25 +158,44 @@ async function pushS3(archive: string, body: Buffer, digest: Buffer, t: { bucket
   return { location: `${where}/${key}`, version: out.VersionId, sha256: digest.toString('hex'), retainUntil: retainUntil.toISOString() }
 }
 
-/** Every bundle in an S3 locker, downloaded into `into` (for `vigil history import s3://…`), with its location and version. */
-export async function fetchS3Bundles(url: string, into: string, o: Omit<LockerOptions, 'url' | 'retentionDays' | 'minRetentionDays'>): Promise<{ file: string; location: string; version: string }[]> {
+/** A bundle is reports and observations, not a disk image: larger objects in the locker are not downloaded. */
+export const MAX_BUNDLE_BYTES = 2 * 1024 ** 3
+
+/**
+ * Every bundle in an S3 locker — every *version* of every key: a later PutObject on the same key
+ * cannot hide the locked original — downloaded into `into` (for `vigil history import s3://…`),
+ * with its location and version. `overwritten` names keys that hold more than one version.
+ */
+export async function fetchS3Bundles(
+  url: string,
+  into: string,
+  o: Omit<LockerOptions, 'url' | 'retentionDays' | 'minRetentionDays'>,
+): Promise<{ bundles: { file: string; location: string; version: string }[]; overwritten: string[] }> {
   const t = parseLockerUrl(url)
   if (t.kind !== 's3') throw new ConfigError(`${url}: not an S3 locker`)
   const { sdk, s3 } = await s3For({ ...o, url, retentionDays: 1, minRetentionDays: 0 })
-  const out: { file: string; location: string; version: string }[] = []
-  let token: string | undefined
+  const bundles: { file: string; location: string; version: string }[] = []
+  const perKey = new Map<string, number>()
+  let keyMarker: string | undefined
+  let versionMarker: string | undefined
   do {
-    const page = await s3.send(new sdk.ListObjectsV2Command({ Bucket: t.bucket, ...(t.prefix ? { Prefix: `${t.prefix}/` } : {}), ...(token ? { ContinuationToken: token } : {}) }))
-    for (const obj of page.Contents ?? []) {
-      if (!obj.Key?.endsWith('.tar.gz')) continue
-      const got = await s3.send(new sdk.GetObjectCommand({ Bucket: t.bucket, Key: obj.Key }))
-      const file = join(into, basename(obj.Key))
+    const page = await s3.send(
+      new sdk.ListObjectVersionsCommand({ Bucket: t.bucket, ...(t.prefix ? { Prefix: `${t.prefix}/` } : {}), ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) }),
+    )
+    for (const v of page.Versions ?? []) {
+      if (!v.Key?.endsWith('.tar.gz')) continue
+      perKey.set(v.Key, (perKey.get(v.Key) ?? 0) + 1)
+      if ((v.Size ?? 0) > MAX_BUNDLE_BYTES) throw new ConfigError(`s3://${t.bucket}/${v.Key} (version ${v.VersionId}): ${v.Size} bytes, more than a bundle can be (${MAX_BUNDLE_BYTES})`)
+      const got = await s3.send(new sdk.GetObjectCommand({ Bucket: t.bucket, Key: v.Key, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }))
+      // the whole key and its version name the file: bundles of one name under two prefixes stay apart
+      const file = join(into, `${createHash('sha256').update(`${v.Key}\u0000${v.VersionId ?? ''}`).digest('hex').slice(0, 16)}-${basename(v.Key)}`)
       writeFileSync(file, Buffer.from(await got.Body!.transformToByteArray()))
-      out.push({ file, location: `s3://${t.bucket}/${obj.Key}`, version: got.VersionId ?? '' })
+      bundles.push({ file, location: `s3://${t.bucket}/${v.Key}`, version: v.VersionId ?? '' })
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined
-  } while (token)
-  return out
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined
+    versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined
+  } while (keyMarker)
+  return { bundles, overwritten: [...perKey].filter(([, n]) => n > 1).map(([k]) => `s3://${t.bucket}/${k}`) }
 }
 
 /** Bundles in a locker folder, for `vigil history import`. */

@@ -76,8 +76,10 @@ export const FindingSchema = z.object({
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
   /** the scenario's stable key: its `@id:<slug>` tag, else `<policy path>#<scenario name>[<Examples row>]` */
   scenarioKey: z.string(),
-  /** the check's default severity, or the scenario's `@severity:<level>` tag */
+  /** the finding's severity: the scenario's `@severity:` tag, else the worst of its offenders', else the check's default */
   severity: SeveritySchema,
+  /** what the policy says: the scenario's `@severity:` tag, else the check's default (the gate compares this one) */
+  policySeverity: SeveritySchema.optional(),
   checkId: z.string(),
   target: z.string(),
   targetKind: z.string(),

@@ -4,7 +4,7 @@
 // run left there, so no report of another run can sit beside this run's inputs. The mark is removed
 // when the run has written all its files; a folder still marked was never finished (killed), and
 // `vigil bundle` refuses it. Every write has a time bound.
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statfsSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, statfsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { ConfigError } from '../core/config-file.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
@@ -61,7 +61,8 @@ export function ensureOutputFolder(dir: string, flag = '--out'): string {
   const existing = nearestExisting(abs)
   let st
   try {
-    st = lstatSync(existing)
+    // a link to a folder is a folder (macOS's /tmp is one)
+    st = statSync(existing)
   } catch (e) {
     throw new ConfigError(`${flag} ${dir}: cannot examine ${existing} (${(e as NodeJS.ErrnoException).code})`)
   }
@@ -83,7 +84,7 @@ export function ensureOutputFolder(dir: string, flag = '--out'): string {
       mkdirSync(p)
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
-      if (code === 'EEXIST' && lstatSync(p).isDirectory()) continue
+      if (code === 'EEXIST' && statSync(p).isDirectory()) continue
       throw new ConfigError(`${flag} ${dir}: cannot create the folder ${p} (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only filesystem' : code})`)
     }
   }
@@ -105,6 +106,10 @@ export function readInProgress(dir: string): InProgressMark | undefined {
  * left alone. Returns the names removed.
  */
 export async function claimOutputFolder(dir: string, mark: InProgressMark): Promise<string[]> {
+  // another run still writing here (its process alive on this machine) keeps the folder; a stale mark does not
+  const other = readInProgress(dir)
+  if (other && other.host === mark.host && other.pid !== mark.pid && processAlive(other.pid))
+    throw new ConfigError(`${dir}: run ${other.runId} (process ${other.pid}, started ${other.startedAt}) is writing this folder; give this run another --out`)
   await writeFileBounded(join(dir, IN_PROGRESS_FILE), JSON.stringify(mark, null, 2) + '\n')
   const removed: string[] = []
   // the earlier run's inputs are what its run.json listed; anything else under inputs/ is not Vigil's
@@ -124,6 +129,16 @@ export async function claimOutputFolder(dir: string, mark: InProgressMark): Prom
   }
   removeEmptyFolders(join(dir, INPUTS_DIR))
   return removed
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 function removeEmptyFolders(dir: string): void {

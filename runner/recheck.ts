@@ -16,7 +16,7 @@ import { applyWaivers, parseWaivers } from '../reports/waivers.ts'
 import { readRunRecord } from '../reports/evidence-bundle.ts'
 
 /** The parts of a finding that are its verdict; provenance is descriptive and re-derived elsewhere. */
-const COMPARED = ['status', 'verdict', 'errorKind', 'summary', 'params', 'expected', 'actual', 'observed', 'controls', 'observedAt', 'offenders', 'severity', 'scenarioKey', 'fingerprint'] as const
+const COMPARED = ['status', 'verdict', 'errorKind', 'summary', 'params', 'expected', 'actual', 'observed', 'controls', 'observedAt', 'offenders', 'severity', 'policySeverity', 'scenarioKey', 'fingerprint'] as const
 
 export interface RecheckReport {
   findings: number

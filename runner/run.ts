@@ -119,6 +119,8 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   budget?.unref()
   const relay = () => stop.abort(opts.signal?.reason)
   opts.signal?.addEventListener('abort', relay, { once: true })
+  // a signal that fired before this run started (the gate observes first) stops it too
+  if (opts.signal?.aborted) relay()
   const known = new Set(allTargets(inv).map((t) => t.target.name))
   const unknown = (opts.targets ?? []).filter((n) => !known.has(n))
   if (unknown.length > 0)
@@ -358,6 +360,7 @@ export function toFindings(attachments: AttachmentRecord[], provenance: Readonly
       fingerprint: findingFingerprint(v.checkId, s.scenarioKey, v.target),
       scenarioKey: s.scenarioKey,
       severity: findingSeverity(s.severity, check?.severity.level ?? 'medium', v.verdict.offenders),
+      policySeverity: (s.severity as Severity | undefined) ?? check?.severity.level ?? 'medium',
       checkId: v.checkId,
       target: v.target,
       targetKind: v.targetKind,

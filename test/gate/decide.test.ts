@@ -62,6 +62,28 @@ describe('decision table', () => {
     // a waiver the base side already had: still failing, old debt
     expect(classify(finding('failed', ['TLSv1.0']), finding('failed', ['TLSv1.0'], { status: 'waived', waiver }), { baseWaiverIds: new Set(['W-9']) })).toEqual([['still-failing', 'TLSv1.0', false]])
   })
+  it('a waiver the change adds never declares a new failure: the change cannot excuse what it introduces', () => {
+    const waiver = { id: 'W-9', justification: 'we will fix it later', approver: 'CISO', ticket: 'SEC-9', expires: '2027-01-01' }
+    const rows = decide({ base: results([finding('passed')]), change: results([finding('failed', ['SSLv3'], { status: 'waived', waiver })]), rejudge: () => undefined, retired: [], baseWaiverIds: new Set() })
+    expect(rows.map((r) => [r.class, r.offender?.id, !!r.declared, failsGate(r, { failOn: ['new'], minSeverity: 'info' })])).toEqual([['new', 'SSLv3', false, true]])
+  })
+  it("fixing a finding's worst offender is not a lowered severity: the policy's severity is compared", () => {
+    const base = finding('failed', ['SSLv3', 'TLSv1.0'], { severity: 'critical', policySeverity: 'high', offenders: [{ id: 'SSLv3', why: 'x', severity: 'critical' }, { id: 'TLSv1.0', why: 'y' }] })
+    const change = finding('failed', ['TLSv1.0'], { severity: 'high', policySeverity: 'high' })
+    expect(classify(base, change, { rejudge: () => new Set(['SSLv3', 'TLSv1.0']) })).toEqual([['still-failing', 'TLSv1.0', false], ['fixed', 'SSLv3', false]])
+  })
+  it("a new low offender in a finding that also has a critical one is judged at its own severity against --min-severity", () => {
+    const rows = decide({
+      base: results([finding('failed', ['SSLv3'], { severity: 'critical', policySeverity: 'low', offenders: [{ id: 'SSLv3', why: 'x', severity: 'critical' }] })]),
+      change: results([finding('failed', ['SSLv3', 'cbc'], { severity: 'critical', policySeverity: 'low', offenders: [{ id: 'SSLv3', why: 'x', severity: 'critical' }, { id: 'cbc', why: 'y' }] })]),
+      rejudge: () => undefined, retired: [], baseWaiverIds: new Set(),
+    })
+    const fresh = rows.find((r) => r.class === 'new')!
+    expect([fresh.offender?.id, fresh.severity, failsGate(fresh, { failOn: ['new'], minSeverity: 'high' })]).toEqual(['cbc', 'low', false])
+  })
+  it('`retired:` declares coverage loss only: it never excuses a loosened parameter on a target still checked', () => {
+    expect(classify(finding('failed', ['TLSv1.0']), finding('passed'), { rejudge: () => new Set(), retired: [{ target: 'web', reason: 'decommissioned', ticket: 'OPS-1' }] })).toEqual([['weakened', 'TLSv1.0', false]])
+  })
   it('passed or failed → error, not applicable or missing: coverage lost', () => {
     for (const b of [finding('passed'), finding('failed', ['TLSv1.0'])])
       for (const c of [finding('error'), finding('not-applicable'), undefined]) expect(classify(b, c)).toEqual([['coverage-lost', undefined, false]])

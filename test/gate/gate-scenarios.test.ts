@@ -12,7 +12,7 @@ import { runVigil, STACK_TRACE, VIGIL_BIN } from '../run-vigil.ts'
 import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
 import { EMULATOR_CREDENTIALS, emulatorClients } from '../../lab/aws/seed-account.ts'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 
 const repo = mkdtempSync(join(tmpdir(), 'vigil-gate-repo-'))
 let lab: LabSection & { caFile: string }
@@ -217,6 +217,29 @@ describe('vigil gate: what the change made worse, and only that', () => {
     const strict = await later(['--fail-on', 'environment'])
     expect(strict.code).toBe(1)
   }, 240_000)
+})
+
+describe('an interrupted gate', () => {
+  it('gives no verdict: SIGINT while observing is exit 130, gate.json not passed', async () => {
+    const slow = stringify({ trust: { extraCaFiles: ['ca.pem'] }, settings: { timeoutMs: 30_000 }, targets: { tls: [{ name: 'web', host: 'localhost', address: '127.0.0.1', port: port['web-silent'] }] } })
+    commit('interrupt-main', { 'vigil.yaml': slow })
+    commit('interrupt-pr', { 'README.md': 'docs\n' }, 'interrupt-main')
+    git('checkout', '-q', 'interrupt-pr')
+    const out = join(tmpdir(), `${repo.split('/').pop()}-out-interrupt`)
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [VIGIL_BIN, 'gate', '--base', 'interrupt-main', '--out', out, ...TAGS], { cwd: repo })
+      let stderr = ''
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString()
+        if (stderr.includes('observing')) setTimeout(() => child.kill('SIGINT'), 300)
+      })
+      child.on('exit', (code) => resolve({ code, stderr }))
+    })
+    expect(r.code, r.stderr).toBe(130)
+    const report = GateReportSchema.parse(JSON.parse(readFileSync(join(out, 'gate.json'), 'utf8')))
+    expect(report.passed).toBe(false)
+    expect(report.notes).toContain('the run was interrupted: an incomplete run gives no gate verdict')
+  }, 60_000)
 })
 
 describe('vigil gate on an AWS account (moto)', () => {

@@ -108,6 +108,15 @@ describe('the period report', () => {
     expect(again).toEqual(r)
   }, 120_000)
 
+  it('imported without the authority\'s root, no night is proven: a token anyone could mint is not trusted time', async () => {
+    const untrusted = join(dir, 'untrusted.db')
+    const imp = await runVigil(['history', 'import', join(dir, 'bundles'), '--history', untrusted, '--ca', signing.caCert], { cwd: dir })
+    expect(imp.code, imp.stdout + imp.stderr).toBe(0)
+    expect(imp.stdout).toContain('its timestamp is not recorded as trusted time')
+    const again = await report(untrusted, 'period-untrusted')
+    expect(again.counts).toEqual({ nights: 7, proven: 0, unproven: 5, missing: 2 })
+  }, 120_000)
+
   it('the report sealed as a bundle like a run: signed, timestamped, verifiable, tamper-evident', async () => {
     const out = 'period-sealed'
     const r = await runVigil(['report', '--since', nightOf(0), '--until', nightOf(7), '--history', db, '--out', out, '--bundle', 'period.tar.gz',

@@ -124,6 +124,22 @@ describe('the evidence locker on S3 (moto behind a recording proxy)', () => {
   }, 120_000)
 })
 
+describe('reading the locker back', () => {
+  it('a later version of a key cannot hide the locked original: every version is imported and checked', async () => {
+    // a CI credential that can PutObject writes a second version over a night's bundle (Vigil itself never does: IfNoneMatch)
+    const { s3 } = emulatorClients(moto.endpoint)
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3')
+    const body = Buffer.from('not a bundle')
+    await s3.send(new PutObjectCommand({ Bucket: 'evidence', Key: 'vigil/b.tar.gz', Body: body, ChecksumAlgorithm: 'SHA256', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000) }))
+    writeFileSync(join(dir, 'vigil.yaml'), inventory({ url: 's3://evidence/vigil', retentionDays: 400, credentials: credentials() }))
+    const r = await runVigil(['history', 'import', 's3://evidence/vigil', '--history', 'versions.db', '--ca', signing.caCert], { cwd: dir, env: env() })
+    expect(r.stdout).toContain('WARN    s3://evidence/vigil/b.tar.gz: the key holds more than one version')
+    expect(r.stdout).toMatch(/^REFUSED s3:\/\/evidence\/vigil\/b\.tar\.gz: /m)
+    expect(r.stdout).toMatch(/^recorded s3:\/\/evidence\/vigil\/b\.tar\.gz: run /m)
+    expect(r.code).toBe(1)
+  }, 60_000)
+})
+
 describe('the evidence locker in a folder', () => {
   it('copies the bundle read-only with its SHA-256 checked, never overwrites another file', async () => {
     const locker = join(dir, 'locker')

@@ -19,7 +19,7 @@ describe('inventory (vigil.yaml)', () => {
   it('applies documented defaults', () => {
     const inv = loadInventory(write('ok.yaml', 'targets:\n  tls:\n    - name: web\n      host: web.example.test\n'))
     expect(inv.targets.tls[0]).toEqual({ name: 'web', host: 'web.example.test', port: 443, tags: [] })
-    expect(inv.settings).toEqual({ timeoutMs: 5000, concurrency: 200, perHost: 5 })
+    expect(inv.settings).toEqual({ timeoutMs: 5000, concurrency: 200, perHost: 5, perHostRate: 20 })
     expect(inv.targets.ssh).toEqual([])
   })
 

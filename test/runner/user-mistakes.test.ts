@@ -1,8 +1,8 @@
 // Every user mistake in files, paths and selections is exit 2 with one paragraph naming what is
 // wrong — never exit 4 "internal error", never a stack trace, never a hang, and never exit 0 for a
 // run that judged nothing.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runVigil, STACK_TRACE } from '../run-vigil.ts'
@@ -39,4 +39,21 @@ describe('paths', () => {
   it('--bundle naming a folder', () => usageError(['run', '--bundle', dir, '--signing-key', 'k', '--signing-cert', 'c'], /--bundle .*: this is a folder; name the archive file to write/))
   it('--bundle in a missing folder', () => usageError(['run', '--bundle', 'no/such/dir/b.tar.gz', '--signing-key', 'k', '--signing-cert', 'c'], /--bundle no\/such\/dir\/b\.tar\.gz: the folder .*no\/such\/dir does not exist/))
   it('vigil bundle --output naming a folder', () => usageError(['bundle', 'vigil-out', '--output', dir], /--output .*: this is a folder/))
+
+  it('--out through a symbolic link to a folder is a folder', async () => {
+    mkdirSync(join(dir, 'real-out'))
+    symlinkSync(join(dir, 'real-out'), join(dir, 'linked-out'))
+    const r = await vigil(['run', '--out', 'linked-out/run', '--tags', '@check:tls.protocols', '-q'])
+    expect(r.code, r.stderr).toBe(3)
+    expect(existsSync(join(dir, 'real-out', 'run', 'results.json'))).toBe(true)
+  })
+  it('a folder another live run is writing is refused; a stale mark (its process gone) is not', async () => {
+    mkdirSync(join(dir, 'busy'))
+    writeFileSync(join(dir, 'busy', 'RUN-IN-PROGRESS.json'), JSON.stringify({ runId: 'other-run', pid: process.pid, host: hostname(), startedAt: '2026-12-03T00:00:00Z' }))
+    await usageError(['run', '--out', 'busy', '--tags', '@check:tls.protocols'], /busy: run other-run \(process \d+, started 2026-12-03T00:00:00Z\) is writing this folder; give this run another --out/)
+    writeFileSync(join(dir, 'busy', 'RUN-IN-PROGRESS.json'), JSON.stringify({ runId: 'dead-run', pid: 2 ** 22 - 1, host: hostname(), startedAt: '2026-12-03T00:00:00Z' }))
+    const r = await vigil(['run', '--out', 'busy', '--tags', '@check:tls.protocols', '-q'])
+    expect(r.code, r.stderr).toBe(3)
+  })
+  it('vigil diff with one run id is a usage error', () => usageError(['diff', 'abc', '--history', 'vigil.yaml'], /give two run ids/))
 })
