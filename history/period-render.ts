@@ -46,7 +46,7 @@ td.c{text-align:left;white-space:nowrap}.failed{background:#fef3f2;color:#b42318
   const csp = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'`
   const head = r.nights.map((n) => `<th title="${esc(n.slot.start)} → ${esc(n.slot.end)}">${esc(n.date.slice(5))}</th>`).join('')
   const rows = r.controls
-    .map((c) => `<tr><td class="c">${esc(c.control)}</td>${r.nights.map((n) => `<td class="${c.nights[n.date]}" title="${esc(c.nights[n.date])}">${SHORT[c.nights[n.date]!]}</td>`).join('')}<td class="c">${COLUMNS.map((s) => `${c.counts[s] ?? 0} ${s}`).join(', ')}</td></tr>`)
+    .map((c) => `<tr><td class="c">${esc(c.control)}</td>${r.nights.map((n) => `<td class="${c.nights[n.date]}" title="${esc(`${c.nights[n.date]}: ${c.coverage[n.date]?.observed ?? 0} of ${c.coverage[n.date]?.planned ?? 0} target(s) decided`)}">${SHORT[c.nights[n.date]!]}</td>`).join('')}<td class="c">${COLUMNS.map((s) => `${c.counts[s] ?? 0} ${s}`).join(', ')}</td></tr>`)
     .join('')
   const proof = r.nights
     .map((n) => `<tr><td>${esc(n.date)}</td><td>${n.run ? esc(n.run.id) : '<span class="unproven">missing</span>'}</td><td>${n.run ? (n.proven ? esc(n.run.timestampTime) : '<span class="unproven">unproven</span>') : ''}</td><td>${esc(n.run?.bundleSha256 ?? '')}</td><td>${esc(n.run?.lockerVersion ?? '')}</td></tr>`)

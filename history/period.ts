@@ -51,6 +51,8 @@ export const PeriodReportSchema = z.object({
     z.object({
       control: z.string(),
       nights: z.record(z.string(), z.enum(NIGHT_STATUSES)),
+      /** per night: targets the control's checks judged, and those that could be decided (not error) */
+      coverage: z.record(z.string(), z.object({ planned: z.number(), observed: z.number() })),
       counts: z.record(z.enum(NIGHT_STATUSES), z.number()),
       intervals: z.array(z.object({ from: z.string(), fixedAt: z.string().optional(), hoursToFix: z.number().optional() })),
     }),
@@ -145,8 +147,15 @@ export function periodReport(store: HistoryStore, o: PeriodOptions): PeriodRepor
       alsoRan: inSlot.filter((r) => r !== run).map((r) => r.id),
     })
     const byControl = new Map<string, NightStatus>()
+    const targets = new Map<string, { planned: Set<string>; undecided: Set<string> }>()
     if (run)
       for (const f of store.findings(run.id)) {
+        for (const c of f.controls) {
+          const t = targets.get(c) ?? { planned: new Set(), undecided: new Set() }
+          t.planned.add(f.target)
+          if (f.verdict === 'error') t.undecided.add(f.target)
+          targets.set(c, t)
+        }
         const s: NightStatus = f.status === 'waived' ? 'waived' : f.verdict === 'failed' ? 'failed' : f.verdict === 'error' ? 'error' : f.verdict === 'passed' ? 'passed' : 'not-applicable'
         const withRun: NightStatus = run.incomplete && (s === 'passed' || s === 'waived' || s === 'not-applicable') ? 'incomplete' : s
         for (const c of f.controls) {
@@ -154,12 +163,19 @@ export function periodReport(store: HistoryStore, o: PeriodOptions): PeriodRepor
           if (!was || PRECEDENCE.indexOf(withRun) < PRECEDENCE.indexOf(was)) byControl.set(c, withRun)
         }
       }
-    for (const c of byControl.keys()) if (!controls.has(c)) controls.set(c, { control: c, nights: {}, counts: {} as Record<NightStatus, number>, intervals: [] })
-    for (const row of controls.values()) row.nights[n.date] = byControl.get(row.control) ?? (run ? 'not-applicable' : 'missing')
+    for (const c of byControl.keys()) if (!controls.has(c)) controls.set(c, { control: c, nights: {}, coverage: {}, counts: {} as Record<NightStatus, number>, intervals: [] })
+    for (const row of controls.values()) {
+      row.nights[n.date] = byControl.get(row.control) ?? (run ? 'not-applicable' : 'missing')
+      const t = targets.get(row.control)
+      row.coverage[n.date] = { planned: t?.planned.size ?? 0, observed: t ? t.planned.size - t.undecided.size : 0 }
+    }
   }
   // nights before a control first appeared: missing if there was no run, not applicable otherwise
   for (const row of controls.values()) {
-    for (const n of nightRows) row.nights[n.date] ??= n.run ? 'not-applicable' : 'missing'
+    for (const n of nightRows) {
+      row.nights[n.date] ??= n.run ? 'not-applicable' : 'missing'
+      row.coverage[n.date] ??= { planned: 0, observed: 0 }
+    }
     row.counts = Object.fromEntries(NIGHT_STATUSES.map((s) => [s, 0])) as Record<NightStatus, number>
     let open: { from: string; fixedAt?: string; hoursToFix?: number } | undefined
     for (const n of nightRows) {

@@ -137,6 +137,10 @@ describe('ten lab nights', () => {
     expect(nights('hipaa:164.312(e)(2)(ii)')).toEqual([P, P, P, P, M, P, W, P, F, P]) // the flapping suite, waived once
     expect(nights('soc2:CC6.7')).toEqual([P, F, F, F, M, P, W, P, F, P]) // all three
     const cc71 = r.controls.find((c) => c.control === 'soc2:CC7.1')!
+    // coverage per control and night: the certificate check judged the one endpoint every night there was a run
+    expect(cc71.coverage[nightOf(1)]).toEqual({ planned: 1, observed: 1 })
+    expect(cc71.coverage[nightOf(4)]).toEqual({ planned: 0, observed: 0 })
+    expect(r.controls.find((c) => c.control === 'soc2:CC6.7')!.coverage[nightOf(2)]).toEqual({ planned: 2, observed: 2 })
     expect(cc71.intervals.map((i) => Math.round(i.hoursToFix!))).toEqual([48])
     for (const n of r.nights.filter((x) => x.run)) {
       expect(n.run!.lockerVersion, n.date).toBeTruthy()
