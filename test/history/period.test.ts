@@ -12,6 +12,7 @@ import { createEvidenceSigner, type EvidenceSigner } from '../../lab/evidence-si
 import { startTimestampAuthority, type TimestampAuthorityLab } from '../../lab/timestamp-authority.ts'
 import { PeriodReportSchema, type PeriodReport } from '../../history/period.ts'
 import { runVigil, VIGIL_BIN } from '../run-vigil.ts'
+import { nightOf } from './nights.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-period-'))
 const db = join(dir, 'history.db')
@@ -19,12 +20,6 @@ let lab: LabSection & { caFile: string }
 let tsa: TimestampAuthorityLab
 let signing: EvidenceSigner
 let port: Record<string, number>
-const day = (d: number) => new Date(Date.now() + d * 86_400_000)
-// a night's date: runs start at this time of day, after 02:00 UTC or before it (then the night began the day before)
-const nightOf = (d: number) => {
-  const t = day(d)
-  return (t.getUTCHours() < 2 ? new Date(t.getTime() - 86_400_000) : t).toISOString().slice(0, 10)
-}
 
 function night(d: number, server: string, opts: { schedule?: string; stampAt?: number } = {}): Promise<{ code: number; stderr: string }> {
   tsa.setFakeTime(opts.stampAt === undefined ? `+${d}d` : opts.stampAt === 0 ? undefined : `+${opts.stampAt}d`)

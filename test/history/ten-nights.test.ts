@@ -19,6 +19,7 @@ import { startTimestampAuthority, type TimestampAuthorityLab } from '../../lab/t
 import { HistoryStore } from '../../history/store.ts'
 import { PeriodReportSchema, type PeriodReport } from '../../history/period.ts'
 import { runVigil, VIGIL_BIN } from '../run-vigil.ts'
+import { dayOf, nightOf } from './nights.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-ten-nights-'))
 const db = join(dir, 'history.db')
@@ -27,11 +28,6 @@ let moto: Moto
 let tsa: TimestampAuthorityLab
 let signing: EvidenceSigner
 let port: Record<string, number>
-const dayOf = (d: number) => new Date(Date.now() + d * 86_400_000)
-const nightOf = (d: number) => {
-  const t = dayOf(d)
-  return (t.getUTCHours() < 2 ? new Date(t.getTime() - 86_400_000) : t).toISOString().slice(0, 10)
-}
 const env = () => ({ ...process.env, VIGIL_SIGNING_PASSPHRASE: signing.passphrase, AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey })
 
 async function night(d: number, web: string): Promise<void> {
