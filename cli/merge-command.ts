@@ -3,9 +3,9 @@
 import { Command } from 'commander'
 import { ConfigError } from '../core/config-file.ts'
 import { EXIT, exitCodeForResults } from '../reports/model.ts'
-import { addSigningOptions, signerFrom, tsaFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
-import { addLockerOptions, describeStored, lockerFrom, type LockerFlags } from './locker-commands.ts'
-import { recordScheduledRun } from './history-commands.ts'
+import { addSigningOptions, signerFrom, tsaFrom, type SigningFlags } from './evidence-commands.ts'
+import { addLockerOptions, lockerFrom, type LockerFlags } from './locker-commands.ts'
+import { keepEvidence } from './run-command.ts'
 
 export function addMergeCommand(program: Command): void {
   const cmd = program
@@ -29,15 +29,16 @@ export function addMergeCommand(program: Command): void {
       `merged ${m.results.run.shards!.length} of ${m.results.run.shards![0]?.count ?? 0} shard(s) of run ${m.results.run.id}: ${m.results.findings.length} findings (${t.passed} passed, ${t.failed} failed, ${t.error} error)` +
         `${m.results.run.incomplete ? `\nINCOMPLETE: ${m.results.run.interruption?.reason}` : ''}\nresults: ${flags.out}/results.json\n`,
     )
-    let archive: string | undefined
-    if (signer && (!m.results.run.incomplete)) archive = await writeBundle(flags.out, typeof flags.bundle === 'string' ? flags.bundle : undefined, signer, false, false, tsa)
-    else if (signer) process.stderr.write(`vigil: no bundle written: the merged run is incomplete; seal it anyway with \`vigil bundle ${flags.out} --allow-incomplete\`\n`)
-    let stored
-    if (locker && archive) {
-      stored = await (await import('../locker/locker.ts')).pushBundle(archive, locker)
-      process.stdout.write(describeStored(stored))
-    }
-    if (m.results.run.schedule) await recordScheduledRun(flags.out, { history: flags.history, ...(archive ? { bundle: archive } : {}), ...(stored ? { locker: stored } : {}) })
+    await keepEvidence(m.results, {
+      out: flags.out,
+      ...(signer ? { signer } : {}),
+      ...(tsa ? { tsa } : {}),
+      ...(typeof flags.bundle === 'string' ? { archive: flags.bundle } : {}),
+      allowIncomplete: false,
+      ...(locker ? { locker } : {}),
+      history: flags.history,
+      quiet: false,
+    })
     process.exitCode = m.results.run.incomplete && exitCodeForResults(m.results) === EXIT.ok ? EXIT.errors : exitCodeForResults(m.results)
   })
 }

@@ -154,6 +154,12 @@ export class HistoryStore {
       for (let v = row.v + 1; v <= MIGRATIONS.length; v++) {
         db.exec('BEGIN IMMEDIATE')
         try {
+          // another process may have migrated while this one waited for the write lock: read it again inside it
+          const now = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v
+          if (now >= v) {
+            db.exec('COMMIT')
+            continue
+          }
           db.exec(MIGRATIONS[v - 1]!)
           db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(v, new Date().toISOString())
           db.exec('COMMIT')

@@ -65,7 +65,7 @@ export function makeLimiter(concurrency: number, perHost: number, perHostRate = 
         const now = performance.now()
         const at = Math.max(now, entry.nextAt)
         entry.nextAt = at + gap
-        if (at > now) await new Promise((r) => setTimeout(r, at - now))
+        if (at > now) await new Promise((r) => setTimeout(r, Math.ceil(at - now)))
       }
       return global(fn)
     })

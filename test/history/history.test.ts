@@ -163,4 +163,13 @@ describe('run history', () => {
       store.close()
     }
   }, 120_000)
+
+  it('a new database opened by several processes at once is migrated once, without errors', async () => {
+    const fresh = join(dir, 'fresh.db')
+    const opener = `const { HistoryStore } = await import(${JSON.stringify(new URL('../../history/store.ts', import.meta.url).href)}); const s = HistoryStore.open(process.argv[1]); process.stdout.write(String(s.schemaVersion())); s.close()`
+    const outs = await Promise.all(
+      Array.from({ length: 6 }, () => new Promise<string>((resolve) => execFile(process.execPath, ['--input-type=module', '-e', opener, fresh], (err, stdout, stderr) => resolve(err ? `error: ${stderr}` : stdout)))),
+    )
+    expect(outs).toEqual(Array(6).fill('2'))
+  }, 60_000)
 })
