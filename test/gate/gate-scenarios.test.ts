@@ -229,9 +229,14 @@ describe('an interrupted gate', () => {
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [VIGIL_BIN, 'gate', '--base', 'interrupt-main', '--out', out, ...TAGS], { cwd: repo })
       let stderr = ''
+      let sent = false
       child.stderr.on('data', (c: Buffer) => {
         stderr += c.toString()
-        if (stderr.includes('observing')) setTimeout(() => child.kill('SIGINT'), 300)
+        // one signal only: a second one exits at once, by design
+        if (!sent && stderr.includes('observing')) {
+          sent = true
+          setTimeout(() => child.kill('SIGINT'), 300)
+        }
       })
       child.on('exit', (code) => resolve({ code, stderr }))
     })
