@@ -4,13 +4,14 @@
 // run left there, so no report of another run can sit beside this run's inputs. The mark is removed
 // when the run has written all its files; a folder still marked was never finished (killed), and
 // `vigil bundle` refuses it. Every write has a time bound.
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, statfsSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, statfsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { ConfigError } from '../core/config-file.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
 import { INPUTS_DIR } from './run-inputs.ts'
 import { REPORT_FILES } from '../reports/write-reports.ts'
-import { RUN_RECORD_FILE } from '../reports/run-record.ts'
+import { RUN_RECORD_FILE, type RunRecord } from '../reports/run-record.ts'
+import { sha256 } from '../core/hash.ts'
 import { IN_PROGRESS_FILE, SEAL_FILES } from '../reports/evidence-bundle.ts'
 
 export { IN_PROGRESS_FILE }
@@ -161,3 +162,23 @@ export function releaseOutputFolder(dir: string): void {
   rmSync(join(dir, IN_PROGRESS_FILE), { force: true })
 }
 
+
+/**
+ * The run has written everything: `run.json` lists every file of the run with its SHA-256 as written
+ * (`vigil bundle` refuses a folder where any file differs), then the in-progress mark goes. A run and
+ * a merge of shards end the same way.
+ */
+export async function finishRunFolder(dir: string, run: RunRecord['run'], inputs: RunRecord['inputs']): Promise<string> {
+  const listed = [
+    ...Object.values(REPORT_FILES),
+    'observations.json',
+    inputs.inventory.file,
+    ...(inputs.waivers ? [inputs.waivers.file] : []),
+    ...inputs.policies.map((p) => p.file),
+  ].sort()
+  const record: RunRecord = { schemaVersion: 1, run, inputs, files: listed, sha256: Object.fromEntries(listed.map((f) => [f, sha256(readFileSync(join(dir, f)))])) }
+  const file = join(dir, RUN_RECORD_FILE)
+  await writeFileBounded(file, JSON.stringify(record, null, 2) + '\n')
+  releaseOutputFolder(dir)
+  return file
+}

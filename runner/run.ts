@@ -12,7 +12,7 @@ import { summarizeObservation } from '../checks/observation-summary.ts'
 import { ConfigError } from '../core/config-file.ts'
 import { allTargets, loadInventory, type AnyTarget, type Inventory, type Settings } from './inventory.ts'
 import { selects } from './target-selection.ts'
-import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, loadPolicies, type AttachmentRecord, type PolicyNamer, type Scenario } from './cucumber.ts'
+import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, type AttachmentRecord, type PolicyNamer, type Scenario } from './cucumber.ts'
 import { PROBE_MODULES, observeAll, type ObserveOptions, type PlannedTarget, type StoredObservation } from './observe.ts'
 import { FINDING_MEDIA_TYPE, type VerdictAttachment } from './verdict-attachment.ts'
 import { redactTarget } from './redact.ts'
@@ -21,12 +21,12 @@ import { sha256 } from '../core/hash.ts'
 import { effectivePolicies } from './policy-set.ts'
 import { resolveNames } from './resolve-names.ts'
 import { shardKey, shardOf, type Shard } from '../shards/select.ts'
-import { claimOutputFolder, ensureOutputFolder, releaseOutputFolder } from './output-folder.ts'
+import { claimOutputFolder, ensureOutputFolder, finishRunFolder } from './output-folder.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
 import { IDENTITY_VERSION, RESULTS_SCHEMA_VERSION, countStatuses, type Finding, type Results } from '../reports/model.ts'
 import { applyWaivers, loadWaivers, type WaiverSet } from '../reports/waivers.ts'
-import { REPORT_FILES, writeReports, type ReportFiles } from '../reports/write-reports.ts'
-import { RUN_RECORD_FILE, type RunRecord } from '../reports/run-record.ts'
+import { writeReports, type ReportFiles } from '../reports/write-reports.ts'
+import { RUN_RECORD_FILE } from '../reports/run-record.ts'
 
 export const VIGIL_VERSION: string = JSON.parse(readFileSync(join(VIGIL_ROOT, 'package.json'), 'utf8')).version
 
@@ -225,23 +225,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   }
   const reports = await writeReports(opts.out, results, opts.summaryPrefix?.(results))
   const files = { ...reports, observations: observationsFile, run: join(opts.out, RUN_RECORD_FILE) }
-  const listed = [
-    ...Object.values(REPORT_FILES),
-    'observations.json',
-    inputs.inventory.file,
-    ...(inputs.waivers ? [inputs.waivers.file] : []),
-    ...inputs.policies.map((p) => p.file),
-  ].sort()
-  const record: RunRecord = {
-    schemaVersion: 1,
-    run: results.run,
-    inputs,
-    files: listed,
-    // what this run wrote, byte for byte: `vigil bundle` refuses a folder where any file differs
-    sha256: Object.fromEntries(listed.map((f) => [f, sha256(readFileSync(join(opts.out, f)))])),
-  }
-  await writeFileBounded(files.run, JSON.stringify(record, null, 2) + '\n')
-  releaseOutputFolder(opts.out)
+  await finishRunFolder(opts.out, results.run, inputs)
   return { results, files, observations, targetLines: inv.targetLines }
 }
 

@@ -7,13 +7,12 @@ import { cpSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from '../core/config-file.ts'
-import { sha256 } from '../core/hash.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
 import { RESULTS_SCHEMA_VERSION, ResultsSchema, countStatuses, type Finding, type Results, type WaiverUse } from '../reports/model.ts'
 import { RUN_RECORD_FILE, RunRecordSchema, type RunRecord } from '../reports/run-record.ts'
-import { REPORT_FILES, writeReports } from '../reports/write-reports.ts'
+import { writeReports } from '../reports/write-reports.ts'
 import { digests } from '../history/record-run.ts'
-import { claimOutputFolder, ensureOutputFolder, releaseOutputFolder } from '../runner/output-folder.ts'
+import { claimOutputFolder, ensureOutputFolder, finishRunFolder } from '../runner/output-folder.ts'
 import { INPUTS_DIR } from '../runner/run-inputs.ts'
 import type { StoredObservation } from '../runner/observe.ts'
 
@@ -127,16 +126,7 @@ export async function mergeShards(dirs: string[], out: string): Promise<MergeOut
   cpSync(join(first.dir, INPUTS_DIR), join(out, INPUTS_DIR), { recursive: true })
   await writeFileBounded(join(out, 'observations.json'), JSON.stringify({ schemaVersion: 1, runId: id, collectedAt: results.run.startedAt, targets: observations }, null, 1))
   await writeReports(out, results)
-  const listed = [...Object.values(REPORT_FILES), 'observations.json', ...first.record.files.filter((f) => f.startsWith(`${INPUTS_DIR}/`))].sort()
-  const record: RunRecord = {
-    schemaVersion: 1,
-    run: results.run,
-    inputs: first.record.inputs,
-    files: listed,
-    sha256: Object.fromEntries(listed.map((f) => [f, sha256(readFileSync(join(out, f)))])),
-  }
-  await writeFileBounded(join(out, RUN_RECORD_FILE), JSON.stringify(record, null, 2) + '\n')
-  releaseOutputFolder(out)
+  await finishRunFolder(out, results.run, first.record.inputs)
   return { results, out, missing }
 }
 

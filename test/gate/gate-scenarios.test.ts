@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { startTlsSection, type LabSection } from '../../lab/run-lab.ts'
 import { GateReportSchema, type GateReport } from '../../gate/gate-report.ts'
-import { runVigil, STACK_TRACE, VIGIL_BIN } from '../run-vigil.ts'
+import { runVigil, runVigilAndSignal, STACK_TRACE, VIGIL_BIN } from '../run-vigil.ts'
 import { startMoto, type Moto } from '../../lab/aws/moto-server.ts'
 import { EMULATOR_CREDENTIALS, emulatorClients } from '../../lab/aws/seed-account.ts'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 
 const repo = mkdtempSync(join(tmpdir(), 'vigil-gate-repo-'))
 let lab: LabSection & { caFile: string }
@@ -226,20 +226,7 @@ describe('an interrupted gate', () => {
     commit('interrupt-pr', { 'README.md': 'docs\n' }, 'interrupt-main')
     git('checkout', '-q', 'interrupt-pr')
     const out = join(tmpdir(), `${repo.split('/').pop()}-out-interrupt`)
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [VIGIL_BIN, 'gate', '--base', 'interrupt-main', '--out', out, ...TAGS], { cwd: repo })
-      let stderr = ''
-      let sent = false
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString()
-        // one signal only: a second one exits at once, by design
-        if (!sent && stderr.includes('observing')) {
-          sent = true
-          setTimeout(() => child.kill('SIGINT'), 300)
-        }
-      })
-      child.on('exit', (code) => resolve({ code, stderr }))
-    })
+    const r = await runVigilAndSignal(['gate', '--base', 'interrupt-main', '--out', out, ...TAGS], { cwd: repo, signal: 'SIGINT', afterMs: 300 })
     expect(r.code, r.stderr).toBe(130)
     const report = GateReportSchema.parse(JSON.parse(readFileSync(join(out, 'gate.json'), 'utf8')))
     expect(report.passed).toBe(false)

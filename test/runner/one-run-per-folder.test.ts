@@ -1,7 +1,6 @@
 // One run per evidence folder, and an interruption that keeps what was collected. Real peers: a
 // hardened node:tls server that answers at once, and silent servers (open port, never a byte) that
 // keep probes in flight while the test sends the signal to a real `vigil run` process.
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +12,7 @@ import { generateLabPki } from '../../lab/tls/certificates.ts'
 import { startNodeTlsServer, startSilentServer, type RunningServer } from '../../lab/tls/servers.ts'
 import { hardened } from '../../lab/tls/lab-fleet.ts'
 import { createEvidenceSigner, type EvidenceSigner } from '../../lab/evidence-signer.ts'
-import { runVigil, STACK_TRACE, VIGIL_BIN } from '../run-vigil.ts'
+import { runVigil, runVigilAndSignal, STACK_TRACE } from '../run-vigil.ts'
 import { MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE, type Manifest } from '../../reports/evidence-bundle.ts'
 import { loadSigner, signDetached } from '../../reports/cms-signature.ts'
 import { sha256 } from '../../core/hash.ts'
@@ -45,27 +44,7 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()))
 })
 
-/** Starts `vigil run`, sends `signal` once observing has begun (and `again` later when asked), resolves on exit. */
-function runAndSignal(args: string[], signal: NodeJS.Signals, opts: { afterMs: number; again?: boolean }): Promise<{ code: number | null; stderr: string; elapsedMs: number }> {
-  return new Promise((resolve) => {
-    const started = performance.now()
-    const child = spawn(process.execPath, [VIGIL_BIN, ...args], { cwd: dir, env: { ...process.env, ...env() } })
-    let stderr = ''
-    let sent = false
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString()
-      if (!sent && stderr.includes('vigil: observing')) {
-        sent = true
-        setTimeout(() => {
-          child.kill(signal)
-          if (opts.again) setTimeout(() => child.kill(signal), 200)
-        }, opts.afterMs)
-      }
-    })
-    child.stdout.resume()
-    child.on('exit', (code) => resolve({ code, stderr, elapsedMs: performance.now() - started }))
-  })
-}
+const runAndSignal = (args: string[], signal: NodeJS.Signals, opts: { afterMs: number; again?: boolean }) => runVigilAndSignal(args, { cwd: dir, env: env(), signal, ...opts })
 
 const readResults = (out: string): Results => ResultsSchema.parse(JSON.parse(readFileSync(join(dir, out, 'results.json'), 'utf8')))
 
