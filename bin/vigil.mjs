@@ -9,12 +9,20 @@ if (major < 24) {
   )
   process.exit(2)
 }
-// Node's on-disk compile cache (type-stripped TypeScript included): start-up CPU 820 → 575 ms measured
-// for a one-target run. Best effort: an unwritable cache folder only means no cache.
+// Node's on-disk compile cache (V8 code and the type-stripped TypeScript): CPU to a TLS run's first
+// connection 0.44 s cold, 0.22 s warm. NODE_COMPILE_CACHE (or NODE_DISABLE_COMPILE_CACHE) wins; else a
+// portable cache beside Vigil's own dependencies (node_modules/.cache/vigil-compile-cache), which outlives
+// /tmp cleaning, moves with the installation and can be cached by CI with node_modules; else the system's
+// temporary folder. Best effort: no writable folder only means no cache.
 try {
-  const { enableCompileCache } = await import('node:module')
-  enableCompileCache?.()
+  const { enableCompileCache, constants } = await import('node:module')
+  const { fileURLToPath } = await import('node:url')
+  const own = !process.env.NODE_COMPILE_CACHE && !process.env.NODE_DISABLE_COMPILE_CACHE
+  const dir = fileURLToPath(new URL('../node_modules/.cache/vigil-compile-cache', import.meta.url))
+  const r = own ? enableCompileCache?.({ directory: dir, portable: true }) : undefined
+  if (!own || r?.status === constants?.compileCacheStatus?.FAILED) enableCompileCache?.()
 } catch {
   // no cache
 }
-await import('../cli/vigil.ts')
+const { main } = await import('../cli/vigil.ts')
+await main(process.argv)

@@ -1,4 +1,6 @@
 // Every check Vigil knows, by stable id. Each domain exports its list from checks/<domain>/index.ts.
+// This loads every check's code (judges and what they import): planning, which needs only ids, kinds,
+// needs, parameters and severities, reads checks/check-metadata.ts instead.
 import type { CheckDefinition } from './types.ts'
 import { tlsChecks } from './tls/index.ts'
 import { awsChecks } from './aws/index.ts'

@@ -2,7 +2,7 @@
 // GitHub Actions, annotations at the team's lines.
 import { execFileSync } from 'node:child_process'
 import { relative, resolve } from 'node:path'
-import type { Finding, Results } from '../reports/model.ts'
+import { findingsWithStatus, type Finding, type ResultsView } from '../reports/model.ts'
 import type { GateReport } from '../gate/gate-report.ts'
 import { workflowCommands, type Annotation } from '../reports/annotations.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
@@ -19,7 +19,7 @@ export function repositoryRoot(): string {
 }
 
 export interface CiContext {
-  results: Results
+  results: ResultsView
   inventoryFile: string
   targetLines: Record<string, number>
   gate?: GateReport
@@ -71,8 +71,7 @@ export async function printAnnotations(ctx: CiContext): Promise<void> {
       })
     }
   } else {
-    for (const f of ctx.results.findings) {
-      if (f.status !== 'failed' && f.status !== 'error') continue
+    for (const f of findingsWithStatus(ctx.results.findings, ['failed', 'error'])) {
       const at = locate(f)
       items.push({
         level: f.status === 'failed' ? 'error' : 'warning',

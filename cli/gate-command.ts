@@ -89,7 +89,7 @@ export function addGateCommand(program: Command): void {
             `\ngate:    ${g.gateFile}\nsummary: ${g.change.files.summary}\n`,
         )
       }
-      const undecided = g.change.results.findings.some((f) => f.status === 'error')
+      const undecided = g.change.results.totals.error > 0
       if (g.change.results.run.incomplete || g.base?.results.run.incomplete) {
         // no gate verdict from an interrupted run; probes cut short may still hold sockets: go now
         await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))

@@ -4,17 +4,14 @@
 import { appendFileSync, readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { Command, Option } from 'commander'
-import { SingleBar, Presets } from 'cli-progress'
+import type { SingleBar } from 'cli-progress'
 import { ConfigError } from '../core/config-file.ts'
 import { run, type RunOutcome } from '../runner/run.ts'
-import { consoleSummary } from '../reports/console.ts'
 import { EXIT, exitCodeForResults, type Results } from '../reports/model.ts'
 import type { Signer } from '../reports/cms-signature.ts'
 import type { TimestampAuthority } from '../reports/timestamp.ts'
 import type { LockerOptions } from '../locker/locker.ts'
-import { recordScheduledRun } from './history-commands.ts'
 import { addLockerOptions, describeStored, lockerFrom, type LockerFlags } from './locker-commands.ts'
-import { checkSarifPath, printAnnotations, writeSarif } from './ci-outputs.ts'
 import { parseCount, parseDuration, parseRate } from './flag-values.ts'
 import { parseShard, type Shard } from '../shards/select.ts'
 import { addSigningOptions, checkArchivePath, signerFrom, tsaFrom, writeBundle, type SigningFlags } from './evidence-commands.ts'
@@ -87,6 +84,7 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome & { sign
   const json = flags.logFormat === 'json'
   const tty = process.stderr.isTTY && !flags.quiet && !flags.json && !json
   let bar: SingleBar | undefined
+  const progress = tty ? await import('cli-progress') : undefined
   const interrupt = interruptible()
   const settings = {
     ...(flags.concurrency ? { concurrency: parseCount(flags.concurrency, '--concurrency', 1, 2000) } : {}),
@@ -122,7 +120,7 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome & { sign
       if (json) return jsonLog('target-observed', { target, done, total, ratePerSecond: Math.round(rate * 10) / 10, etaSeconds: rate > 0 ? Math.round((total - done) / rate) : null })
       if (!tty) return
       if (!bar) {
-        bar = new SingleBar({ format: '  observing [{bar}] {value}/{total} targets  {rate}/s  ETA {eta_formatted}  {target}', hideCursor: true, clearOnComplete: true, etaBuffer: 50 }, Presets.shades_classic)
+        bar = new progress!.SingleBar({ format: '  observing [{bar}] {value}/{total} targets  {rate}/s  ETA {eta_formatted}  {target}', hideCursor: true, clearOnComplete: true, etaBuffer: 50 }, progress!.Presets.shades_classic)
         bar.start(total, 0, { target: '', rate: '0.0' })
       }
       bar.update(done, { target, rate: rate.toFixed(1) })
@@ -137,9 +135,9 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome & { sign
   if (json) jsonLog('run-finished', { runId: outcome.results.run.id, incomplete: !!outcome.results.run.incomplete, totals: outcome.results.totals, results: outcome.files.results })
   // CI-native: on GitHub Actions the job page shows the summary without anyone opening an artifact
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, readFileSync(outcome.files.summary, 'utf8') + '\n')
-  if (flags.json) process.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n')
+  if (flags.json) for (const chunk of (await import('../reports/write-reports.ts')).resultsJsonChunks(outcome.results)) process.stdout.write(chunk)
   else if (!flags.quiet) {
-    process.stdout.write(consoleSummary(outcome.results, { color: flags.color && !!process.stdout.isTTY, verbose: flags.verbose }) + '\n')
+    process.stdout.write((await import('../reports/console.ts')).consoleSummary(outcome.results, { color: flags.color && !!process.stdout.isTTY, verbose: flags.verbose }) + '\n')
     const f = outcome.files
     process.stdout.write(`report:  ${f.html}\nresults: ${f.results} (also ${basename(f.junit)}, ${basename(f.csv)}, ${basename(f.summary)}, ${basename(f.observations)})\n`)
   }
@@ -153,7 +151,7 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome & { sign
  * report counts it as such).
  */
 export async function keepEvidence(
-  results: Results,
+  results: Pick<Results, 'run'>,
   o: { out: string; signer?: Signer; tsa?: TimestampAuthority; archive?: string; allowIncomplete: boolean; locker?: LockerOptions; history: string; quiet: boolean },
 ): Promise<void> {
   let archive: string | undefined
@@ -167,7 +165,7 @@ export async function keepEvidence(
     stored = await (await import('../locker/locker.ts')).pushBundle(archive, o.locker)
     if (!o.quiet) process.stdout.write(describeStored(stored))
   }
-  if (results.run.schedule) await recordScheduledRun(o.out, { history: o.history, ...(archive ? { bundle: archive } : {}), ...(stored ? { locker: stored } : {}), quiet: o.quiet })
+  if (results.run.schedule) await (await import('./history-commands.ts')).recordScheduledRun(o.out, { history: o.history, ...(archive ? { bundle: archive } : {}), ...(stored ? { locker: stored } : {}), quiet: o.quiet })
 }
 
 export function addRunCommand(program: Command): void {
@@ -207,7 +205,7 @@ export function addRunCommand(program: Command): void {
     }
     // the bundle path and the signing key are checked before anything is probed: a mistake must not cost a whole run
     if (typeof flags.bundle === 'string') checkArchivePath(flags.bundle, '--bundle')
-    if (flags.sarif) checkSarifPath(flags.sarif)
+    if (flags.sarif) (await import('./ci-outputs.ts')).checkSarifPath(flags.sarif)
     const signer = flags.bundle ? await signerFrom(flags) : undefined
     const tsa = flags.bundle ? await tsaFrom(flags) : undefined
     // the locker is checked before probing too: a bucket that cannot hold evidence must not cost a run
@@ -216,6 +214,7 @@ export function addRunCommand(program: Command): void {
     if (locker) await (await import('../locker/locker.ts')).checkLocker(locker)
     const outcome = await runAndReport({ ...flags, ...(flags.schedule ? { schedule: flags.schedule } : {}), ...(flags.shard ? { shard: parseShard(flags.shard) } : {}), ...(flags.runId ? { runId: flags.runId } : {}) })
     const ci = { results: outcome.results, inventoryFile: flags.config, targetLines: outcome.targetLines }
+    const { printAnnotations, writeSarif } = await import('./ci-outputs.ts')
     if (flags.sarif) await writeSarif(flags.sarif, ci)
     if (!flags.json) await printAnnotations(ci)
     if (!flags.shard)

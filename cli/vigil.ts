@@ -1,27 +1,61 @@
 // The `vigil` command line. Exit codes (public API): 0 all passed, 1 any failed, 2 usage, config or
 // policy error, 3 errors (unreachable / inconclusive) but no failure, 4 internal error (a bug).
+//
+// Each command's module is loaded only when that command runs (or its help is asked for): `vigil run`
+// does not load the gate, the history, the locker, lint or the evidence commands, and start-up CPU
+// counts against a run's time to its first connection. The arguments name the command; a group of
+// commands defined by one module is registered together. No command, `help`, or a name no group has
+// (commander then suggests a near one): every command is registered.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Command, CommanderError } from 'commander'
-import { ConfigError } from '../core/config-file.ts'
-import { VIGIL_VERSION } from '../runner/run.ts'
-import { EXIT } from '../reports/model.ts'
-import { listCatalog, formatCatalog } from './catalog-listing.ts'
-import { addRunCommand, runAndReport } from './run-command.ts'
-import { addGateCommand } from './gate-command.ts'
-import { addLintCommand } from './lint-command.ts'
-import { addPoliciesCommand } from './policies-command.ts'
-import { addStepsCommand } from './steps-command.ts'
-import { addInitCommand } from './init-command.ts'
-import { addHistoryCommands, addReportCommand } from './history-commands.ts'
-import { addLockerCommand } from './locker-commands.ts'
-import { addMergeCommand } from './merge-command.ts'
-import { addEvidenceCommands } from './evidence-commands.ts'
+import { VIGIL_ROOT } from '../core/vigil-root.ts'
+
+const VIGIL_VERSION: string = JSON.parse(readFileSync(join(VIGIL_ROOT, 'package.json'), 'utf8')).version
 
 function fail(message: string, code: number): never {
   process.stderr.write(`vigil: ${message.replace(/\n/g, '\n  ')}\n`)
   process.exit(code)
 }
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void
+
+/** The commands, in the order `vigil --help` lists them, by the module that defines them. */
+export const COMMAND_GROUPS: readonly { names: readonly string[]; load: () => Promise<Register> }[] = [
+  { names: ['run'], load: async () => (await import('./run-command.ts')).addRunCommand },
+  { names: ['checks'], load: async () => addChecksCommand },
+  { names: ['controls'], load: async () => addControlsCommand },
+  { names: ['bundle', 'verify', 'recheck'], load: async () => (await import('./evidence-commands.ts')).addEvidenceCommands },
+  { names: ['gate'], load: async () => (await import('./gate-command.ts')).addGateCommand },
+  { names: ['lint'], load: async () => (await import('./lint-command.ts')).addLintCommand },
+  { names: ['policies'], load: async () => (await import('./policies-command.ts')).addPoliciesCommand },
+  { names: ['steps'], load: async () => (await import('./steps-command.ts')).addStepsCommand },
+  { names: ['init'], load: async () => (await import('./init-command.ts')).addInitCommand },
+  { names: ['history', 'diff'], load: async () => (await import('./history-commands.ts')).addHistoryCommands },
+  { names: ['report'], load: async () => (await import('./history-commands.ts')).addReportCommand },
+  { names: ['locker'], load: async () => (await import('./locker-commands.ts')).addLockerCommand },
+  { names: ['merge'], load: async () => (await import('./merge-command.ts')).addMergeCommand },
+  { names: ['lab'], load: async () => addLabCommand },
+  { names: ['doctor'], load: async () => addDoctorCommand },
+]
+
+/** The command the arguments name: the first one that is not an option (the program's own options take no value). */
+export function commandName(argv: readonly string[]): string | undefined {
+  for (const a of argv.slice(2)) {
+    if (a === '--') return undefined
+    if (!a.startsWith('-')) return a
+  }
+  return undefined
+}
+
+/**
+ * The program for these arguments (`process.argv`): the command they name, or every command when
+ * they name none (`vigil --help`), ask for `help`, or name an unknown one.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+  const name = commandName(argv)
+  const named = COMMAND_GROUPS.find((g) => name !== undefined && g.names.includes(name))
+  const registers = await Promise.all((named ? [named] : COMMAND_GROUPS).map((g) => g.load()))
   const program = new Command()
   program
     .name('vigil')
@@ -66,17 +100,23 @@ Examples:
   vigil lab`,
     )
 
-  addRunCommand(program)
+  for (const register of registers) register(program)
+  return program
+}
 
+function addChecksCommand(program: Command): void {
   program
     .command('checks')
     .description('list the check catalog: ids, what fails, parameters and control mappings')
     .option('--json', 'machine-readable')
     .action(async (flags: { json?: boolean }) => {
+      const { listCatalog, formatCatalog } = await import('./catalog-listing.ts')
       const entries = await listCatalog()
       process.stdout.write(flags.json ? JSON.stringify(entries, null, 2) + '\n' : formatCatalog(entries))
     })
+}
 
+function addControlsCommand(program: Command): void {
   program
     .command('controls')
     .description('the control catalog (SOC 2, HIPAA) with the checks that test each control, and the controls nothing tests yet')
@@ -86,23 +126,15 @@ Examples:
     .action(async (flags: { features?: string[]; untested?: boolean; json?: boolean }) => {
       const { DEFAULT_FEATURES, loadPolicies } = await import('../runner/cucumber.ts')
       const { controlCoverage, formatCoverage } = await import('../reports/control-catalog.ts')
+      const { ConfigError } = await import('../core/config-file.ts')
       const policies = await loadPolicies({ features: flags.features?.length ? flags.features : DEFAULT_FEATURES })
       if (policies.problems.length > 0) throw new ConfigError(policies.problems.map((p) => p.message).join('\n'))
       const rows = controlCoverage(policies.scenarios).filter((r) => !flags.untested || r.checks.length === 0)
       process.stdout.write(flags.json ? JSON.stringify(rows, null, 2) + '\n' : formatCoverage(rows))
     })
+}
 
-  addEvidenceCommands(program)
-  addGateCommand(program)
-  addLintCommand(program)
-  addPoliciesCommand(program)
-  addStepsCommand(program)
-  addInitCommand(program)
-  addHistoryCommands(program)
-  addReportCommand(program)
-  addLockerCommand(program)
-  addMergeCommand(program)
-
+function addLabCommand(program: Command): void {
   program
     .command('lab')
     .description('start a local lab of real targets (good and bad), run the policies against it, keep the results')
@@ -110,9 +142,12 @@ Examples:
     .option('--keep', 'keep the lab servers running until Ctrl-C')
     .action(async (flags: { out: string; keep?: boolean }) => {
       const { runLab } = await import('../lab/run-lab.ts')
+      const { runAndReport } = await import('./run-command.ts')
       process.exitCode = await runLab({ out: flags.out, keep: !!flags.keep, report: (f) => runAndReport(f) })
     })
+}
 
+function addDoctorCommand(program: Command): void {
   program
     .command('doctor')
     .description("check Vigil's own footing: the credentials it will use for each AWS target, and whether they can write")
@@ -121,6 +156,7 @@ Examples:
     .action(async (flags: { config: string; json?: boolean }) => {
       const { loadInventory } = await import('../runner/inventory.ts')
       const { doctorAws } = await import('../checks/aws/doctor.ts')
+      const { EXIT } = await import('../reports/model.ts')
       const inv = loadInventory(flags.config)
       const reports = []
       for (const t of inv.targets.aws) reports.push(await doctorAws(t, { timeoutMs: inv.settings.timeoutMs }))
@@ -134,23 +170,24 @@ Examples:
       }
       process.exitCode = reports.every((r) => r.ok) ? EXIT.ok : EXIT.failed
     })
-
-  return program
 }
 
-async function main(argv: string[]): Promise<void> {
-  const program = buildProgram()
+export async function main(argv: string[]): Promise<void> {
   try {
+    const program = await buildProgram(argv)
     await program.parseAsync(argv)
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version end here with code 0
-      process.exit(e.exitCode === 0 ? 0 : EXIT.usage)
-    }
+    // --help and --version end here with code 0
+    if (e instanceof CommanderError && e.exitCode === 0) process.exit(0)
+    // loaded here, not up front: only the error paths need them
+    const { EXIT } = await import('../reports/model.ts')
+    if (e instanceof CommanderError) process.exit(EXIT.usage)
+    const { ConfigError } = await import('../core/config-file.ts')
     if (e instanceof ConfigError) fail(e.message, EXIT.usage)
     if (process.env.VIGIL_DEBUG) process.stderr.write(`${(e as Error).stack}\n`)
     fail(`internal error: ${(e as Error).message ?? String(e)} (set VIGIL_DEBUG=1 for a stack trace; please report it)`, EXIT.internal)
   }
 }
 
-await main(process.argv)
+// bin/vigil.mjs calls main(); run directly (`node cli/vigil.ts …`), this module runs itself
+if (import.meta.main) await main(process.argv)

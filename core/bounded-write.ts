@@ -1,7 +1,8 @@
 // A file write with a time bound: a hung or very slow filesystem (a stale network mount) fails the
 // write with a message naming the file instead of hanging the run. Every file Vigil writes for a run
 // goes through here.
-import { writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { open, writeFile, type FileHandle } from 'node:fs/promises'
 import { ConfigError } from './config-file.ts'
 
 /** Default bound on one file write. */
@@ -10,21 +11,98 @@ export const WRITE_TIMEOUT_MS = 60_000
 /** Writes a file within `timeoutMs`, or fails with a message naming it (a hung mount never hangs the run). */
 export async function writeFileBounded(file: string, data: string | Uint8Array, timeoutMs = WRITE_TIMEOUT_MS): Promise<void> {
   const ac = new AbortController()
+  try {
+    await bounded(file, writeFile(file, data, { signal: ac.signal }), timeoutMs)
+  } finally {
+    // a write that timed out is abandoned, not left running
+    ac.abort()
+  }
+}
+
+/** Runs one file operation within `timeoutMs`, or fails naming the file (as writeFileBounded does). */
+async function bounded<T>(file: string, op: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      ac.abort()
-      reject(new ConfigError(`${file}: the write did not finish within ${Math.round(timeoutMs / 1000)} s (a hung or very slow filesystem?)`))
-    }, timeoutMs)
+    timer = setTimeout(() => reject(new ConfigError(`${file}: the write did not finish within ${Math.round(timeoutMs / 1000)} s (a hung or very slow filesystem?)`)), timeoutMs)
     timer.unref()
   })
   try {
-    await Promise.race([writeFile(file, data, { signal: ac.signal }), deadline])
+    return await Promise.race([op, deadline])
   } catch (e) {
     if (e instanceof ConfigError) throw e
     const code = (e as NodeJS.ErrnoException).code
     throw new ConfigError(`${file}: cannot write (${code === 'ENOSPC' ? 'no space left on the device' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? (e as Error).message)})`)
   } finally {
     clearTimeout(timer)
+  }
+}
+
+/**
+ * Writes a file from a stream of text chunks, a megabyte at a time, each write time-bounded: a large
+ * report is never held whole in memory. Returns the file's SHA-256 and size, computed while writing.
+ */
+export async function writeChunksBounded(file: string, chunks: Iterable<string>, timeoutMs = WRITE_TIMEOUT_MS): Promise<{ sha256: string; bytes: number }> {
+  const handle = await bounded(file, open(file, 'w'), timeoutMs)
+  const hash = createHash('sha256')
+  let bytes = 0
+  try {
+    let pending: string[] = []
+    let size = 0
+    const flush = async () => {
+      if (pending.length === 0) return
+      const buf = Buffer.from(pending.join(''), 'utf8')
+      pending = []
+      size = 0
+      hash.update(buf)
+      bytes += buf.length
+      await bounded(file, handle.write(buf), timeoutMs)
+    }
+    for (const c of chunks) {
+      pending.push(c)
+      size += c.length
+      if (size >= 1 << 20) await flush()
+    }
+    await flush()
+  } finally {
+    await bounded(file, handle.close(), timeoutMs)
+  }
+  return { sha256: hash.digest('hex'), bytes }
+}
+
+/**
+ * A file written by appending, one bounded write at a time, in call order (JSON Lines journals).
+ * `append` resolves to where the text landed, so a reader can fetch it back by byte range.
+ */
+export class AppendOnlyFile {
+  readonly file: string
+  private readonly timeoutMs: number
+  private handle: Promise<FileHandle>
+  private tail: Promise<unknown> = Promise.resolve()
+  private size = 0
+
+  constructor(file: string, timeoutMs = WRITE_TIMEOUT_MS) {
+    this.file = file
+    this.timeoutMs = timeoutMs
+    this.handle = bounded(file, open(file, 'w'), timeoutMs)
+    // a failure is reported by the append or close that waits on it
+    this.handle.catch(() => undefined)
+  }
+
+  append(text: string): Promise<{ offset: number; length: number }> {
+    const buf = Buffer.from(text, 'utf8')
+    const offset = this.size
+    this.size += buf.length
+    const done = this.tail.then(async () => {
+      const h = await this.handle
+      await bounded(this.file, h.write(buf, 0, buf.length, offset), this.timeoutMs)
+      return { offset, length: buf.length }
+    })
+    this.tail = done.catch(() => undefined)
+    return done
+  }
+
+  async close(): Promise<void> {
+    await this.tail
+    await bounded(this.file, (await this.handle).close(), this.timeoutMs)
   }
 }

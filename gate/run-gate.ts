@@ -19,7 +19,7 @@ import { effectivePolicies } from '../runner/policy-set.ts'
 import { observeAll, type ObserveOptions, type PlannedTarget, type StoredObservation } from '../runner/observe.ts'
 import { planRun, run, type RunOutcome } from '../runner/run.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
-import type { Finding, Results } from '../reports/model.ts'
+import { materialize, type Finding, type Results } from '../reports/model.ts'
 import { findingLocation } from '../reports/finding-location.ts'
 import type { Severity } from '../checks/types.ts'
 import { checkoutBase, fileAt } from './base-side.ts'
@@ -179,9 +179,10 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
       policyName: change.policyName,
       ...(opts.signal ? { signal: opts.signal } : {}),
       summaryPrefix: (changeResults) => {
+        // a pull request's findings: small enough to compare in memory
         report = buildReport({
-          base: baseOutcome,
-          change: changeResults,
+          base: baseOutcome && materialize(baseOutcome.results),
+          change: materialize(changeResults),
           changeInv: change.inv!,
           baseObservations: observationsByTarget(before, observed, poolKey),
           repo: base.repo,
@@ -249,7 +250,7 @@ function refuseChangedEndpoints(baseInv: Inventory | undefined, changeInv: Inven
 }
 
 interface BuildInput {
-  base: RunOutcome | undefined
+  base: Results | undefined
   change: Results
   changeInv: Inventory
   baseObservations: Map<string, StoredObservation>
@@ -263,7 +264,7 @@ interface BuildInput {
 }
 
 function buildReport(i: BuildInput): GateReport {
-  const baseResults = i.base?.results
+  const baseResults = i.base
   const rows: GateRow[] = decide({
     base: baseResults,
     change: i.change,

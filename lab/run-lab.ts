@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { stringify } from 'yaml'
 import type { RunOutcome } from '../runner/run.ts'
+import { findingsWithStatus } from '../reports/model.ts'
 import { generateLabPki } from './tls/certificates.ts'
 import { startTlsLabFleet } from './tls/lab-fleet.ts'
 
@@ -122,9 +123,10 @@ export async function startAwsSection(log: (l: string) => void): Promise<LabSect
 /** Compares the run's verdicts (before waivers) with what each lab target was built to show. */
 export function labDeviations(outcome: RunOutcome, notes: LabSection['notes']): string[] {
   const out: string[] = []
+  const findings = [...outcome.results.findings]
   for (const n of notes)
     for (const [checkId, want] of Object.entries(n.expect)) {
-      const f = outcome.results.findings.find((x) => x.target === n.name && x.checkId === checkId)
+      const f = findings.find((x) => x.target === n.name && x.checkId === checkId)
       if (f && f.verdict !== want) out.push(`${n.name} ${checkId}: expected ${want}, got ${f.verdict} (${f.summary})`)
     }
   return out
@@ -210,7 +212,7 @@ export async function runLab(opts: LabOptions): Promise<number> {
     writeFileSync(waivers, labWaivers(new Date()))
     const outcome = await opts.report({ config, out: join(dir, 'results'), color: true, waivers })
     const deviations = labDeviations(outcome, notes)
-    const waived = outcome.results.findings.filter((f) => f.status === 'waived').map((f) => f.id)
+    const waived = [...findingsWithStatus(outcome.results.findings, ['waived'])].map((f) => f.id)
     if (waived.length !== 1) deviations.push(`the lab's waiver LAB-W-001 should waive exactly one finding, it waived ${waived.length}`)
     if (!outcome.results.problems.some((p) => p.kind === 'waiver-expired')) deviations.push('the expired waiver LAB-W-002 was not reported')
     deviations.push(...(await bundleAndCheck(join(dir, 'results'), dir, log)).map((p) => `evidence bundle: ${p}`))

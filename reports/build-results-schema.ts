@@ -2,11 +2,11 @@
 // A test fails when the committed file and the schema drift apart.
 import { writeFileSync } from 'node:fs'
 import * as z from 'zod'
-import { ResultsSchema } from './model.ts'
+import { RESULTS_SCHEMA_VERSION, ResultsSchema } from './model.ts'
 
 export function resultsJsonSchema(): string {
   const schema = z.toJSONSchema(ResultsSchema, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any' })
-  return JSON.stringify({ $id: 'https://vigil.dev/schemas/results-v1.json', title: 'Vigil results file, schemaVersion 1', ...schema }, null, 2) + '\n'
+  return JSON.stringify({ $id: `https://vigil.dev/schemas/results-v${RESULTS_SCHEMA_VERSION}.json`, title: `Vigil results file, schemaVersion ${RESULTS_SCHEMA_VERSION} (version 2 files are read too)`, ...schema }, null, 2) + '\n'
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

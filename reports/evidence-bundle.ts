@@ -6,6 +6,7 @@
 // one top folder. Verification checks both signatures, every hash and size, and that no file is
 // missing or extra; archives are listed before extraction and refused on links, absolute paths or
 // `..`.
+import { INTEGRITY_FILES, IN_PROGRESS_FILE, MANIFEST_FILE, MANIFEST_SIGNATURE, SEAL_FILES, SUMS_FILE, SUMS_SIGNATURE, VERIFY_FILE } from './run-files.ts'
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { writeFileBounded } from '../core/bounded-write.ts'
 import { tmpdir } from 'node:os'
@@ -20,13 +21,9 @@ import { RUN_RECORD_FILE, RunRecordSchema, type RunRecord } from './run-record.t
 import { signDetached, verifyDetached, verifyTimestampToken, type SignatureCheck, type Signer, type TimestampCheck } from './cms-signature.ts'
 import { embeddedTimestamp, timestampSignature, type TimestampAuthority } from './timestamp.ts'
 
-export const MANIFEST_FILE = 'manifest.json'
-export const MANIFEST_SIGNATURE = 'manifest.json.p7s'
-export const SUMS_FILE = 'SHA256SUMS'
-export const SUMS_SIGNATURE = 'SHA256SUMS.p7s'
-export const VERIFY_FILE = 'VERIFY.txt'
+export { IN_PROGRESS_FILE, MANIFEST_FILE, MANIFEST_SIGNATURE, SEAL_FILES, SUMS_FILE, SUMS_SIGNATURE, VERIFY_FILE }
+
 /** The files sealing adds besides VERIFY.txt: the two lists and their signatures. */
-const INTEGRITY_FILES = [MANIFEST_FILE, MANIFEST_SIGNATURE, SUMS_FILE, SUMS_SIGNATURE] as const
 
 /**
  * What an auditor runs, with only tar, openssl and coreutils, inside nothing but a shell where
@@ -81,9 +78,10 @@ ${AUDITOR_COMMANDS}
 Each command exits non-zero on failure. With Vigil: \`vigil verify BUNDLE --ca CA\`; \`vigil recheck
 BUNDLE --ca CA\` also re-derives every verdict from the raw observations in observations.json.
 
-Contents: results.json (every finding: status, expected and actual, provenance, evidence),
-report.html (readable offline), findings.csv, junit.xml, summary.md, observations.json (the raw
-observations), run.json (what the run used and wrote), inputs/ (the exact feature files, the
+Contents: results.json (every finding: status, expected and actual, provenance, the evidence it
+cites by SHA-256), evidence.jsonl (each piece of evidence once: \`jq -c 'select(.sha256 == "HASH")
+| .data' evidence.jsonl\`), report.html (readable offline), findings.csv, junit.xml, summary.md,
+observations.json (the raw observations), run.json (what the run used and wrote), inputs/ (the exact feature files, the
 inventory with secrets removed, the waivers file).
 ${timestamped ? timestampText : ''}`
 
@@ -145,7 +143,6 @@ export function readRunRecord(dir: string): RunRecord {
 }
 
 /** Present while a run writes into its folder (runner/output-folder.ts). */
-export const IN_PROGRESS_FILE = 'RUN-IN-PROGRESS.json'
 
 /**
  * Why a run folder is not one finished run: still in progress (or killed while writing), a file that
@@ -299,7 +296,6 @@ async function signManifest(dir: string, manifest: Manifest, signer: Signer, now
 }
 
 /** Every file sealing adds: a new run into a sealed folder removes them (they describe other files). */
-export const SEAL_FILES: readonly string[] = [...INTEGRITY_FILES, VERIFY_FILE]
 
 /** Seals `dir` and writes the archive; returns the manifest and the archive's size and SHA-256. */
 export async function createBundle(

@@ -2,7 +2,7 @@
 // come from peers Vigil does not control (banners, certificate subjects, policy documents), so
 // cells that a spreadsheet would run as a formula are escaped.
 import { stringify } from 'csv-stringify/sync'
-import type { Finding, Results } from './model.ts'
+import type { Finding, ResultsView } from './model.ts'
 
 export const CSV_COLUMNS = [
   'finding_id',
@@ -67,7 +67,25 @@ function row(f: Finding, incomplete: boolean): Record<(typeof CSV_COLUMNS)[numbe
   }
 }
 
-export function findingsCsv(results: Results): string {
+/** findings.csv in chunks of rows: a fleet's findings are never all in memory at once. */
+export function* findingsCsvChunks(results: ResultsView, rowsPerChunk = 500): Generator<string> {
   // a BOM so spreadsheet programs read UTF-8; CRLF as RFC 4180 says
-  return stringify(results.findings.map((f) => row(f, !!results.run.incomplete)), { header: true, columns: [...CSV_COLUMNS], bom: true, record_delimiter: 'windows', escape_formulas: true })
+  const options = { columns: [...CSV_COLUMNS], record_delimiter: 'windows', escape_formulas: true } as const
+  let rows: ReturnType<typeof row>[] = []
+  let first = true
+  const chunk = () => {
+    const text = stringify(rows, { ...options, header: first, bom: first })
+    first = false
+    rows = []
+    return text
+  }
+  for (const f of results.findings) {
+    rows.push(row(f, !!results.run.incomplete))
+    if (rows.length >= rowsPerChunk) yield chunk()
+  }
+  if (rows.length > 0 || first) yield chunk()
+}
+
+export function findingsCsv(results: ResultsView): string {
+  return [...findingsCsvChunks(results)].join('')
 }

@@ -1,7 +1,7 @@
 // JUnit XML: one testcase per (scenario × target), grouped in one testsuite per policy file, so CI
 // systems show each target's verdict. Waived, not-applicable and skipped findings are <skipped> with
 // the reason. An incomplete (interrupted) run says so in a property and in the suite's name.
-import type { Finding, Results } from './model.ts'
+import { findingCount, type Finding, type FindingStatus, type ResultsView } from './model.ts'
 
 const escape = (s: string) =>
   s
@@ -32,23 +32,53 @@ function testcase(f: Finding): string {
   }
 }
 
-export function junitXml(results: Results): string {
-  const suites = new Map<string, Finding[]>()
-  for (const f of results.findings) suites.set(f.policy, [...(suites.get(f.policy) ?? []), f])
-  const t = results.totals
-  const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${results.run.incomplete ? 'vigil (INCOMPLETE RUN: not every target was observed)' : 'vigil'}" tests="${results.findings.length}" failures="${t.failed}" errors="${t.error}" skipped="${t.skipped + t.waived + t['not-applicable']}" timestamp="${results.run.startedAt}">`,
-  ]
-  for (const [policy, fs] of suites) {
-    const c = (s: Finding['status']) => fs.filter((f) => f.status === s).length
-    lines.push(
-      `  <testsuite name="${escape(policy)}" tests="${fs.length}" failures="${c('failed')}" errors="${c('error')}" skipped="${c('skipped') + c('waived') + c('not-applicable')}" timestamp="${results.run.startedAt}">`,
-    )
-    lines.push('    <properties>', `      <property name="vigil.run.id" value="${escape(results.run.id)}"/>`, `      <property name="vigil.run.incomplete" value="${results.run.incomplete ? 'true' : 'false'}"/>`, '    </properties>')
-    for (const f of fs) lines.push(testcase(f))
-    lines.push('  </testsuite>')
+/**
+ * junit.xml in chunks. Two passes over the findings: the first counts each policy's statuses (a
+ * testsuite's counts come before its testcases), the second writes the testcases.
+ */
+export function* junitChunks(results: ResultsView): Generator<string> {
+  const counts = new Map<string, Record<FindingStatus, number>>()
+  for (const f of results.findings) {
+    let c = counts.get(f.policy)
+    if (!c) counts.set(f.policy, (c = { passed: 0, failed: 0, error: 0, 'not-applicable': 0, skipped: 0, waived: 0 }))
+    c[f.status]++
   }
-  lines.push('</testsuites>', '')
-  return lines.join('\n')
+  const t = results.totals
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+  yield `<testsuites name="${results.run.incomplete ? 'vigil (INCOMPLETE RUN: not every target was observed)' : 'vigil'}" tests="${findingCount(results)}" failures="${t.failed}" errors="${t.error}" skipped="${t.skipped + t.waived + t['not-applicable']}" timestamp="${results.run.startedAt}">\n`
+  // a policy's findings come in a row (scenario by scenario, a feature file's scenarios together)
+  let open: string | undefined
+  const lines: string[] = []
+  const close = function* () {
+    if (open === undefined) return
+    lines.push('  </testsuite>')
+    yield lines.join('\n') + '\n'
+    lines.length = 0
+  }
+  for (const f of results.findings) {
+    if (f.policy !== open) {
+      yield* close()
+      open = f.policy
+      const c = counts.get(f.policy)!
+      const n = Object.values(c).reduce((a, b) => a + b, 0)
+      lines.push(
+        `  <testsuite name="${escape(f.policy)}" tests="${n}" failures="${c.failed}" errors="${c.error}" skipped="${c.skipped + c.waived + c['not-applicable']}" timestamp="${results.run.startedAt}">`,
+        '    <properties>',
+        `      <property name="vigil.run.id" value="${escape(results.run.id)}"/>`,
+        `      <property name="vigil.run.incomplete" value="${results.run.incomplete ? 'true' : 'false'}"/>`,
+        '    </properties>',
+      )
+    }
+    lines.push(testcase(f))
+    if (lines.length >= 500) {
+      yield lines.join('\n') + '\n'
+      lines.length = 0
+    }
+  }
+  yield* close()
+  yield '</testsuites>\n'
+}
+
+export function junitXml(results: ResultsView): string {
+  return [...junitChunks(results)].join('')
 }

@@ -4,7 +4,9 @@
 import * as z from 'zod'
 
 // 2: the `not-applicable` status (a consumer's exhaustive switch must learn it), `run.incomplete`
-export const RESULTS_SCHEMA_VERSION = 2
+// 3: evidence items carry `sha256` and `bytes`, their content is stored once in evidence.jsonl
+//    (version 2 files, with the content inline as `data`, are still read)
+export const RESULTS_SCHEMA_VERSION = 3
 
 /**
  * `not-applicable`: the check's population was observed and is empty (no bucket selected, no key
@@ -14,11 +16,21 @@ export const RESULTS_SCHEMA_VERSION = 2
 export const FindingStatus = z.enum(['passed', 'failed', 'error', 'not-applicable', 'skipped', 'waived'])
 export type FindingStatus = z.infer<typeof FindingStatus>
 
+/**
+ * One piece of raw evidence a verdict rests on. Its content is stored once per run in
+ * `evidence.jsonl` (one JSON line per distinct content: `{sha256, mediaType, data}`), however many
+ * findings cite it: `jq -c 'select(.sha256 == "<sha256>") | .data' evidence.jsonl`. The hash is
+ * SHA-256 over the content's UTF-8 bytes (a string as it is, anything else as its JSON text).
+ */
 export const EvidenceItemSchema = z.object({
   kind: z.string(),
   description: z.string(),
   mediaType: z.string().optional(),
-  data: z.unknown(),
+  sha256: z.string().optional(),
+  /** size of the content, bytes */
+  bytes: z.number().int().optional(),
+  /** the content inline (schema 2; a schema 3 file keeps it in evidence.jsonl) */
+  data: z.unknown().optional(),
 })
 
 export const WaiverRefSchema = z.object({
@@ -168,7 +180,7 @@ export const WaiverUseSchema = z.object({
 export type WaiverUse = z.infer<typeof WaiverUseSchema>
 
 export const ResultsSchema = z.object({
-  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  schemaVersion: z.union([z.literal(2), z.literal(RESULTS_SCHEMA_VERSION)]),
   /** how findings and offenders are identified across runs (see IDENTITY_VERSION) */
   identityVersion: z.literal(IDENTITY_VERSION),
   run: RunSchema,
@@ -193,6 +205,38 @@ export const ResultsSchema = z.object({
   problems: z.array(z.object({ kind: z.string(), message: z.string(), severity: z.enum(['error', 'warning']).optional() })),
 })
 export type Results = z.infer<typeof ResultsSchema>
+
+/**
+ * Findings as the reports read them: an array, or a stream a large run reads back from disk (each
+ * iteration parses anew, so a report iterates as few times as it can). `withStatus` lets a stream
+ * skip the findings a reader does not want without parsing them.
+ */
+export interface FindingSource extends Iterable<Finding> {
+  withStatus?(statuses: readonly FindingStatus[]): Iterable<Finding>
+  /** each finding as its JSON text (a stream that stores them so is copied without parsing) */
+  jsonLines?(): Iterable<string>
+}
+
+/** The results of a run with its findings as a source: what the report writers take. */
+export type ResultsView = Omit<Results, 'findings'> & { findings: FindingSource }
+
+/** The findings of `source` whose status is one of `statuses`. */
+export function findingsWithStatus(source: FindingSource, statuses: readonly FindingStatus[]): Iterable<Finding> {
+  if (source.withStatus) return source.withStatus(statuses)
+  return (function* () {
+    for (const f of source) if (statuses.includes(f.status)) yield f
+  })()
+}
+
+/** How many findings the results hold (from the totals: no pass over the findings). */
+export function findingCount(results: Pick<Results, 'totals'>): number {
+  return Object.values(results.totals).reduce((a, b) => a + b, 0)
+}
+
+/** The results with every finding in memory (for callers at pull-request scale: the gate, tests). */
+export function materialize(results: ResultsView): Results {
+  return { ...results, findings: Array.isArray(results.findings) ? results.findings : [...results.findings] }
+}
 
 export function countStatuses(findings: readonly Finding[]): Results['totals'] {
   const totals = { passed: 0, failed: 0, error: 0, 'not-applicable': 0, skipped: 0, waived: 0 }

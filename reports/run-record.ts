@@ -5,7 +5,7 @@
 import * as z from 'zod'
 import { RunSchema } from './model.ts'
 
-export const RUN_RECORD_FILE = 'run.json'
+export { RUN_RECORD_FILE } from './run-files.ts'
 
 export const RunRecordSchema = z
   .object({

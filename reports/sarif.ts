@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib'
 import type * as Sarif from 'sarif'
 import { CHECKS } from '../checks/catalog.ts'
 import type { Severity } from '../checks/types.ts'
-import type { Finding, Results } from './model.ts'
+import { findingsWithStatus, type Finding, type ResultsView } from './model.ts'
 
 export const MAX_SARIF_RESULTS = 5000
 export const MAX_SARIF_GZIP_BYTES = 10 * 1024 * 1024
@@ -88,9 +88,8 @@ function result(f: Finding, o: SarifOptions): Sarif.Result {
 }
 
 /** The SARIF log of a run's results. Non-passing findings only (failed, error, waived with a suppression). */
-export function sarifLog(results: Results, o: SarifOptions): Sarif.Log {
-  const shown = results.findings
-    .filter((f) => f.status === 'failed' || f.status === 'error' || f.status === 'waived')
+export function sarifLog(results: ResultsView, o: SarifOptions): Sarif.Log {
+  const shown = [...findingsWithStatus(results.findings, ['failed', 'error', 'waived'])]
     .sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.checkId.localeCompare(b.checkId) || a.target.localeCompare(b.target))
   const build = (n: number): Sarif.Log => ({
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

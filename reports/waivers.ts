@@ -130,48 +130,66 @@ export function matches(pattern: string, value: string): boolean {
 }
 
 /**
- * Applies the waivers to the findings of a run that started at `at`. Failed and error findings a
- * valid, unexpired waiver matches become `waived` (the first matching waiver in file order wins);
- * `verdict` keeps what the check decided. Returns the new findings, one usage row per waiver, and
- * the problems (expired waivers, waivers matching nothing).
+ * Applies the waivers to the findings of a run that started at `at`, one finding at a time (a large
+ * run streams its findings through). Failed and error findings a valid, unexpired waiver matches
+ * become `waived` (the first matching waiver in file order wins); `verdict` keeps what the check
+ * decided. `finish` gives one usage row per waiver and the problems (expired waivers, waivers
+ * matching nothing).
  */
-export function applyWaivers(findings: readonly Finding[], set: WaiverSet | undefined, at: Date): { findings: Finding[]; uses: WaiverUse[]; problems: WaiverProblem[] } {
-  if (!set) return { findings: [...findings], uses: [], problems: [] }
-  const uses: WaiverUse[] = set.waivers.map((w) => ({
-    id: w.id,
-    source: w.source,
-    check: w.check,
-    target: w.target,
-    approver: w.approver,
-    ticket: w.ticket,
-    expires: w.expires,
-    justification: w.justification,
-    state: waiverActive(w, at) ? 'active' : 'expired',
-    waived: [],
-    matchedPassing: [],
-  }))
-  const out = findings.map((f) => {
-    const i = set.waivers.findIndex((w) => matches(w.check, f.checkId) && matches(w.target, f.target))
+export class WaiverApplier {
+  private readonly set: WaiverSet | undefined
+  private readonly uses: WaiverUse[]
+
+  constructor(set: WaiverSet | undefined, at: Date) {
+    this.set = set
+    this.uses = (set?.waivers ?? []).map((w) => ({
+      id: w.id,
+      source: w.source,
+      check: w.check,
+      target: w.target,
+      approver: w.approver,
+      ticket: w.ticket,
+      expires: w.expires,
+      justification: w.justification,
+      state: waiverActive(w, at) ? 'active' : 'expired',
+      waived: [],
+      matchedPassing: [],
+    }))
+  }
+
+  apply(f: Finding): Finding {
+    if (!this.set) return f
+    const i = this.set.waivers.findIndex((w) => matches(w.check, f.checkId) && matches(w.target, f.target))
     if (i < 0) return f
-    const use = uses[i]!
+    const use = this.uses[i]!
     if (f.verdict === 'passed' || f.verdict === 'skipped' || f.verdict === 'not-applicable') {
       use.matchedPassing.push(f.id)
       return f
     }
     use.waived.push(f.id)
     if (use.state !== 'active') return f
-    const w = set.waivers[i]!
+    const w = this.set.waivers[i]!
     return { ...f, status: 'waived' as const, waiver: { id: w.id, justification: w.justification, approver: w.approver, ticket: w.ticket, expires: w.expires, source: w.source } }
-  })
-  const problems: WaiverProblem[] = [...set.problems]
-  for (const u of uses) {
-    if (u.state === 'expired')
-      problems.push({
-        kind: 'waiver-expired',
-        message: `${u.source}: waiver ${u.id} (${u.check} on ${u.target}, ${u.ticket}) expired on ${u.expires}; it waives nothing${u.waived.length ? ` and ${u.waived.length} finding(s) it matched keep their verdict` : ''}`,
-      })
-    else if (u.waived.length === 0 && u.matchedPassing.length === 0)
-      problems.push({ kind: 'waiver-unused', message: `${u.source}: waiver ${u.id} (${u.check} on ${u.target}) matched no finding of this run` })
   }
-  return { findings: out, uses, problems }
+
+  finish(): { uses: WaiverUse[]; problems: WaiverProblem[] } {
+    const problems: WaiverProblem[] = [...(this.set?.problems ?? [])]
+    for (const u of this.uses) {
+      if (u.state === 'expired')
+        problems.push({
+          kind: 'waiver-expired',
+          message: `${u.source}: waiver ${u.id} (${u.check} on ${u.target}, ${u.ticket}) expired on ${u.expires}; it waives nothing${u.waived.length ? ` and ${u.waived.length} finding(s) it matched keep their verdict` : ''}`,
+        })
+      else if (u.waived.length === 0 && u.matchedPassing.length === 0)
+        problems.push({ kind: 'waiver-unused', message: `${u.source}: waiver ${u.id} (${u.check} on ${u.target}) matched no finding of this run` })
+    }
+    return { uses: this.uses, problems }
+  }
+}
+
+/** The waivers applied to a whole list of findings at once (see WaiverApplier). */
+export function applyWaivers(findings: readonly Finding[], set: WaiverSet | undefined, at: Date): { findings: Finding[]; uses: WaiverUse[]; problems: WaiverProblem[] } {
+  const applier = new WaiverApplier(set, at)
+  const out = findings.map((f) => applier.apply(f))
+  return { findings: out, ...applier.finish() }
 }

@@ -1,36 +1,67 @@
-// Every report of a run, written from the one results document into the output folder.
+// Every report of a run, written from the one results document into the output folder. Each is
+// written as a stream of chunks from the findings (read back from disk for a large run), never built
+// whole in memory.
 import { join } from 'node:path'
-import type { Results } from './model.ts'
-import { writeFileBounded } from '../core/bounded-write.ts'
-import { junitXml } from './junit.ts'
-import { htmlReport } from './html-report.ts'
+import type { Finding, ResultsView } from './model.ts'
+import { writeChunksBounded } from '../core/bounded-write.ts'
+import { REPORT_FILES } from './run-files.ts'
+import { junitChunks } from './junit.ts'
+import { htmlReportChunks } from './html-report.ts'
 import { markdownSummary } from './markdown-summary.ts'
-import { findingsCsv } from './findings-csv.ts'
+import { findingsCsvChunks } from './findings-csv.ts'
 
-/** File names in the output folder (and in the evidence bundle). */
-export const REPORT_FILES = {
-  results: 'results.json',
-  junit: 'junit.xml',
-  html: 'report.html',
-  summary: 'summary.md',
-  csv: 'findings.csv',
-} as const
+export { REPORT_FILES }
 
 export type ReportFiles = Record<keyof typeof REPORT_FILES, string>
 
+/**
+ * results.json: the run's sections as indented JSON, the findings one per line (a reader can stream
+ * them with `jq -c '.findings[]'` or line by line). A source that keeps its findings as JSON text
+ * (the run's spool) is copied without parsing.
+ */
+export function* resultsJsonChunks(results: ResultsView): Generator<string> {
+  const entries = Object.entries(results)
+  yield '{\n'
+  for (let i = 0; i < entries.length; i++) {
+    const [key, value] = entries[i]!
+    const comma = i < entries.length - 1 ? ',' : ''
+    if (key !== 'findings') {
+      yield `  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')}${comma}\n`
+      continue
+    }
+    const source = value as ResultsView['findings']
+    const lines = source.jsonLines ? source.jsonLines() : (function* () {
+      for (const f of source as Iterable<Finding>) yield JSON.stringify(f)
+    })()
+    yield '  "findings": ['
+    let first = true
+    let batch: string[] = []
+    for (const line of lines) {
+      batch.push(`${first ? '\n' : ',\n'}    ${line}`)
+      first = false
+      if (batch.length >= 500) {
+        yield batch.join('')
+        batch = []
+      }
+    }
+    yield batch.join('') + (first ? `]${comma}\n` : `\n  ]${comma}\n`)
+  }
+  yield '}\n'
+}
+
 /** `summaryAppendix`: more Markdown for summary.md (the gate's comparison) */
-export async function writeReports(dir: string, results: Results, summaryAppendix?: string): Promise<ReportFiles> {
-  const contents: Record<keyof typeof REPORT_FILES, string> = {
-    results: JSON.stringify(results, null, 2) + '\n',
-    junit: junitXml(results),
-    html: htmlReport(results),
-    summary: summaryAppendix ? `${summaryAppendix}\n${markdownSummary(results)}` : markdownSummary(results),
-    csv: findingsCsv(results),
+export async function writeReports(dir: string, results: ResultsView, summaryAppendix?: string): Promise<ReportFiles> {
+  const contents: Record<keyof typeof REPORT_FILES, () => Iterable<string>> = {
+    results: () => resultsJsonChunks(results),
+    junit: () => junitChunks(results),
+    html: () => htmlReportChunks(results),
+    summary: () => [summaryAppendix ? `${summaryAppendix}\n${markdownSummary(results)}` : markdownSummary(results)],
+    csv: () => findingsCsvChunks(results),
   }
   const files = {} as ReportFiles
   for (const [key, name] of Object.entries(REPORT_FILES) as [keyof typeof REPORT_FILES, string][]) {
     files[key] = join(dir, name)
-    await writeFileBounded(files[key], contents[key])
+    await writeChunksBounded(files[key], contents[key]())
   }
   return files
 }

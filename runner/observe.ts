@@ -78,6 +78,16 @@ export interface ObserveOptions {
   signal?: AbortSignal
   /** how long in-flight probes may finish after an interruption (default: one operation timeout, at most 3 s) */
   graceMs?: number
+  /**
+   * Called with each observation as its probe finishes (plan index first). When given, the returned
+   * observations carry no `data`: the caller has stored it (a fleet's raw observations are not held in memory).
+   */
+  onObservation?: (index: number, observation: StoredObservation) => void
+  /**
+   * Called once, just before the first probe operation (a connection, an API call) starts: the run
+   * loads what it needs only later (Cucumber, the step library) from here, after its first connection.
+   */
+  onFirstOperation?: () => void
 }
 
 /** A target probe's connect host: the inventory's `address` when given, else its `host`. */
@@ -118,7 +128,13 @@ export async function observeAll(inv: Inventory, planned: PlannedTarget[], opts:
   if (!resolved) return planned.map((_, i) => interruptedObservation(i, reason()))
 
   let done = 0
-  const tasks = planned.map(async ({ entry, needs }, i) => {
+  let operating = false
+  // At most `concurrency` targets are being probed at once. Operations are bounded anyway; without
+  // this bound every target would start at once and hold its half-made observation until the
+  // per-host queues reached its last operation, so memory would grow with the fleet and nothing
+  // would reach the disk before the end.
+  const inFlight = pLimit(inv.settings.concurrency)
+  const tasks = planned.map(({ entry, needs }, i) => inFlight(async () => {
     const started = new Date()
     // an operation asked for after the interruption is refused, and the target is then not counted as observed
     const limit: ObserveContext['limit'] = (host, fn) => {
@@ -130,6 +146,10 @@ export async function observeAll(inv: Inventory, planned: PlannedTarget[], opts:
         if (signal?.aborted) {
           cutShort.add(i)
           throw new Interrupted(reason())
+        }
+        if (!operating) {
+          operating = true
+          opts.onFirstOperation?.()
         }
         return fn()
       })
@@ -156,7 +176,7 @@ export async function observeAll(inv: Inventory, planned: PlannedTarget[], opts:
     const finished = new Date()
     done++
     opts.onProgress?.(done, planned.length, entry.target.name)
-    results[i] = {
+    const observation: StoredObservation = {
       target: entry.target.name,
       kind: entry.kind,
       tags: entry.target.tags,
@@ -168,7 +188,12 @@ export async function observeAll(inv: Inventory, planned: PlannedTarget[], opts:
       data,
       ...(probeError ? { probeError } : {}),
     }
-  })
+    if (opts.onObservation) {
+      opts.onObservation(i, observation)
+      observation.data = null
+    }
+    results[i] = observation
+  }))
   await Promise.race([Promise.all(tasks), graceOver])
   // a probe refused an operation by the interruption, or still running after the grace period: not observed
   return results.map((r, i) => (r && !cutShort.has(i) ? r : interruptedObservation(i, reason())))

@@ -9,16 +9,16 @@ import { dirname, join, resolve } from 'node:path'
 import { ConfigError } from '../core/config-file.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
 import { INPUTS_DIR } from './run-inputs.ts'
-import { REPORT_FILES } from '../reports/write-reports.ts'
-import { RUN_RECORD_FILE, type RunRecord } from '../reports/run-record.ts'
-import { sha256 } from '../core/hash.ts'
-import { IN_PROGRESS_FILE, SEAL_FILES } from '../reports/evidence-bundle.ts'
+import type { RunRecord } from '../reports/run-record.ts'
+import { sha256File } from '../core/hash.ts'
+import { OBSERVATIONS_FILE, OBSERVATIONS_JOURNAL } from './observation-journal.ts'
+import { EVIDENCE_FILE, IN_PROGRESS_FILE, REPORT_FILES, RUN_RECORD_FILE, SEAL_FILES } from '../reports/run-files.ts'
 
 export { IN_PROGRESS_FILE }
 
 
 /** Every file a run writes at the top of its folder (besides inputs/ and the seal files). */
-export const RUN_OUTPUT_FILES = [...Object.values(REPORT_FILES), 'observations.json', RUN_RECORD_FILE] as const
+export const RUN_OUTPUT_FILES = [...Object.values(REPORT_FILES), OBSERVATIONS_FILE, OBSERVATIONS_JOURNAL, EVIDENCE_FILE, RUN_RECORD_FILE] as const
 
 /** Kernel pseudo-filesystems (statfs f_type): writing reports there is a mistake, and some calls hang. */
 const PSEUDO_FS: Record<number, string> = {
@@ -171,12 +171,13 @@ export function releaseOutputFolder(dir: string): void {
 export async function finishRunFolder(dir: string, run: RunRecord['run'], inputs: RunRecord['inputs']): Promise<string> {
   const listed = [
     ...Object.values(REPORT_FILES),
-    'observations.json',
+    OBSERVATIONS_FILE,
+    EVIDENCE_FILE,
     inputs.inventory.file,
     ...(inputs.waivers ? [inputs.waivers.file] : []),
     ...inputs.policies.map((p) => p.file),
   ].sort()
-  const record: RunRecord = { schemaVersion: 1, run, inputs, files: listed, sha256: Object.fromEntries(listed.map((f) => [f, sha256(readFileSync(join(dir, f)))])) }
+  const record: RunRecord = { schemaVersion: 1, run, inputs, files: listed, sha256: Object.fromEntries(listed.map((f) => [f, sha256File(join(dir, f))])) }
   const file = join(dir, RUN_RECORD_FILE)
   await writeFileBounded(file, JSON.stringify(record, null, 2) + '\n')
   releaseOutputFolder(dir)

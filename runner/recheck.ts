@@ -14,6 +14,8 @@ import { ConfigError } from '../core/config-file.ts'
 import { ResultsSchema, type Finding } from '../reports/model.ts'
 import { applyWaivers, parseWaivers } from '../reports/waivers.ts'
 import { readRunRecord } from '../reports/evidence-bundle.ts'
+import { EVIDENCE_FILE, evidenceContent, readEvidence } from '../reports/evidence-store.ts'
+import { sha256 } from '../core/hash.ts'
 
 /** The parts of a finding that are its verdict; provenance is descriptive and re-derived elsewhere. */
 const COMPARED = ['status', 'verdict', 'errorKind', 'summary', 'params', 'expected', 'actual', 'observed', 'controls', 'observedAt', 'offenders', 'severity', 'policySeverity', 'scenarioKey', 'fingerprint'] as const
@@ -62,18 +64,24 @@ export async function recheckFolder(folder: string): Promise<RecheckReport> {
     rederived = applyWaivers(rederived, set, new Date(results.run.startedAt)).findings
   }
 
+  // every cited piece of evidence is in evidence.jsonl, and is what the observation gives again
+  const evidence = readEvidence(join(folder, EVIDENCE_FILE))
+  report.problems.push(...evidence.problems)
+  const hashes = (f: Finding) => f.evidence.map((e) => e.sha256 ?? sha256(evidenceContent(e.data)))
   const byId = new Map(rederived.map((f) => [f.id, f]))
   for (const f of results.findings) {
+    for (const e of f.evidence) if (e.sha256 && !evidence.blobs.has(e.sha256)) report.problems.push(`${f.id}: cites evidence ${e.sha256}, which is not in ${EVIDENCE_FILE}`)
     const again = byId.get(f.id)
     if (!again) {
       report.missing.push(f.id)
       continue
     }
     byId.delete(f.id)
-    const diffs = COMPARED.filter((k) => !isDeepStrictEqual(f[k], again[k]))
-    if (f.waiver?.id !== again.waiver?.id) report.mismatches.push({ id: f.id, field: 'waiver', bundled: f.waiver?.id, rederived: again.waiver?.id })
-    for (const k of diffs) report.mismatches.push({ id: f.id, field: k, bundled: f[k], rederived: again[k] })
-    if (diffs.length === 0 && f.waiver?.id === again.waiver?.id) report.reproduced++
+    const diffs: { field: string; bundled: unknown; rederived: unknown }[] = COMPARED.filter((k) => !isDeepStrictEqual(f[k], again[k])).map((k) => ({ field: k, bundled: f[k], rederived: again[k] }))
+    if (f.waiver?.id !== again.waiver?.id) diffs.push({ field: 'waiver', bundled: f.waiver?.id, rederived: again.waiver?.id })
+    if (!isDeepStrictEqual(hashes(f), hashes(again))) diffs.push({ field: 'evidence', bundled: hashes(f), rederived: hashes(again) })
+    for (const d of diffs) report.mismatches.push({ id: f.id, ...d })
+    if (diffs.length === 0) report.reproduced++
   }
   report.extra = [...byId.keys()]
   return report

@@ -1,32 +1,35 @@
 // `vigil run`: plan (inventory × policies) → observe (probes, once per target) → judge (Cucumber,
 // from stored observations) → report (results.json, junit.xml, report.html, summary.md,
 // findings.csv, and run.json with the inputs snapshot the evidence bundle is made of).
-import { existsSync, globSync, readFileSync } from 'node:fs'
+import { existsSync, globSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { hostname, userInfo } from 'node:os'
+import { hostname, tmpdir, userInfo } from 'node:os'
 import { randomUUID } from 'node:crypto'
-import { CHECKS, findCheck } from '../checks/catalog.ts'
+import { CHECK_IDS, findCheckMetadata as findCheck } from '../checks/check-metadata.ts'
 import { SEVERITIES, type Severity } from '../checks/types.ts'
-import { summarizeObservation } from '../checks/observation-summary.ts'
+import { summarizeObservation, type ObservationSummary } from '../checks/observation-summary.ts'
 import { ConfigError } from '../core/config-file.ts'
 import { allTargets, loadInventory, type AnyTarget, type Inventory, type Settings } from './inventory.ts'
 import { selects } from './target-selection.ts'
-import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, type AttachmentRecord, type PolicyNamer, type Scenario } from './cucumber.ts'
+import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, type AttachmentRecord, type PolicyNamer, type PolicySet, type Scenario, type StepFailure } from './cucumber.ts'
 import { PROBE_MODULES, observeAll, type ObserveOptions, type PlannedTarget, type StoredObservation } from './observe.ts'
 import { FINDING_MEDIA_TYPE, type VerdictAttachment } from './verdict-attachment.ts'
 import { redactTarget } from './redact.ts'
 import { policyRepository, snapshotInputs } from './run-inputs.ts'
 import { sha256 } from '../core/hash.ts'
-import { effectivePolicies } from './policy-set.ts'
+import { planEffectivePolicies, withPolicySteps, type EffectivePolicies } from './policy-set.ts'
 import { resolveNames } from './resolve-names.ts'
 import { shardKey, shardOf, type Shard } from '../shards/select.ts'
 import { claimOutputFolder, ensureOutputFolder, finishRunFolder } from './output-folder.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
-import { IDENTITY_VERSION, RESULTS_SCHEMA_VERSION, countStatuses, type Finding, type Results } from '../reports/model.ts'
-import { applyWaivers, loadWaivers, type WaiverSet } from '../reports/waivers.ts'
-import { writeReports, type ReportFiles } from '../reports/write-reports.ts'
-import { RUN_RECORD_FILE } from '../reports/run-record.ts'
+import { IDENTITY_VERSION, RESULTS_SCHEMA_VERSION, type Finding, type Results, type ResultsView } from '../reports/model.ts'
+import type { WaiverApplier, WaiverSet } from '../reports/waivers.ts'
+import type { EvidenceWriter } from '../reports/evidence-store.ts'
+import { EVIDENCE_FILE, RUN_RECORD_FILE } from '../reports/run-files.ts'
+import type { FindingsSpool } from '../reports/findings-spool.ts'
+import { OBSERVATIONS_FILE, OBSERVATIONS_JOURNAL, ObservationJournal, type ObservationsFile } from './observation-journal.ts'
+import type { ReportFiles } from '../reports/write-reports.ts'
 
 export const VIGIL_VERSION: string = JSON.parse(readFileSync(join(VIGIL_ROOT, 'package.json'), 'utf8')).version
 
@@ -64,15 +67,16 @@ export interface RunOptions {
   /** the run id (shards of one run share it); default a new UUID */
   runId?: string
   /** Markdown put first in summary.md, made from the results (the gate's comparison) */
-  summaryPrefix?: (results: Results) => string
+  summaryPrefix?: (results: ResultsView) => string
   onProgress?: (stage: 'observe', done: number, total: number, target: string) => void
   onStage?: (message: string) => void
 }
 
 export interface RunOutcome {
-  results: Results
-  files: ReportFiles & { observations: string; run: string }
-  /** the observations the findings were derived from */
+  /** the findings are read back from disk on each pass (`materialize` for an array) */
+  results: ResultsView
+  files: ReportFiles & { observations: string; evidence: string; run: string }
+  /** the observations the findings were derived from, without their raw data (in observations.json) */
   observations: StoredObservation[]
   /** line of each target's entry in the inventory, by name (annotations of built-in policies point there) */
   targetLines: Record<string, number>
@@ -125,11 +129,12 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const unknown = (opts.targets ?? []).filter((n) => !known.has(n))
   if (unknown.length > 0)
     throw new ConfigError(`--targets: no target named ${unknown.map((n) => `"${n}"`).join(', ')} in ${opts.config} (known: ${[...known].join(', ') || 'none'})`)
-  const waivers: WaiverSet | undefined = opts.waivers ? loadWaivers(opts.waivers, CHECKS.map((c) => c.id)) : undefined
+  const waivers: WaiverSet | undefined = opts.waivers ? (await import('../reports/waivers.ts')).loadWaivers(opts.waivers, CHECK_IDS) : undefined
 
   opts.onStage?.('loading policies')
-  const effective = await effectivePolicies(inv, { ...(opts.features ? { features: opts.features } : {}), ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.policyName ? { policyName: opts.policyName } : {}) })
-  const { features, set: policies } = effective
+  // the scenarios, from the feature files alone: Cucumber and the step library load once probing has begun
+  const planned = await planEffectivePolicies(inv, { ...(opts.features ? { features: opts.features } : {}), ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.policyName ? { policyName: opts.policyName } : {}) })
+  const { features, plan: policies } = planned
   const plan = planRun(inv, policies.scenarios, opts.targets)
   // a run that selects nothing would exit 0 as if everything passed
   const nothing = emptyPlanProblem({ inv, features, tags: opts.tags, targets: opts.targets, scenarios: policies.scenarios, plan })
@@ -145,43 +150,81 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   // the folder is checked, claimed for this run and cleared of an earlier run's files before anything is written
   ensureOutputFolder(opts.out)
   await claimOutputFolder(opts.out, { runId, pid: process.pid, host: hostname(), startedAt: startedAt.toISOString() })
-  const observationsFile = join(opts.out, 'observations.json')
+  const observationsFile = join(opts.out, OBSERVATIONS_FILE)
   // the exact inputs, kept before anything is probed
   const inputs = await snapshotInputs(opts.out, {
     inventoryFile: opts.config,
     ...(waivers ? { waiversFile: waivers.file, waiversText: waivers.text } : {}),
     policies: new Map(policies.scenarios.map((s) => [s.file, s.policy])),
   })
-  const policyRepo = await policyRepository([...new Set(policies.scenarios.map((s) => s.file))])
+  // What is not needed to start probing starts once the first probe operation has (or observation
+  // ended without any): the policy repository's git commit, and the step check (undefined or ambiguous
+  // steps: Cucumber and the step library). A step problem stops the probes and the run (exit 2).
+  let repoLookup: ReturnType<typeof policyRepository> | undefined
+  const findRepo = () => (repoLookup ??= policyRepository([...new Set(policies.scenarios.map((s) => s.file))]))
+  let stepCheck: Promise<EffectivePolicies> | undefined
+  let stepProblem: unknown
+  const checkSteps = () =>
+    (stepCheck ??= withPolicySteps(planned).catch((e: unknown) => {
+      stepProblem = e
+      stop.abort('the policies have a problem')
+      throw e
+    }))
+  const afterFirstOperation = () =>
+    setImmediate(() => {
+      void checkSteps().catch(() => undefined)
+      void findRepo()
+    })
 
+  // each observation goes to disk as its probe finishes; only what provenance needs stays in memory
   opts.onStage?.(`observing ${plan.targets.length} target(s) for ${plan.scenarios.length} scenario(s)`)
+  const journal = new ObservationJournal(join(opts.out, OBSERVATIONS_JOURNAL), plan.targets.length)
+  const summaries: ObservationSummary[] = []
+  const keep = (i: number, o: StoredObservation) => {
+    summaries[i] = summarizeObservation(o.kind, o.data)
+    void journal.add(i, o)
+  }
   const observations = await (opts.observer ?? observeAll)(inv, plan.targets, {
     onProgress: (d, t, name) => opts.onProgress?.('observe', d, t, name),
     signal: stop.signal,
+    onObservation: keep,
+    onFirstOperation: afterFirstOperation,
+  })
+  // an observer that returns its observations whole (the gate's), and targets cut short by an interruption
+  observations.forEach((o, i) => {
+    if (!journal.has(i) || o.probeError?.kind === 'interrupted') keep(i, o)
   })
   clearTimeout(budget)
   opts.signal?.removeEventListener('abort', relay)
+  // the policies decide before anything is judged or reported (a step problem has stopped the probes)
+  const effective = await (stepProblem ? Promise.reject(stepProblem) : checkSteps())
+  const policyRepo = await findRepo()
   const interruptedAt = stop.signal.aborted ? new Date() : undefined
   const why = String(stop.signal.reason ?? 'a signal')
   const interruptionReason = /^SIG[A-Z]+$/.test(why) ? `interrupted by ${why}` : why
   const unobserved = observations.filter((o) => o.probeError?.kind === 'interrupted').map((o) => o.target)
   // written before judging: whatever happens next, what was collected is kept
-  await writeFileBounded(observationsFile, JSON.stringify({ schemaVersion: 1, runId, collectedAt: startedAt.toISOString(), targets: observations }, null, 1))
+  const stored = await journal.finish(observationsFile, { runId, collectedAt: startedAt.toISOString() })
 
   opts.onStage?.(interruptedAt ? `interrupted: judging what was observed (${unobserved.length} target(s) not observed)` : 'judging')
-  const { attachments, stepFailures } = await judgeWithCucumber(
-    policies,
-    { observationsFile, runId, targets: opts.targets ?? [], paramOverrides: effective.overrides },
-    FINDING_MEDIA_TYPE,
-  )
-  const judged = toFindings(attachments, provenanceFor(observations, plan.targets, inv))
-  const waived = applyWaivers(judged, waivers, startedAt)
+  const { WaiverApplier } = await import('../reports/waivers.ts')
+  const { EvidenceWriter } = await import('../reports/evidence-store.ts')
+  const judged = await judgeInBatches({
+    policies: effective.set,
+    scenarios: plan.scenarios,
+    stored,
+    runId,
+    worldParameters: { targets: opts.targets ?? [], paramOverrides: effective.overrides },
+    provenance: provenanceFor(observations, summaries, plan.targets, inv),
+    waivers: new WaiverApplier(waivers, startedAt),
+    evidence: new EvidenceWriter(join(opts.out, EVIDENCE_FILE)),
+  })
   const problems: Results['problems'] = [
-    ...stepFailures.map((f) => {
+    ...judged.stepFailures.map((f) => {
       const s = f.scenario
       return { kind: 'scenario', severity: 'error' as const, message: `${s ? `${s.policy}:${s.line}: scenario "${s.name}"` : 'a scenario'}: ${f.message}` }
     }),
-    ...waived.problems.map((p) => ({ ...p, severity: 'warning' as const })),
+    ...judged.waivers.problems.map((p) => ({ ...p, severity: 'warning' as const })),
   ]
 
   const population: Results['population'] = {}
@@ -192,7 +235,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   for (const o of observations) if (!o.probeError) population[o.kind]!.observed++
 
   const branch = branchName()
-  const results: Results = {
+  const results: ResultsView = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     identityVersion: IDENTITY_VERSION,
     run: {
@@ -217,14 +260,15 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       incomplete: !!interruptedAt,
       ...(interruptedAt ? { interruption: { reason: interruptionReason, at: interruptedAt.toISOString(), unobserved } } : {}),
     },
-    totals: countStatuses(waived.findings),
+    totals: judged.totals,
     population,
-    findings: waived.findings,
-    ...(waivers ? { waivers: waived.uses } : {}),
+    findings: judged.findings,
+    ...(waivers ? { waivers: judged.waivers.uses } : {}),
     problems,
   }
+  const { writeReports } = await import('../reports/write-reports.ts')
   const reports = await writeReports(opts.out, results, opts.summaryPrefix?.(results))
-  const files = { ...reports, observations: observationsFile, run: join(opts.out, RUN_RECORD_FILE) }
+  const files = { ...reports, observations: observationsFile, evidence: join(opts.out, EVIDENCE_FILE), run: join(opts.out, RUN_RECORD_FILE) }
   await finishRunFolder(opts.out, results.run, inputs)
   return { results, files, observations, targetLines: inv.targetLines }
 }
@@ -263,12 +307,12 @@ function featureArgMatches(arg: string): boolean {
   return existsSync(path)
 }
 
-/** Provenance and population of each target's observation, by target name. */
-export function provenanceFor(observations: StoredObservation[], planned: PlannedTarget[], inv: Inventory): Map<string, Pick<Finding, 'provenance' | 'population'>> {
+/** Provenance and population of each target's observation, by target name (`summaries` by plan index, from the raw observations). */
+export function provenanceFor(observations: StoredObservation[], summaries: readonly ObservationSummary[], planned: PlannedTarget[], inv: Inventory): Map<string, Pick<Finding, 'provenance' | 'population'>> {
   const entries = new Map(planned.map((p) => [p.entry.target.name, p.entry.target as unknown as Record<string, unknown>]))
   return new Map(
     observations.map((o, i) => {
-      const summary = summarizeObservation(o.kind, o.data)
+      const summary = summaries[i] ?? summarizeObservation(o.kind, o.data)
       return [
         o.target,
         {
@@ -281,13 +325,64 @@ export function provenanceFor(observations: StoredObservation[], planned: Planne
             finishedAt: o.finishedAt,
             durationMs: o.durationMs,
             operations: summary.operations,
-            observation: `observations.json#/targets/${i}`,
+            observation: `${OBSERVATIONS_FILE}#/targets/${i}`,
           },
           population: summary.population,
         },
       ]
     }),
   )
+}
+
+/** How many targets one Cucumber judging pass reads: bounds the memory judging takes, whatever the fleet's size. */
+export const JUDGING_BATCH = 200
+
+/**
+ * The judging stage: Cucumber judges the stored observations a batch of targets at a time (each
+ * batch's observations read back from observations.json by byte range), and each finding is waived
+ * if a waiver says so, has its evidence stored once in evidence.jsonl and cited by hash, and goes to
+ * the findings spool. Findings come back scenario by scenario, targets in plan order.
+ */
+async function judgeInBatches(j: {
+  policies: PolicySet
+  scenarios: readonly Scenario[]
+  stored: ObservationsFile
+  runId: string
+  worldParameters: { targets: string[]; paramOverrides: Record<string, Record<string, unknown>> }
+  provenance: ReadonlyMap<string, Pick<Finding, 'provenance' | 'population'>>
+  waivers: WaiverApplier
+  evidence: EvidenceWriter
+}): Promise<{ findings: FindingsSpool; totals: Results['totals']; stepFailures: StepFailure[]; waivers: ReturnType<WaiverApplier['finish']> }> {
+  const { FindingsSpool } = await import('../reports/findings-spool.ts')
+  const spool = new FindingsSpool(j.scenarios.length + 1)
+  const order = new Map(j.scenarios.map((s, i) => [s.scenarioKey, i]))
+  const totals: Results['totals'] = { passed: 0, failed: 0, error: 0, 'not-applicable': 0, skipped: 0, waived: 0 }
+  const failures = new Map<string, StepFailure>()
+  const scratch = mkdtempSync(join(tmpdir(), 'vigil-judge-'))
+  try {
+    const batches = Math.max(1, Math.ceil(j.stored.count / JUDGING_BATCH))
+    const size = Math.ceil(j.stored.count / batches)
+    for (let from = 0; from < j.stored.count; from += size) {
+      const observationsFile = join(scratch, `batch-${from}.json`)
+      await writeFileBounded(observationsFile, j.stored.slice(from, Math.min(j.stored.count, from + size)))
+      const { attachments, stepFailures } = await judgeWithCucumber(j.policies, { ...j.worldParameters, observationsFile, runId: `${j.runId}/${from}` }, FINDING_MEDIA_TYPE)
+      rmSync(observationsFile, { force: true })
+      // a scenario that cannot run fails the same way in every batch: said once
+      for (const f of stepFailures) failures.set(`${f.scenario?.scenarioKey ?? ''}\u0000${f.message}`, f)
+      const byScenario = new Map<number, Finding[]>()
+      for (const found of toFindings(attachments, j.provenance)) {
+        const f = { ...j.waivers.apply(found), evidence: j.evidence.cite(found.evidence) }
+        totals[f.status]++
+        const at = order.get(f.scenarioKey) ?? j.scenarios.length
+        byScenario.set(at, [...(byScenario.get(at) ?? []), f])
+      }
+      await Promise.all([...[...byScenario].map(([at, fs]) => spool.add(at, fs)), j.evidence.flush()])
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+    await Promise.all([spool.close(), j.evidence.close()])
+  }
+  return { findings: spool, totals, stepFailures: [...failures.values()], waivers: j.waivers.finish() }
 }
 
 /** `90s`, `10m`, `1h 30m`: how a budget is said back to the user. */

@@ -3,11 +3,14 @@
 // shards listed — sealable into one signed bundle like any run. Refused: shards of different run ids,
 // policy sets or inventories, and overlapping shards. A missing or interrupted shard makes the
 // merged run incomplete, and says which.
-import { cpSync, readFileSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from '../core/config-file.ts'
-import { writeFileBounded } from '../core/bounded-write.ts'
+import { writeChunksBounded, writeFileBounded } from '../core/bounded-write.ts'
+import { readLines } from '../core/line-reader.ts'
+import { EVIDENCE_FILE } from '../reports/evidence-store.ts'
+import { OBSERVATIONS_FILE } from '../runner/observation-journal.ts'
 import { RESULTS_SCHEMA_VERSION, ResultsSchema, countStatuses, type Finding, type Results, type WaiverUse } from '../reports/model.ts'
 import { RUN_RECORD_FILE, RunRecordSchema, type RunRecord } from '../reports/run-record.ts'
 import { writeReports } from '../reports/write-reports.ts'
@@ -124,10 +127,25 @@ export async function mergeShards(dirs: string[], out: string): Promise<MergeOut
   await claimOutputFolder(out, { runId: id, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() })
   // the inputs are the same in every shard (checked above): the first shard's copy
   cpSync(join(first.dir, INPUTS_DIR), join(out, INPUTS_DIR), { recursive: true })
-  await writeFileBounded(join(out, 'observations.json'), JSON.stringify({ schemaVersion: 1, runId: id, collectedAt: results.run.startedAt, targets: observations }, null, 1))
+  await writeFileBounded(join(out, OBSERVATIONS_FILE), JSON.stringify({ schemaVersion: 1, runId: id, collectedAt: results.run.startedAt, targets: observations }, null, 1))
+  await writeChunksBounded(join(out, EVIDENCE_FILE), mergedEvidence(shards.map((s) => join(s.dir, EVIDENCE_FILE))))
   await writeReports(out, results)
   await finishRunFolder(out, results.run, first.record.inputs)
   return { results, out, missing }
+}
+
+/** The shards' evidence.jsonl lines, each content once (shards that saw one certificate cite one hash). */
+function* mergedEvidence(files: string[]): Generator<string> {
+  const seen = new Set<string>()
+  for (const file of files) {
+    if (!existsSync(file)) continue
+    for (const line of readLines(file)) {
+      const hash = (JSON.parse(line) as { sha256: string }).sha256
+      if (seen.has(hash)) continue
+      seen.add(hash)
+      yield line + '\n'
+    }
+  }
 }
 
 function mergeWaiverUses(lists: (WaiverUse[] | undefined)[]): WaiverUse[] | undefined {

@@ -2,7 +2,7 @@
 // path itself, so the verdict does not depend on how a particular handshake library validated it.
 // node:crypto X509Certificate parses RSA, ECDSA and EdDSA certificates alike (node-forge cannot
 // read ECDSA keys); its checkIssued + verify are OpenSSL's issuer-name/AKID match and signature check.
-import { X509Certificate } from 'node:crypto'
+import { X509Certificate, hash } from 'node:crypto'
 import { isIP } from 'node:net'
 import tls from 'node:tls'
 import type { TlsTarget } from './target.ts'
@@ -112,6 +112,30 @@ interface Anchor {
 }
 
 /**
+ * A Map that forgets its least recently used entry beyond `max`: the caches below key parsed
+ * certificates by their bytes, and a scan of many distinct endpoints must not grow without bound.
+ */
+class BoundedCache<K, V> {
+  private readonly entries = new Map<K, V>()
+  private readonly max: number
+  constructor(max: number) {
+    this.max = max
+  }
+  get(key: K, make: () => V): V {
+    let v = this.entries.get(key)
+    if (v !== undefined) {
+      // re-inserted: a Map iterates in insertion order, so the first key is the least recently used
+      this.entries.delete(key)
+    } else {
+      v = make()
+      if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!)
+    }
+    this.entries.set(key, v)
+    return v
+  }
+}
+
+/**
  * The roots node's own TLS clients trust: the bundled Mozilla store plus NODE_EXTRA_CA_CERTS, plus
  * the OS store when node runs with --use-system-ca. Parsed once per process (a few ms).
  */
@@ -119,16 +143,31 @@ export function systemRootPems(): string[] {
   return tls.getCACertificates('default')
 }
 
-let systemAnchors: Anchor[] | undefined
-function getSystemAnchors(): Anchor[] {
-  systemAnchors ??= systemRootPems().flatMap((pem) => {
+function parseAnchors(pems: string[], source: Anchor['source']): Anchor[] {
+  return pems.flatMap((pem) => {
     try {
-      return [{ cert: new X509Certificate(pem), pem, source: 'system' as const }]
+      return [{ cert: new X509Certificate(pem), pem, source }]
     } catch {
       return []
     }
   })
-  return systemAnchors
+}
+
+let systemAnchors: Anchor[] | undefined
+
+/** Every trust anchor for one `extraCaPems` set, extra ones first (an operator who adds a CA explicitly means that one). */
+interface AnchorSet {
+  anchors: Anchor[]
+  /** distinguishes anchor sets in the trust-path cache key */
+  id: number
+}
+let anchorSetIds = 0
+const anchorSets = new BoundedCache<string, AnchorSet>(16)
+function anchorSetFor(extraCaPems: string[]): AnchorSet {
+  return anchorSets.get(extraCaPems.join('\n'), () => {
+    systemAnchors ??= parseAnchors(systemRootPems(), 'system')
+    return { anchors: [...parseAnchors(splitPems(extraCaPems), 'extra'), ...systemAnchors], id: anchorSetIds++ }
+  })
 }
 
 /** The PEM certificate blocks in each text, in order. */
@@ -139,6 +178,34 @@ export function splitPems(pems: string[]): string[] {
 function toPem(der: Buffer): string {
   const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`
+}
+
+/** What one served certificate yields; everything here depends on its bytes alone. */
+interface ParsedCertificate {
+  /** SHA-256 of the DER (base64): the cache key */
+  hash: string
+  pem: string
+  /** both absent when node cannot parse the certificate */
+  cert?: X509Certificate
+  info?: CertificateInfo
+}
+
+/**
+ * Distinct certificates seen by this process. Endpoints of one fleet serve a handful of chains (one
+ * wildcard certificate, shared intermediates), and parsing, hashing the key and exporting the facts
+ * of a certificate cost far more than hashing its bytes to find it again.
+ */
+const parsedCertificates = new BoundedCache<string, ParsedCertificate>(1024)
+function parseCertificate(der: Buffer): ParsedCertificate {
+  const key = hash('sha256', der, 'base64')
+  return parsedCertificates.get(key, () => {
+    try {
+      const cert = new X509Certificate(der)
+      return { hash: key, pem: toPem(der), cert, info: certificateInfo(cert) }
+    } catch {
+      return { hash: key, pem: toPem(der) }
+    }
+  })
 }
 
 function signedBy(child: X509Certificate, issuer: X509Certificate): boolean {
@@ -155,46 +222,20 @@ function role(index: number, pathLength: number, isAnchor: boolean): string {
   return isAnchor || index === pathLength - 1 ? 'root' : 'intermediate'
 }
 
-export interface DescribeChainOptions {
-  source: 'raw-hello' | 'node-tls'
-  protocol: TlsVersion
-  /** the name the client asked for (kept for context; hostname matching is its own check) */
-  host: string
-  extraCaPems: string[]
-  /** validity is judged at this time (default: now, i.e. observation time) */
-  now?: Date
+/** The issuer path built from a leaf, and why it ends short of an anchor when it does. */
+interface TrustPath {
+  path: X509Certificate[]
+  anchor?: Anchor
+  reason?: string
 }
 
 /**
- * Parses a served chain (DER, leaf first, as sent) and validates it the way a client would: walk
- * issuers from the leaf through the served certificates, stopping at a trust anchor (system roots
- * or `extraCaPems`); every certificate on the path must be within its validity window at `now`
- * and every issuer must be a CA. Throws only when the leaf itself cannot be parsed.
+ * Walks issuers from `served[0]` through the served certificates, stopping at a trust anchor. Only
+ * names and signatures are looked at, never the time: the result is a function of the certificates
+ * and anchors alone, which is what lets describeChain keep it per distinct chain.
  */
-export function describeChain(ders: Buffer[], opts: DescribeChainOptions): CertificateObservation {
-  if (ders.length === 0) throw new ProbeError('protocol', 'the server sent no certificate')
-  const now = opts.now ?? new Date()
-  const served: X509Certificate[] = []
-  const unparsable: number[] = []
-  ders.forEach((der, i) => {
-    try {
-      served.push(new X509Certificate(der))
-    } catch {
-      if (i === 0) throw new ProbeError('protocol', 'the leaf certificate could not be parsed')
-      unparsable.push(i)
-    }
-  })
-  const extra: Anchor[] = splitPems(opts.extraCaPems).flatMap((pem) => {
-    try {
-      return [{ cert: new X509Certificate(pem), pem, source: 'extra' as const }]
-    } catch {
-      return []
-    }
-  })
-  // Extra anchors first: an operator who adds a CA explicitly means that one.
-  const anchors = [...extra, ...getSystemAnchors()]
+function buildTrustPath(served: X509Certificate[], anchors: Anchor[]): TrustPath {
   const isAnchor = (c: X509Certificate) => anchors.find((a) => a.cert.fingerprint256 === c.fingerprint256)
-
   const path: X509Certificate[] = [served[0]!]
   let anchor: Anchor | undefined = isAnchor(served[0]!)
   let reason: string | undefined
@@ -229,6 +270,38 @@ export function describeChain(ders: Buffer[], opts: DescribeChainOptions): Certi
       reason = `unknown issuer: ${dn(cur.issuer)}`
     }
   }
+  return { path, ...(anchor ? { anchor } : {}), ...(reason ? { reason } : {}) }
+}
+
+/** Trust paths by served chain (certificate hashes, in order) and anchor set. */
+const trustPaths = new BoundedCache<string, TrustPath>(1024)
+
+export interface DescribeChainOptions {
+  source: 'raw-hello' | 'node-tls'
+  protocol: TlsVersion
+  /** the name the client asked for (kept for context; hostname matching is its own check) */
+  host: string
+  extraCaPems: string[]
+  /** validity is judged at this time (default: now, i.e. observation time) */
+  now?: Date
+}
+
+/**
+ * Parses a served chain (DER, leaf first, as sent) and validates it the way a client would: walk
+ * issuers from the leaf through the served certificates, stopping at a trust anchor (system roots
+ * or `extraCaPems`); every certificate on the path must be within its validity window at `now`
+ * and every issuer must be a CA. Throws only when the leaf itself cannot be parsed.
+ */
+export function describeChain(ders: Buffer[], opts: DescribeChainOptions): CertificateObservation {
+  if (ders.length === 0) throw new ProbeError('protocol', 'the server sent no certificate')
+  const now = opts.now ?? new Date()
+  const chain = ders.map(parseCertificate)
+  if (!chain[0]!.cert) throw new ProbeError('protocol', 'the leaf certificate could not be parsed')
+  const served = chain.flatMap((c) => (c.cert ? [c.cert] : []))
+  const unparsable = chain.flatMap((c, i) => (c.cert ? [] : [i]))
+  const anchorSet = anchorSetFor(opts.extraCaPems)
+  const key = `${anchorSet.id} ${chain.map((c) => c.hash).join(' ')}`
+  const { path, anchor, reason } = trustPaths.get(key, () => buildTrustPath(served, anchorSet.anchors))
 
   // A client rejects a path with an expired, not-yet-valid or non-CA element even when it builds.
   const problems: string[] = []
@@ -247,8 +320,9 @@ export function describeChain(ders: Buffer[], opts: DescribeChainOptions): Certi
   return {
     source: opts.source,
     protocol: opts.protocol,
-    chainPem: ders.map(toPem),
-    certs: served.map(certificateInfo),
+    chainPem: chain.map((c) => c.pem),
+    // copies: the cached facts are shared by every observation of the same certificate
+    certs: chain.flatMap((c) => (c.info ? [{ ...c.info, subjectAltNames: [...c.info.subjectAltNames] }] : [])),
     trust: {
       trusted,
       path: path.map((c) => dn(c.subject)),
@@ -285,6 +359,9 @@ export function tidyNetworkMessage(message: string): string {
   return /^(write|read) EPROTO/.test(message) && m ? `TLS error: ${reason}` : reason
 }
 
+/** The TLS context of every chain fetch, built once: it holds no per-endpoint state. */
+let chainFetchContext: tls.SecureContext | undefined
+
 /**
  * One node:tls handshake that returns the chain the server presented (DER, leaf first). Used when
  * a raw hello cannot see the Certificate message (TLS 1.3 encrypts it). No trust store is given to
@@ -300,11 +377,13 @@ export function fetchChainWithNodeTls(target: TlsTarget, ctx: ObserveContext): P
       // SNI must be a DNS name (RFC 6066); node warns when given an IP.
       ...(isIP(target.host) ? {} : { servername: target.host }),
       rejectUnauthorized: false,
-      // An empty store: see above. Also makes node skip loading the system roots for nothing.
-      ca: [],
-      // Old servers must still show their certificate; judging their protocol is another check.
-      minVersion: 'TLSv1',
-      ciphers: 'DEFAULT:@SECLEVEL=0',
+      secureContext: (chainFetchContext ??= tls.createSecureContext({
+        // An empty store: see above. Also makes node skip loading the system roots for nothing.
+        ca: [],
+        // Old servers must still show their certificate; judging their protocol is another check.
+        minVersion: 'TLSv1',
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+      })),
     })
     let settled = false
     const finish = (err: Error | undefined, value?: { ders: Buffer[]; protocol: TlsVersion }) => {

@@ -63,17 +63,19 @@ export const CIPHER_SUITES: readonly CipherSuite[] = rows.map((r) => {
   }
 })
 
-const byCode = new Map<string, CipherSuite>()
+/** Suites by wire code: SSLv3/TLS suites and SSLv2 cipher specs are separate code spaces. */
+const byCode = new Map<number, CipherSuite>()
+const sslv2ByCode = new Map<number, CipherSuite>()
 const byName = new Map<string, CipherSuite>()
 for (const s of CIPHER_SUITES) {
-  const key = `${s.protocol === 'SSLv2' ? 'v2' : 'tls'}:${s.code}`
-  if (!byCode.has(key)) byCode.set(key, s)
+  const codes = s.protocol === 'SSLv2' ? sslv2ByCode : byCode
+  if (!codes.has(s.code)) codes.set(s.code, s)
   for (const n of [s.name, s.iana, s.openssl]) if (n && !byName.has(n)) byName.set(n, s)
 }
 
 /** A suite by wire code; `sslv2` selects the 24-bit SSLv2 cipher-spec space. */
 export function suiteByCode(code: number, sslv2 = false): CipherSuite | undefined {
-  return byCode.get(`${sslv2 ? 'v2' : 'tls'}:${code}`)
+  return (sslv2 ? sslv2ByCode : byCode).get(code)
 }
 
 /** A suite by IANA or OpenSSL name. */
@@ -155,18 +157,39 @@ export function suiteInCategory(nameOrSuite: string | CipherSuite, category: Sui
   }
 }
 
-/** Suites that can be offered in a hello of `version` (SSLv2 cipher specs only for SSLv2). */
-export function suitesForVersion(version: TlsVersion): CipherSuite[] {
-  const allowed: Record<TlsVersion, CipherSuite['protocol'][]> = {
-    SSLv2: ['SSLv2'],
-    SSLv3: ['SSLv3'],
-    'TLSv1.0': ['SSLv3', 'TLSv1.0'],
-    'TLSv1.1': ['SSLv3', 'TLSv1.0'],
-    'TLSv1.2': ['SSLv3', 'TLSv1.0', 'TLSv1.2'],
-    'TLSv1.3': ['TLSv1.3'],
+const ALLOWED_PROTOCOLS: Record<TlsVersion, CipherSuite['protocol'][]> = {
+  SSLv2: ['SSLv2'],
+  SSLv3: ['SSLv3'],
+  'TLSv1.0': ['SSLv3', 'TLSv1.0'],
+  'TLSv1.1': ['SSLv3', 'TLSv1.0'],
+  'TLSv1.2': ['SSLv3', 'TLSv1.0', 'TLSv1.2'],
+  'TLSv1.3': ['TLSv1.3'],
+}
+
+// The probe asks for these lists on every hello; they are computed once per version (and category).
+const forVersion = new Map<TlsVersion, readonly CipherSuite[]>()
+const inCategory = new Map<string, readonly CipherSuite[]>()
+
+/** Suites that can be offered in a hello of `version` (SSLv2 cipher specs only for SSLv2), in offer order. */
+export function suitesForVersion(version: TlsVersion): readonly CipherSuite[] {
+  let list = forVersion.get(version)
+  if (!list) {
+    const set = ALLOWED_PROTOCOLS[version]
+    list = OFFER_ORDER.filter((s) => set.includes(s.protocol))
+    forVersion.set(version, list)
   }
-  const set = allowed[version]
-  return OFFER_ORDER.filter((s) => set.includes(s.protocol))
+  return list
+}
+
+/** The suites of `category` that can be offered under `version`, in offer order. */
+export function categorySuites(version: TlsVersion, category: SuiteCategory): readonly CipherSuite[] {
+  const key = `${version} ${category}`
+  let list = inCategory.get(key)
+  if (!list) {
+    list = suitesForVersion(version).filter((s) => suiteInCategory(s, category))
+    inCategory.set(key, list)
+  }
+  return list
 }
 
 // Order in which suites are offered. Servers that honour the client's order then pick mainstream

@@ -3,9 +3,8 @@
 // (browsers ignore HSTS on a connection with certificate errors, RFC 6797 §8.1).
 import https from 'node:https'
 import dns from 'node:dns'
-import { isIP, type LookupFunction, type Socket } from 'node:net'
-import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls'
-import got, { RequestError, TimeoutError } from 'got'
+import { isIP, type LookupFunction } from 'node:net'
+import tls, { type SecureContext, type TLSSocket } from 'node:tls'
 import type { TlsTarget } from './target.ts'
 import type { ErrorKind, ObserveContext } from '../types.ts'
 import type { HstsObservation } from './observation.ts'
@@ -22,7 +21,7 @@ function secureContextFor(extraCaPems: string[]): SecureContext {
   const key = extraCaPems.join('\n')
   let c = contexts.get(key)
   if (!c) {
-    c = createSecureContext({ ca: [...systemRootPems(), ...extraCaPems], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' })
+    c = tls.createSecureContext({ ca: [...systemRootPems(), ...extraCaPems], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' })
     contexts.set(key, c)
   }
   return c
@@ -33,8 +32,9 @@ const RETRY_STATUSES = new Set([429, 502, 503, 504])
 const MAX_ATTEMPTS = 2
 
 /**
- * Resolves every name to the inventory's `address`, so the URL (and with it SNI and the Host
- * header) keeps the real hostname while the connection goes where the inventory says.
+ * Resolves every name to the inventory's `address`, so the URL (and with it SNI, the Host header
+ * and the name the certificate is checked against) keeps the real hostname while the connection
+ * goes where the inventory says.
  */
 export function pinnedLookup(address: string): LookupFunction {
   return (hostname, options, callback) => {
@@ -48,64 +48,82 @@ export function pinnedLookup(address: string): LookupFunction {
   }
 }
 
-function errorKind(err: unknown): ErrorKind {
-  if (err instanceof TimeoutError) return 'timeout'
-  if (err instanceof RequestError) {
-    const cause = err.cause as NodeJS.ErrnoException | undefined
-    return networkErrorKind({ ...(cause ?? {}), code: err.code ?? cause?.code } as NodeJS.ErrnoException)
-  }
-  return 'protocol'
-}
-
 interface Attempt {
   status: number
   header: string | null
   trusted: boolean | undefined
 }
 
-function attempt(url: string, target: TlsTarget, ctx: ObserveContext, agent: https.Agent): Promise<Attempt> {
+/**
+ * Request headers: a plain client's, so the server answers as it would to one. The body is never
+ * read, whatever encoding it comes in.
+ */
+const REQUEST_HEADERS = { 'user-agent': 'vigil-compliance-probe', accept: '*/*', 'accept-encoding': 'gzip, deflate, br, zstd' }
+
+/**
+ * One GET over a fresh TLS connection of our own: no agent, no pooling, nothing read past the
+ * response head (which node's HTTP parser caps at 16 KiB). Each phase (connect, handshake, response head) gets `timeoutMs`, the whole request
+ * twice that; one timer, re-armed at each phase, enforces both.
+ */
+function attempt(url: string, target: TlsTarget, ctx: ObserveContext): Promise<Attempt> {
   return new Promise((resolve, reject) => {
+    const t = ctx.timeoutMs
+    const overallAt = performance.now() + 2 * t
     let trusted: boolean | undefined
     let settled = false
-    const t = ctx.timeoutMs
-    // A stream, not a buffered request: only the headers matter, and a hostile server could send
-    // an endless body that a buffered request would read until the overall timeout.
-    const stream = got.stream(url, {
-      method: 'GET',
-      followRedirect: false,
-      throwHttpErrors: false,
-      retry: { limit: 0 },
-      timeout: { lookup: t, connect: t, secureConnect: t, socket: t, send: t, response: t, request: t * 2 },
-      dnsLookup: target.address ? pinnedLookup(target.address) : undefined,
-      agent: { https: agent },
-      // Trust is recorded, not enforced: HSTS is read either way and the verdict says which.
-      // the trust store, protocol floor and ciphers live in the agent's shared secure context
-      https: { rejectUnauthorized: false },
-      headers: { 'user-agent': 'vigil-compliance-probe', accept: '*/*' },
-    })
-    stream.on('request', (req) => {
-      req.once('socket', (socket: Socket) => {
-        // The agent never reuses sockets, so every socket is fresh and its handshake is still to come.
-        // `authorized` covers chain and hostname: node runs checkServerIdentity before setting it.
-        const s = socket as TLSSocket
-        s.once('secureConnect', () => { trusted = s.authorized })
-      })
-    })
-    stream.once('response', (res: { statusCode: number; headers: Record<string, string | string[] | undefined> }) => {
-      settled = true
-      const raw = res.headers['strict-transport-security']
-      stream.destroy()
-      resolve({ status: res.statusCode, header: raw === undefined ? null : Array.isArray(raw) ? raw.join(', ') : raw, trusted })
-    })
-    stream.once('error', (err: unknown) => {
+    let timer: NodeJS.Timeout | undefined
+    let socket: TLSSocket | undefined
+    const settle = (err: Error | undefined, value?: Attempt) => {
       if (settled) return
       settled = true
-      const kind = errorKind(err)
-      const message = tidyNetworkMessage(err instanceof Error ? err.message : String(err))
-      reject(new ProbeError(kind, `GET ${url} (via ${target.address ?? target.host}) failed: ${message}`, { cause: err }))
+      clearTimeout(timer)
+      req.destroy()
+      socket?.destroy()
+      if (err) reject(err)
+      else resolve(value!)
+    }
+    const fail = (kind: ErrorKind, message: string, cause?: unknown) =>
+      settle(new ProbeError(kind, `GET ${url} (via ${target.address ?? target.host}) failed: ${message}`, { cause }))
+    const awaiting = (phase: string) => {
+      clearTimeout(timer)
+      const phaseMs = Math.min(t, overallAt - performance.now())
+      const [what, ms] = phaseMs < t ? ['request', 2 * t] : [phase, t]
+      timer = setTimeout(() => fail('timeout', `Timeout awaiting '${what}' for ${ms}ms`), Math.max(0, phaseMs))
+    }
+    const req = https.request({
+      host: target.host,
+      port: target.port,
+      path: '/',
+      method: 'GET',
+      headers: REQUEST_HEADERS,
+      createConnection: () => {
+        socket = tls.connect({
+          host: target.host,
+          port: target.port,
+          ...(target.address ? { lookup: pinnedLookup(target.address) } : {}),
+          // SNI must be a DNS name (RFC 6066); an IP host is still what the certificate is checked against
+          ...(isIP(target.host) ? {} : { servername: target.host }),
+          // the trust store, protocol floor and ciphers live in the shared secure context
+          secureContext: secureContextFor(ctx.extraCaPems),
+          // Trust is recorded, not enforced: HSTS is read either way and the verdict says which.
+          rejectUnauthorized: false,
+        })
+        socket.once('connect', () => awaiting('secureConnect'))
+        // `authorized` covers chain and hostname: node runs checkServerIdentity before setting it
+        socket.once('secureConnect', () => {
+          trusted = socket!.authorized
+          awaiting('response')
+        })
+        return socket
+      },
     })
-    // got.stream wants the body consumed; the response handler destroys the stream first.
-    stream.resume()
+    awaiting('connect')
+    req.once('response', (res) => {
+      const raw = res.headers['strict-transport-security']
+      settle(undefined, { status: res.statusCode ?? 0, header: raw === undefined ? null : Array.isArray(raw) ? raw.join(', ') : raw, trusted })
+    })
+    req.on('error', (err: NodeJS.ErrnoException) => fail(networkErrorKind(err), tidyNetworkMessage(err.message), err))
+    req.end()
   })
 }
 
@@ -117,18 +135,13 @@ function attempt(url: string, target: TlsTarget, ctx: ObserveContext, agent: htt
 export function probeHsts(target: TlsTarget, ctx: ObserveContext): Promise<HstsObservation> {
   const url = `https://${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}/`
   return ctx.limit(target.address ?? target.host, async () => {
-    const agent = new https.Agent({ keepAlive: false, maxSockets: 1, secureContext: secureContextFor(ctx.extraCaPems) })
-    try {
-      let last: Attempt | undefined
-      for (let i = 0; i < MAX_ATTEMPTS; i++) {
-        last = await attempt(url, target, ctx, agent)
-        if (!RETRY_STATUSES.has(last.status) || i === MAX_ATTEMPTS - 1) break
-        await new Promise((r) => setTimeout(r, Math.min(500, ctx.timeoutMs / 4)))
-      }
-      const { status, header, trusted } = last!
-      return { url, status, header, ...(trusted === undefined ? {} : { certificateTrusted: trusted }) }
-    } finally {
-      agent.destroy()
+    let last: Attempt | undefined
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      last = await attempt(url, target, ctx)
+      if (!RETRY_STATUSES.has(last.status) || i === MAX_ATTEMPTS - 1) break
+      await new Promise((r) => setTimeout(r, Math.min(500, ctx.timeoutMs / 4)))
     }
+    const { status, header, trusted } = last!
+    return { url, status, header, ...(trusted === undefined ? {} : { certificateTrusted: trusted }) }
   })
 }

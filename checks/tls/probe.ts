@@ -30,7 +30,7 @@ import {
   type TlsObservation,
   type TlsVersion,
 } from './observation.ts'
-import { SUITE_CATEGORIES, isDhe, isEcdhe, suiteByCode, suiteInCategory, suiteName, suitesForVersion, type CipherSuite } from './cipher-suites.ts'
+import { SUITE_CATEGORIES, categorySuites, isDhe, isEcdhe, suiteByCode, suiteName, suitesForVersion, type CipherSuite } from './cipher-suites.ts'
 import { DEFAULT_TLS12_GROUPS, DEFAULT_TLS13_GROUPS, NAMED_GROUPS, groupByName, groupName, inMozillaCurves, isWeakGroup } from './named-groups.ts'
 import { MAX_SUITES_PER_HELLO, buildClientHello, buildSslv2ClientHello, chunkSuites } from './wire/client-hello.ts'
 import { parseServerKeyExchange, type ServerFlight, type ServerHello } from './wire/server-messages.ts'
@@ -205,7 +205,7 @@ class TlsProbeSession {
     const sh = f.serverHello
     if (!sh) {
       if (!f.alert) return { outcome: 'error', versionRefused: false, errorKind: 'protocol', error: 'the server answered without a ServerHello or an alert', flight: f }
-      for (const s of refusable) k.refused.add(s.code)
+      addCodes(k.refused, refusable)
       return { outcome: 'refused', versionRefused: f.alert.description === 70, flight: f }
     }
     // an impossible answer is neither an acceptance nor a refusal of what was offered
@@ -230,8 +230,7 @@ class TlsProbeSession {
 
   /** Is `version` accepted? One hello per ≤128-suite chunk, stopping at the first decisive answer. */
   async probeVersion(version: TlsVersion): Promise<VersionStatus> {
-    const chunks = chunkSuites(suitesForVersion(version))
-    for (const chunk of chunks) {
+    for (const chunk of versionChunks(version)) {
       const r = await this.hello('protocol support', version, chunk)
       if (r.outcome === 'accepted') return { status: 'accepted', preferred: r.chosen }
       if (r.outcome === 'error') return { status: 'undetermined', reason: r.error ?? 'error', ...(r.errorKind ? { errorKind: r.errorKind } : {}) }
@@ -245,7 +244,7 @@ class TlsProbeSession {
   /** Accepted suites of one category under one version: one hello, enumerated only when accepted. */
   async enumerate(version: TlsVersion, category: SuiteCategory): Promise<string[] | StepError> {
     const k = this.know(version)
-    const members = suitesForVersion(version).filter((s) => suiteInCategory(s, category))
+    const members = categorySuites(version, category)
     if (version === 'SSLv2') {
       // an SSLv2 SERVER-HELLO lists every shared cipher at once
       return (k.sslv2Specs ?? []).filter((c) => members.some((m) => m.code === c)).map((c) => suiteName(c, true))
@@ -259,7 +258,7 @@ class TlsProbeSession {
       first = false
       if (r.outcome === 'error') return stepError(r)
       // an accepted pick is one of `chunk` (interpret turns any other pick into a violation)
-      if (r.outcome !== 'accepted') for (const s of chunk) k.refused.add(s.code)
+      if (r.outcome !== 'accepted') addCodes(k.refused, chunk)
     }
     return members.filter((s) => k.accepted.has(s.code)).map((s) => s.name)
   }
@@ -277,7 +276,7 @@ class TlsProbeSession {
       first = false
       if (r.outcome === 'error') return stepError(r)
       if (r.outcome === 'accepted') return r.dhBits ?? { error: `DHE suite ${suiteName(r.chosen!)} accepted but its ServerKeyExchange was unreadable` }
-      for (const s of chunk) k.refused.add(s.code)
+      addCodes(k.refused, chunk)
     }
   }
 
@@ -307,6 +306,19 @@ class TlsProbeSession {
     }
     return undefined
   }
+}
+
+/** Adds the suites' codes to `set` (an indexed loop: this runs for every suite of every refused hello). */
+function addCodes(set: Set<number>, suites: readonly CipherSuite[]): void {
+  for (let i = 0; i < suites.length; i++) set.add(suites[i]!.code)
+}
+
+/** The ≤128-suite chunks each version is probed with, computed once per version. */
+const protocolChunks = new Map<TlsVersion, readonly (readonly CipherSuite[])[]>()
+function versionChunks(version: TlsVersion): readonly (readonly CipherSuite[])[] {
+  let chunks = protocolChunks.get(version)
+  if (!chunks) protocolChunks.set(version, (chunks = chunkSuites(suitesForVersion(version))))
+  return chunks
 }
 
 function stepError(r: HelloResult): StepError {

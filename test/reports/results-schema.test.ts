@@ -15,7 +15,10 @@ describe('results schema', () => {
     const finding = schema.properties.findings.items
     for (const f of ['checkId', 'target', 'status', 'policy', 'scenario', 'controls', 'summary', 'observed', 'evidence', 'expected', 'actual']) expect(finding.required).toContain(f)
     expect(finding.properties.status.enum).toEqual(['passed', 'failed', 'error', 'not-applicable', 'skipped', 'waived'])
-    expect(schema.properties.schemaVersion.const).toBe(2)
+    // version 3 is written; version 2 files (evidence inline) are still read
+    expect(schema.properties.schemaVersion.anyOf.map((v: { const: number }) => v.const)).toEqual([2, 3])
+    const evidence = schema.properties.findings.items.properties.evidence.items
+    expect(Object.keys(evidence.properties)).toEqual(expect.arrayContaining(['kind', 'description', 'sha256', 'bytes']))
   })
 })
 

@@ -21,7 +21,7 @@ it('a second run() into the same folder judges its own observations', async () =
     const out = ${JSON.stringify(join(dir, 'out'))}
     const a = await run({ config: ${JSON.stringify(join(dir, 'first.yaml'))}, out, tags: '@check:tls.protocols' })
     const b = await run({ config: ${JSON.stringify(join(dir, 'second.yaml'))}, out, tags: '@check:tls.protocols' })
-    console.log(JSON.stringify([a.results.findings.map((f) => f.target), b.results.findings.map((f) => f.target)]))`
+    console.log(JSON.stringify([[...a.results.findings].map((f) => f.target), [...b.results.findings].map((f) => f.target)]))`
   const stdout = await new Promise<string>((resolve, reject) =>
     execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 }, (err, out, stderr) => (err ? reject(new Error(stderr)) : resolve(out))),
   )

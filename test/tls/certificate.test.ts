@@ -111,6 +111,18 @@ describe('describeChain on the lab certificates', () => {
     expect(later.trust.reason).toContain('expired intermediate')
   })
 
+  it('describing a chain again gives an equal observation that shares nothing with the first', () => {
+    const first = describeLab('good')
+    // parsed facts are kept per certificate for the whole process: one observation must not reach them
+    first.certs[0]!.subject = 'CN=changed.test'
+    first.certs[0]!.subjectAltNames.push('DNS:changed.test')
+    first.trust.path.push('CN=changed.test')
+    const again = describeLab('good')
+    expect(again.certs[0]).toMatchObject({ subject: 'CN=vigil.lab.test', subjectAltNames: ['DNS:vigil.lab.test'] })
+    expect(again.trust.path).toHaveLength(3)
+    expect(again).toEqual(describeLab('good'))
+  })
+
   it('a self-signed leaf is untrusted unless pinned as an extra CA', () => {
     const o = describeLab('self-signed')
     expect(o.certs[0]!.selfIssued).toBe(true)

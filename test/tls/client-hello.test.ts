@@ -103,6 +103,32 @@ describe('buildClientHello', () => {
     expect(d.extensions.get(51)!.toString('hex')).toBe('0000')
   })
 
+  it('an explicit key share list wins over the default for the same version and groups', () => {
+    const withDefault = decode(buildClientHello({ version: 'TLSv1.3', suites: [0x1301], groups: [29, 23] }))
+    const empty = decode(buildClientHello({ version: 'TLSv1.3', suites: [0x1301], groups: [29, 23], keyShares: [] }))
+    expect(withDefault.extensions.get(51)!.length).toBe(2 + 4 + 32)
+    expect(empty.extensions.get(51)!.toString('hex')).toBe('0000')
+  })
+
+  it('hellos that differ only in SNI differ only there', () => {
+    const random = Buffer.alloc(32, 0x33)
+    const short = decode(buildClientHello({ version: 'TLSv1.2', suites: [0xc02f], serverName: 'a.test', groups: [29], random }))
+    const long = decode(buildClientHello({ version: 'TLSv1.2', suites: [0xc02f], serverName: 'much-longer.example.test', groups: [29], random }))
+    expect(long.extensions.get(0)!.subarray(5).toString('ascii')).toBe('much-longer.example.test')
+    expect(long.recordLength - short.recordLength).toBe('much-longer.example.test'.length - 'a.test'.length)
+    for (const m of [short, long]) m.extensions.delete(0)
+    expect(long.extensions).toEqual(short.extensions)
+  })
+
+  it('gives every hello fresh random bytes (random, TLS 1.3 session id, SSLv2 challenge)', () => {
+    const a = decode(buildClientHello({ version: 'TLSv1.3', suites: [0x1301], groups: [29] }))
+    const b = decode(buildClientHello({ version: 'TLSv1.3', suites: [0x1301], groups: [29] }))
+    expect(a.random.equals(b.random)).toBe(false)
+    expect(a.sessionId.equals(b.sessionId)).toBe(false)
+    expect(a.random.equals(a.sessionId.subarray(0, 32))).toBe(false)
+    expect(buildSslv2ClientHello([0x010080]).subarray(-16).equals(buildSslv2ClientHello([0x010080]).subarray(-16))).toBe(false)
+  })
+
   it('pads hellos of 256–511 bytes to 512 (RFC 7685)', () => {
     const suites = Array.from({ length: 100 }, (_, i) => 0x0100 + i)
     const d = decode(buildClientHello({ version: 'TLSv1.2', suites, groups: [23] }))

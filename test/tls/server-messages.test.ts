@@ -59,6 +59,23 @@ describe('ServerFlightReader on flights recorded from openssl s_server 3.0', () 
     expect(bytewise.serverHelloDone).toBe(true)
   })
 
+  it('keeps nothing of a pushed chunk: a flight read through one reused buffer reads the same', () => {
+    const flight = fixture('tls12-ecdhe-rsa.hex')
+    const whole = readAll(flight).flight
+    // the raw connection reads every socket into one shared buffer, overwritten by the next read
+    const shared = Buffer.alloc(100)
+    const r = new ServerFlightReader()
+    for (let i = 0; i < flight.length && r.state.state === 'need-more'; i += shared.length) {
+      const n = flight.copy(shared, 0, i, i + shared.length)
+      r.push(shared.subarray(0, n))
+      shared.fill(0xee)
+    }
+    expect(r.state).toEqual({ state: 'done' })
+    expect(r.flight.serverHello).toEqual(whole.serverHello)
+    expect(r.flight.certificates).toEqual(whole.certificates)
+    expect(r.flight.serverKeyExchange).toEqual(whole.serverKeyExchange)
+  })
+
   it('stops at a TLS 1.3 ServerHello (the rest is encrypted) and reports its key share group', () => {
     const r = readAll(fixture('tls13-server-hello.hex'))
     expect(r.state).toEqual({ state: 'done' })

@@ -1,7 +1,7 @@
 // Hand-built ClientHellos, so the probe can ask about any protocol version, suite or group whatever
 // Node's own OpenSSL still negotiates. A hello is never followed up: the probe reads the server's
 // first flight and closes, so key shares need not be usable for a full handshake.
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomFillSync } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { TlsVersion } from '../observation.ts'
 
@@ -73,11 +73,6 @@ function u16(n: number): Buffer {
   b.writeUInt16BE(n)
   return b
 }
-function u24(n: number): Buffer {
-  const b = Buffer.alloc(3)
-  b.writeUIntBE(n, 0, 3)
-  return b
-}
 function vec16(body: Buffer): Buffer {
   return Buffer.concat([u16(body.length), body])
 }
@@ -103,6 +98,99 @@ export function x25519PublicKey(): Buffer {
   return sharedX25519
 }
 
+/**
+ * Random bytes for hello randoms, TLS 1.3 session ids and SSLv2 challenges, drawn from one pool
+ * refilled 4 KiB at a time: a randomBytes call per field (~25 per endpoint) was two fifths of the
+ * cost of building a hello. Nothing secret rides on them (a raw hello never completes a handshake),
+ * but they stay random.
+ */
+const randomPool = Buffer.alloc(4096)
+let randomPoolUsed = randomPool.length
+function copyRandom(target: Buffer, at: number, n: number): void {
+  if (randomPoolUsed + n > randomPool.length) {
+    randomFillSync(randomPool)
+    randomPoolUsed = 0
+  }
+  randomPool.copy(target, at, randomPoolUsed, randomPoolUsed + n)
+  randomPoolUsed += n
+}
+
+/** Writes a message of a size known in advance into one buffer, front to back. */
+class ByteWriter {
+  readonly buf: Buffer
+  private pos = 0
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size)
+  }
+  u8(n: number): void {
+    this.pos = this.buf.writeUInt8(n & 0xff, this.pos)
+  }
+  u16(n: number): void {
+    this.pos = this.buf.writeUInt16BE(n, this.pos)
+  }
+  u24(n: number): void {
+    this.pos = this.buf.writeUIntBE(n, this.pos, 3)
+  }
+  bytes(b: Buffer): void {
+    this.pos += b.copy(this.buf, this.pos)
+  }
+  ascii(s: string): void {
+    this.pos += this.buf.write(s, this.pos, 'ascii')
+  }
+  zeros(n: number): void {
+    this.buf.fill(0, this.pos, this.pos + n)
+    this.pos += n
+  }
+  /** `given` (which must be `n` bytes long), or `n` fresh random bytes */
+  random(n: number, given?: Buffer): void {
+    if (given) {
+      if (given.length !== n) throw new Error(`expected ${n} bytes, got ${given.length}`)
+      this.bytes(given)
+    } else {
+      copyRandom(this.buf, this.pos, n)
+      this.pos += n
+    }
+  }
+  done(): Buffer {
+    if (this.pos !== this.buf.length) throw new Error(`internal: wrote ${this.pos} of ${this.buf.length} bytes`)
+    return this.buf
+  }
+}
+
+/**
+ * The extensions that follow server_name, encoded once per (version, groups, key shares): they are
+ * the same for every endpoint, and the probe sends each combination to every endpoint it scans.
+ * Bounded: a long-running process could meet many group lists (the groups probe narrows them).
+ */
+const commonExtensionBlocks = new Map<string, Buffer>()
+function commonExtensions(version: ClientHelloOptions['version'], groups: readonly number[], keyShares: readonly KeyShare[] | undefined): Buffer {
+  const key = `${version}/${groups.join(',')}/${keyShares?.map((s) => `${s.group}:${s.key.toString('hex')}`).join(',') ?? 'default'}`
+  let block = commonExtensionBlocks.get(key)
+  if (block) return block
+  const tls13 = version === 'TLSv1.3'
+  const exts: Buffer[] = []
+  if (groups.length) {
+    exts.push(extension(EXT.supportedGroups, vec16(list16(groups))))
+    exts.push(extension(EXT.ecPointFormats, vec8(Buffer.from([0, 1, 2]))))
+  }
+  if (version === 'TLSv1.2' || tls13) exts.push(extension(EXT.signatureAlgorithms, vec16(list16(SIGNATURE_ALGORITHMS))))
+  exts.push(extension(EXT.sessionTicket, Buffer.alloc(0)))
+  exts.push(extension(EXT.extendedMasterSecret, Buffer.alloc(0)))
+  if (tls13) {
+    exts.push(extension(EXT.supportedVersions, vec8(u16(VERSION_CODES['TLSv1.3']))))
+    exts.push(extension(EXT.pskKeyExchangeModes, vec8(Buffer.from([1]))))
+    const shares = keyShares ?? (groups.includes(X25519) ? [{ group: X25519, key: x25519PublicKey() }] : [])
+    exts.push(extension(EXT.keyShare, vec16(Buffer.concat(shares.map((s) => Buffer.concat([u16(s.group), vec16(s.key)]))))))
+  } else {
+    // renegotiation_info is not defined for TLS 1.3
+    exts.push(extension(EXT.renegotiationInfo, Buffer.from([0])))
+  }
+  block = Buffer.concat(exts)
+  if (commonExtensionBlocks.size >= 256) commonExtensionBlocks.clear()
+  commonExtensionBlocks.set(key, block)
+  return block
+}
+
 /** The TLS record(s) of a ClientHello for SSLv3 … TLS 1.3. */
 export function buildClientHello(opts: ClientHelloOptions): Buffer {
   if (opts.suites.length === 0) throw new Error('a ClientHello needs at least one suite')
@@ -110,60 +198,82 @@ export function buildClientHello(opts: ClientHelloOptions): Buffer {
   const tls13 = opts.version === 'TLSv1.3'
   const ssl3 = opts.version === 'SSLv3'
   const legacyVersion = tls13 ? VERSION_CODES['TLSv1.2'] : VERSION_CODES[opts.version]
-  const random = opts.random ?? randomBytes(32)
   // TLS 1.3 middlebox compatibility mode: a non-empty legacy session id
-  const sessionId = opts.sessionId ?? (tls13 ? randomBytes(32) : Buffer.alloc(0))
+  const sessionIdLength = opts.sessionId?.length ?? (tls13 ? 32 : 0)
   // SSLv3 has no extensions; the SCSV stands in for renegotiation_info there
-  const suites = ssl3 ? [...opts.suites, EMPTY_RENEGOTIATION_INFO_SCSV] : opts.suites
-  const groups = opts.groups ?? []
+  const suiteCount = opts.suites.length + (ssl3 ? 1 : 0)
+  const serverName = !ssl3 && opts.serverName && !isIP(opts.serverName) ? opts.serverName : undefined
+  const common = ssl3 ? undefined : commonExtensions(opts.version, opts.groups ?? [], opts.keyShares)
 
-  const exts: Buffer[] = []
-  if (!ssl3) {
-    if (opts.serverName && !isIP(opts.serverName)) {
-      const name = Buffer.from(opts.serverName, 'ascii')
-      exts.push(extension(EXT.serverName, vec16(Buffer.concat([u8(0), vec16(name)]))))
-    }
-    if (groups.length) {
-      exts.push(extension(EXT.supportedGroups, vec16(list16(groups))))
-      exts.push(extension(EXT.ecPointFormats, vec8(Buffer.from([0, 1, 2]))))
-    }
-    if (opts.version === 'TLSv1.2' || tls13) exts.push(extension(EXT.signatureAlgorithms, vec16(list16(SIGNATURE_ALGORITHMS))))
-    exts.push(extension(EXT.sessionTicket, Buffer.alloc(0)))
-    exts.push(extension(EXT.extendedMasterSecret, Buffer.alloc(0)))
-    if (tls13) {
-      exts.push(extension(EXT.supportedVersions, vec8(u16(VERSION_CODES['TLSv1.3']))))
-      exts.push(extension(EXT.pskKeyExchangeModes, vec8(Buffer.from([1]))))
-      const shares = opts.keyShares ?? (groups.includes(X25519) ? [{ group: X25519, key: x25519PublicKey() }] : [])
-      exts.push(extension(EXT.keyShare, vec16(Buffer.concat(shares.map((s) => Buffer.concat([u16(s.group), vec16(s.key)]))))))
-    } else {
-      // renegotiation_info is not defined for TLS 1.3
-      exts.push(extension(EXT.renegotiationInfo, Buffer.from([0])))
-    }
-  }
-
-  const head = Buffer.concat([u16(legacyVersion), random, vec8(sessionId), vec16(list16(suites)), vec8(Buffer.from([0]))])
-  let extBlock = Buffer.concat(exts)
+  // version, random, session id, suites, compression methods (one: null)
+  const headLength = 2 + 32 + 1 + sessionIdLength + 2 + 2 * suiteCount + 2
+  // server_name: type, length, list length, name type, name length, name (ASCII: one byte a character)
+  const sniLength = serverName ? 9 + serverName.length : 0
+  let extensionsLength = common ? sniLength + common.length : 0
   // Some servers (F5 and others) hang on hellos of 256–511 bytes; pad to 512 as OpenSSL does (RFC 7685).
-  if (!ssl3) {
-    const len = 4 + head.length + 2 + extBlock.length
+  let padding: number | undefined
+  if (common) {
+    const len = 4 + headLength + 2 + extensionsLength
     if (len >= 256 && len < 512) {
-      const pad = Math.max(0, 512 - len - 4)
-      extBlock = Buffer.concat([extBlock, extension(EXT.padding, Buffer.alloc(pad))])
+      padding = Math.max(0, 512 - len - 4)
+      extensionsLength += 4 + padding
     }
   }
-  const body = ssl3 && extBlock.length === 0 ? head : Buffer.concat([head, vec16(extBlock)])
-  const handshake = Buffer.concat([u8(1), u24(body.length), body])
+  const bodyLength = headLength + (common ? 2 + extensionsLength : 0)
+
+  const w = new ByteWriter(5 + 4 + bodyLength)
   // record version 3.1 (3.0 for SSLv3): what mainstream clients send, so old servers do not balk
-  return Buffer.concat([u8(22), u16(ssl3 ? 0x0300 : 0x0301), vec16(handshake)])
+  w.u8(22)
+  w.u16(ssl3 ? 0x0300 : 0x0301)
+  w.u16(4 + bodyLength)
+  w.u8(1) // client_hello
+  w.u24(bodyLength)
+  w.u16(legacyVersion)
+  w.random(32, opts.random)
+  w.u8(sessionIdLength)
+  w.random(sessionIdLength, opts.sessionId)
+  w.u16(2 * suiteCount)
+  // indexed: this loop runs for up to 128 suites of every hello
+  for (let i = 0; i < opts.suites.length; i++) w.u16(opts.suites[i]!)
+  if (ssl3) w.u16(EMPTY_RENEGOTIATION_INFO_SCSV)
+  w.u8(1)
+  w.u8(0)
+  if (common) {
+    w.u16(extensionsLength)
+    if (serverName) {
+      w.u16(EXT.serverName)
+      w.u16(5 + serverName.length)
+      w.u16(3 + serverName.length)
+      w.u8(0) // host_name
+      w.u16(serverName.length)
+      w.ascii(serverName)
+    }
+    w.bytes(common)
+    if (padding !== undefined) {
+      w.u16(EXT.padding)
+      w.u16(padding)
+      w.zeros(padding)
+    }
+  }
+  return w.done()
 }
 
-/** An SSLv2 CLIENT-HELLO offering 24-bit cipher specs. */
-export function buildSslv2ClientHello(specs: readonly number[], challenge: Buffer = randomBytes(16)): Buffer {
+/** An SSLv2 CLIENT-HELLO offering 24-bit cipher specs (`challenge`: 16 random bytes unless given). */
+export function buildSslv2ClientHello(specs: readonly number[], challenge?: Buffer): Buffer {
   if (specs.length === 0) throw new Error('an SSLv2 hello needs at least one cipher spec')
-  const specBytes = Buffer.concat(specs.map((c) => Buffer.from([(c >> 16) & 0xff, (c >> 8) & 0xff, c & 0xff])))
-  const body = Buffer.concat([u8(1), u16(0x0002), u16(specBytes.length), u16(0), u16(challenge.length), specBytes, challenge])
-  if (body.length > 0x7fff) throw new Error('SSLv2 hello too long')
-  return Buffer.concat([u16(0x8000 | body.length), body])
+  const challengeLength = challenge?.length ?? 16
+  const bodyLength = 9 + 3 * specs.length + challengeLength
+  if (bodyLength > 0x7fff) throw new Error('SSLv2 hello too long')
+  const w = new ByteWriter(2 + bodyLength)
+  w.u16(0x8000 | bodyLength)
+  w.u8(1) // CLIENT-HELLO
+  w.u16(0x0002)
+  w.u16(3 * specs.length)
+  w.u16(0) // session id length
+  w.u16(challengeLength)
+  for (const c of specs) w.u24(c)
+  w.random(challengeLength, challenge)
+  return w.done()
 }
 
 /** Splits a suite list into hello-sized chunks, keeping order. */

@@ -32,19 +32,31 @@ export interface HelloExchangeOptions {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ENONET'])
 
+/**
+ * One read buffer for every raw connection: a read is handed to its reader synchronously and the
+ * reader copies what it keeps, so no connection allocates buffers of its own for reading.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+
 export function exchangeHello(opts: HelloExchangeOptions): Promise<HelloExchange> {
   const started = performance.now()
   return new Promise((resolve) => {
     const reader = new ServerFlightReader()
     let connected = false
     let settled = false
-    let timer: NodeJS.Timeout | undefined
     let socket: Socket | undefined
+    // one timer: the budget for connecting, restarted once as the budget for the answer
+    let waitingFor = `no TCP connection to ${opts.host}:${opts.port}`
+    const timer = setTimeout(() => {
+      // a partial answer that already decided the question is still an answer
+      if (reader.end().state === 'done') return fromReader()
+      finish({ outcome: 'error', errorKind: 'timeout', detail: `${waitingFor} after ${opts.timeoutMs} ms`, flight: reader.flight })
+    }, opts.timeoutMs)
 
     const finish = (r: Omit<HelloExchange, 'connected' | 'bytesRead' | 'durationMs'>) => {
       if (settled) return
       settled = true
-      if (timer) clearTimeout(timer)
+      clearTimeout(timer)
       socket?.destroy()
       resolve({ ...r, connected, bytesRead: reader.bytesRead, durationMs: Math.round(performance.now() - started) })
     }
@@ -54,31 +66,30 @@ export function exchangeHello(opts: HelloExchangeOptions): Promise<HelloExchange
       else if (st.state === 'error') finish({ outcome: 'error', errorKind: 'protocol', detail: st.message, flight: reader.flight })
       return st.state !== 'need-more'
     }
-    const arm = (what: string) => {
-      if (timer) clearTimeout(timer)
-      timer = setTimeout(() => {
-        // a partial answer that already decided the question is still an answer
-        if (reader.end().state === 'done') return fromReader()
-        finish({ outcome: 'error', errorKind: 'timeout', detail: `${what} after ${opts.timeoutMs} ms`, flight: reader.flight })
-      }, opts.timeoutMs)
-    }
 
     try {
-      socket = connect({ host: opts.host, port: opts.port })
+      socket = connect({
+        host: opts.host,
+        port: opts.port,
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (n: number, buf: Uint8Array) => {
+            reader.push(Buffer.from(buf.buffer, buf.byteOffset, n))
+            fromReader()
+            return true // keep reading: once the answer is known, finish has destroyed the socket
+          },
+        },
+      })
     } catch (e) {
       finish({ outcome: 'error', errorKind: 'unreachable', detail: (e as Error).message })
       return
     }
-    arm(`no TCP connection to ${opts.host}:${opts.port}`)
-    socket.setNoDelay(true)
+    // No setNoDelay: the hello is the only write, and Nagle never holds back a connection's first segment.
     socket.on('connect', () => {
       connected = true
-      arm('no answer to the ClientHello')
+      waitingFor = 'no answer to the ClientHello'
+      timer.refresh()
       socket!.write(opts.hello)
-    })
-    socket.on('data', (chunk: Buffer) => {
-      reader.push(chunk)
-      fromReader()
     })
     socket.on('end', () => {
       const st = reader.end()

@@ -124,20 +124,29 @@ class Cursor {
   get remaining(): number {
     return this.buf.length - this.pos
   }
-  take(n: number, what: string): Buffer {
+  private need(n: number, what: string): void {
     if (n > this.remaining) throw new TlsDecodeError(`${what}: needs ${n} bytes, ${this.remaining} left`)
+  }
+  take(n: number, what: string): Buffer {
+    this.need(n, what)
     const out = this.buf.subarray(this.pos, this.pos + n)
     this.pos += n
     return out
   }
+  // integers are read in place: a subarray per field was most of what parsing a hello allocated
   u8(what: string): number {
-    return this.take(1, what)[0]!
+    this.need(1, what)
+    return this.buf[this.pos++]!
   }
   u16(what: string): number {
-    return this.take(2, what).readUInt16BE(0)
+    this.need(2, what)
+    this.pos += 2
+    return this.buf.readUInt16BE(this.pos - 2)
   }
   u24(what: string): number {
-    return this.take(3, what).readUIntBE(0, 3)
+    this.need(3, what)
+    this.pos += 3
+    return this.buf.readUIntBE(this.pos - 3, 3)
   }
   vec8(what: string): Buffer {
     return this.take(this.u8(what), what)
@@ -247,6 +256,7 @@ function parseSslv2ServerHello(body: Buffer): Sslv2ServerHello {
 }
 
 const CONTENT_TYPES = new Set([20, 21, 22, 23])
+const EMPTY = Buffer.alloc(0)
 
 function describeBytes(b: Buffer): string {
   const hex = b.subarray(0, 8).toString('hex').replace(/(..)/g, '$1 ').trim()
@@ -260,8 +270,8 @@ function describeBytes(b: Buffer): string {
  */
 export class ServerFlightReader {
   readonly flight: ServerFlight = { format: 'tls', serverHelloDone: false, warnings: [] }
-  private buf: Buffer = Buffer.alloc(0)
-  private handshake: Buffer = Buffer.alloc(0)
+  private buf: Buffer = EMPTY
+  private handshake: Buffer = EMPTY
   private total = 0
   private result: ReadState = { state: 'need-more' }
   private format: 'unknown' | 'tls' | 'sslv2' = 'unknown'
@@ -274,11 +284,13 @@ export class ServerFlightReader {
     return this.result
   }
 
+  /** Reads `chunk`, which the caller may reuse afterwards: nothing of it is kept but copies. */
   push(chunk: Buffer): ReadState {
     if (this.result.state !== 'need-more') return this.result
     this.total += chunk.length
     if (this.total > MAX_FLIGHT_BYTES) return this.fail(`server sent more than ${MAX_FLIGHT_BYTES} bytes without finishing its first flight`)
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk
+    const borrowed = this.buf.length === 0
+    this.buf = borrowed ? chunk : Buffer.concat([this.buf, chunk])
     try {
       if (this.format === 'unknown') {
         if (this.buf.length < 3) return this.result
@@ -292,6 +304,9 @@ export class ServerFlightReader {
       return this.format === 'tls' ? this.readTls() : this.readSslv2()
     } catch (e) {
       return this.fail(e instanceof TlsDecodeError ? `malformed server message: ${e.message}` : `unreadable server answer: ${(e as Error).message}`)
+    } finally {
+      // an incomplete record waits for more bytes: as a copy, not as a view into `chunk`
+      if (borrowed && this.buf.length && this.result.state === 'need-more') this.buf = Buffer.from(this.buf)
     }
   }
 

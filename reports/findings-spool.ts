@@ -1,0 +1,87 @@
+// A run's findings on disk while it runs, so memory does not grow with the fleet. Targets are judged
+// a batch at a time; each batch's findings are appended to one JSON Lines file per scenario, and read
+// back scenario by scenario, targets in plan order: the same order a single judging pass gives. The
+// spool lives in the system's temporary folder and is removed when the process exits (or by `remove`).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { AppendOnlyFile } from '../core/bounded-write.ts'
+import { readLines } from '../core/line-reader.ts'
+import { FindingStatus, type Finding, type FindingSource } from './model.ts'
+
+const STATUS_CODES = FindingStatus.options
+const live = new Set<string>()
+let cleanupRegistered = false
+
+export class FindingsSpool implements FindingSource {
+  readonly dir: string
+  private readonly files: AppendOnlyFile[]
+  /** per scenario, the status of each line (one byte each): readers that want some statuses skip parsing the rest */
+  private readonly statuses: Uint8Array[]
+  private readonly counts: number[]
+  private closed = false
+
+  constructor(scenarioCount: number) {
+    this.dir = mkdtempSync(join(tmpdir(), 'vigil-findings-'))
+    live.add(this.dir)
+    if (!cleanupRegistered) {
+      cleanupRegistered = true
+      process.once('exit', () => {
+        for (const d of live) rmSync(d, { recursive: true, force: true })
+      })
+    }
+    this.files = Array.from({ length: scenarioCount }, (_, i) => new AppendOnlyFile(join(this.dir, `${i}.jsonl`)))
+    this.statuses = Array.from({ length: scenarioCount }, () => new Uint8Array(64))
+    this.counts = Array.from({ length: scenarioCount }, () => 0)
+  }
+
+  get size(): number {
+    return this.counts.reduce((a, b) => a + b, 0)
+  }
+
+  /** Appends findings of one scenario (in target order). */
+  async add(scenario: number, findings: readonly Finding[]): Promise<void> {
+    if (findings.length === 0) return
+    let codes = this.statuses[scenario]!
+    const n = this.counts[scenario]!
+    if (n + findings.length > codes.length) {
+      const grown = new Uint8Array(Math.max(codes.length * 2, n + findings.length))
+      grown.set(codes)
+      codes = this.statuses[scenario] = grown
+    }
+    findings.forEach((f, i) => (codes[n + i] = STATUS_CODES.indexOf(f.status)))
+    this.counts[scenario] = n + findings.length
+    await this.files[scenario]!.append(findings.map((f) => JSON.stringify(f)).join('\n') + '\n')
+  }
+
+  /** Waits for every write; the spool is then ready to read. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await Promise.all(this.files.map((f) => f.close()))
+  }
+
+  /** Each finding as its JSON text, in order. */
+  *jsonLines(): Generator<string> {
+    for (let s = 0; s < this.files.length; s++) if (this.counts[s]) yield* readLines(this.files[s]!.file)
+  }
+
+  *[Symbol.iterator](): Iterator<Finding> {
+    for (const line of this.jsonLines()) yield JSON.parse(line) as Finding
+  }
+
+  *withStatus(statuses: readonly FindingStatus[]): Generator<Finding> {
+    const wanted = new Set(statuses.map((s) => STATUS_CODES.indexOf(s)))
+    for (let s = 0; s < this.files.length; s++) {
+      if (!this.counts[s]) continue
+      const codes = this.statuses[s]!
+      let i = 0
+      for (const line of readLines(this.files[s]!.file)) if (wanted.has(codes[i++]!)) yield JSON.parse(line) as Finding
+    }
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true })
+    live.delete(this.dir)
+  }
+}
