@@ -530,8 +530,16 @@ function writeVigilConfig(file: string, fleet: Fleet, endpoints: BenchEndpoint[]
   )
 }
 
+/** The Node flags bin/vigil.mjs's first line runs Vigil with (`#!/usr/bin/env -S node <flags>`): Vigil is measured as it runs. */
+function vigilNodeFlags(): string[] {
+  const shebang = readFileSync(VIGIL_BIN, 'utf8').split('\n', 1)[0]!
+  const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(shebang)
+  if (!m) throw new Error(`${VIGIL_BIN}: unexpected first line ${shebang}`)
+  return m[1]!.trim().split(/\s+/).filter(Boolean)
+}
+
 function vigilArgs(config: string, out: string, opts: Options): string[] {
-  return [VIGIL_BIN, 'run', '--config', config, '--out', out, '--tags', '@tls', '--concurrency', String(opts.concurrency), '--per-host', String(opts.perHost), '--timeout', `${opts.timeoutMs}ms`]
+  return [...vigilNodeFlags(), VIGIL_BIN, 'run', '--config', config, '--out', out, '--tags', '@tls', '--concurrency', String(opts.concurrency), '--per-host', String(opts.perHost), '--timeout', `${opts.timeoutMs}ms`]
 }
 
 function vigilEnv(dir: string, opts: Options): NodeJS.ProcessEnv {
@@ -616,7 +624,7 @@ async function measureVigil(fleet: Fleet, dir: string, opts: Options): Promise<V
   const rel = (p: string) => (p.startsWith(dir) ? `<scratch>/${relative(dir, p)}` : p)
   const figures: VigilFigures = {
     tool: 'Vigil',
-    command: `node ${relative(REPO, VIGIL_BIN)} ${args.slice(1).map(rel).join(' ')}`,
+    command: `node ${args.map((a) => (a === VIGIL_BIN ? relative(REPO, VIGIL_BIN) : rel(a))).join(' ')}`,
     population: population(endpoints),
     wallMs: run.wallMs,
     cpuMs: run.rusage.userMs + run.rusage.systemMs,

@@ -30,6 +30,8 @@ export class EvidenceWriter {
   private readonly out: AppendOnlyFile
   /** new lines since the last flush: written together, one append per batch of findings */
   private pending: string[] = []
+  /** content → its citation, within one batch (a chain is cited by five findings of a target) */
+  private recent = new Map<string, { sha256: string; bytes: number }>()
 
   constructor(file: string) {
     this.out = new AppendOnlyFile(file)
@@ -39,18 +41,21 @@ export class EvidenceWriter {
   cite(items: readonly { kind: string; description: string; mediaType?: string; data?: unknown }[]): EvidenceRef[] {
     return items.map((item) => {
       const content = evidenceContent(item.data)
-      const hash = sha256(content)
+      let known = this.recent.get(content)
+      if (!known) this.recent.set(content, (known = { sha256: sha256(content), bytes: Buffer.byteLength(content) }))
+      const hash = known.sha256
       if (!this.seen.has(hash)) {
         this.seen.add(hash)
         const blob: EvidenceBlob = { sha256: hash, ...(item.mediaType ? { mediaType: item.mediaType } : {}), data: item.data ?? null }
         this.pending.push(JSON.stringify(blob) + '\n')
       }
-      return { kind: item.kind, description: item.description, ...(item.mediaType ? { mediaType: item.mediaType } : {}), sha256: hash, bytes: Buffer.byteLength(content) }
+      return { kind: item.kind, description: item.description, ...(item.mediaType ? { mediaType: item.mediaType } : {}), sha256: hash, bytes: known.bytes }
     })
   }
 
   /** Writes the lines queued since the last flush. */
   async flush(): Promise<void> {
+    this.recent = new Map()
     if (this.pending.length === 0) return
     const text = this.pending.join('')
     this.pending = []

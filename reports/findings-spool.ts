@@ -19,6 +19,8 @@ export class FindingsSpool implements FindingSource {
   /** per scenario, the status of each line (one byte each): readers that want some statuses skip parsing the rest */
   private readonly statuses: Uint8Array[]
   private readonly counts: number[]
+  /** the policy (feature file) of each scenario's findings */
+  private readonly policies: (string | undefined)[] = []
   private closed = false
 
   constructor(scenarioCount: number) {
@@ -50,6 +52,7 @@ export class FindingsSpool implements FindingSource {
       codes = this.statuses[scenario] = grown
     }
     findings.forEach((f, i) => (codes[n + i] = STATUS_CODES.indexOf(f.status)))
+    this.policies[scenario] ??= findings[0]!.policy
     this.counts[scenario] = n + findings.length
     await this.files[scenario]!.append(findings.map((f) => JSON.stringify(f)).join('\n') + '\n')
   }
@@ -59,6 +62,20 @@ export class FindingsSpool implements FindingSource {
     if (this.closed) return
     this.closed = true
     await Promise.all(this.files.map((f) => f.close()))
+  }
+
+  /** Status counts per policy, from what the spool keeps in memory: no pass over the findings. */
+  statusCountsByPolicy(): Map<string, Record<FindingStatus, number>> {
+    const out = new Map<string, Record<FindingStatus, number>>()
+    this.counts.forEach((n, s) => {
+      const policy = this.policies[s]
+      if (!n || policy === undefined) return
+      let c = out.get(policy)
+      if (!c) out.set(policy, (c = Object.fromEntries(STATUS_CODES.map((k) => [k, 0])) as Record<FindingStatus, number>))
+      const codes = this.statuses[s]!
+      for (let i = 0; i < n; i++) c[STATUS_CODES[codes[i]!]!]++
+    })
+    return out
   }
 
   /** Each finding as its JSON text, in order. */

@@ -215,6 +215,8 @@ export interface FindingSource extends Iterable<Finding> {
   withStatus?(statuses: readonly FindingStatus[]): Iterable<Finding>
   /** each finding as its JSON text (a stream that stores them so is copied without parsing) */
   jsonLines?(): Iterable<string>
+  /** status counts per policy, when the source keeps them (no pass over the findings) */
+  statusCountsByPolicy?(): Map<string, Record<FindingStatus, number>>
 }
 
 /** The results of a run with its findings as a source: what the report writers take. */

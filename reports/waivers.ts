@@ -4,7 +4,7 @@
 // expired or malformed waiver waives nothing and is itself reported; nothing about a waiver is
 // silent, because an auditor reads exceptions first.
 import * as z from 'zod'
-import { ConfigError, issueLines, parseYamlDocument, readConfigText, type YamlDocument } from '../core/config-file.ts'
+import { issueLines, parseYamlDocument, readConfigText, type YamlDocument } from '../core/config-file.ts'
 import type { Finding, WaiverUse } from './model.ts'
 
 const text = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} must not be empty`)

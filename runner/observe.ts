@@ -129,12 +129,24 @@ export async function observeAll(inv: Inventory, planned: PlannedTarget[], opts:
 
   let done = 0
   let operating = false
-  // At most `concurrency` targets are being probed at once. Operations are bounded anyway; without
-  // this bound every target would start at once and hold its half-made observation until the
-  // per-host queues reached its last operation, so memory would grow with the fleet and nothing
-  // would reach the disk before the end.
+  // At most `concurrency` targets are being probed at once, and at most twice `perHost` on one host
+  // (more could not be served: one host takes `perHost` operations at a time). Operations are bounded
+  // anyway; without these bounds every target would start at once and hold its half-made observation
+  // until the per-host queues reached its last operation: memory would grow with the fleet and
+  // nothing would reach the disk before the end.
   const inFlight = pLimit(inv.settings.concurrency)
-  const tasks = planned.map(({ entry, needs }, i) => inFlight(async () => {
+  const perHostTargets = new Map<string, LimitFunction>()
+  const admit = <T>(entry: AnyTarget, task: () => Promise<T>): Promise<T> => {
+    const name = connectName(entry)
+    if (!name) return inFlight(task)
+    const r = resolved.get(name)
+    const host = r && 'address' in r ? r.address : name
+    let slots = perHostTargets.get(host)
+    if (!slots) perHostTargets.set(host, (slots = pLimit(2 * inv.settings.perHost)))
+    // the host's slot first: a target queued behind its own host holds no run-wide slot
+    return slots(() => inFlight(task))
+  }
+  const tasks = planned.map(({ entry, needs }, i) => admit(entry, async () => {
     const started = new Date()
     // an operation asked for after the interruption is refused, and the target is then not counted as observed
     const limit: ObserveContext['limit'] = (host, fn) => {

@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process'
 import { sha256 } from '../core/hash.ts'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { writeFileBounded } from '../core/bounded-write.ts'
-import { readConfigText } from '../core/config-file.ts'
 import { dirname, join, relative, sep } from 'node:path'
 import { promisify } from 'node:util'
 import { redactInventoryText, redactUrl } from './redact.ts'
@@ -33,13 +32,13 @@ const posix = (p: string) => p.split(sep).join('/')
  */
 export async function snapshotInputs(
   out: string,
-  inputs: { inventoryFile: string; waiversFile?: string; waiversText?: string; policies: ReadonlyMap<string, string> },
+  inputs: { inventoryFile: string; inventoryText: string; waiversFile?: string; waiversText?: string; policies: ReadonlyMap<string, string> },
 ): Promise<RunRecord['inputs']> {
   const dir = join(out, INPUTS_DIR)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(join(dir, 'policies'), { recursive: true })
   const inventory = `${INPUTS_DIR}/inventory.yaml`
-  await writeFileBounded(join(out, inventory), redactInventoryText(readConfigText(inputs.inventoryFile, 'the inventory')))
+  await writeFileBounded(join(out, inventory), redactInventoryText(inputs.inventoryText))
   const root = commonRoot([...inputs.policies.keys()])
   const policies: RunRecord['inputs']['policies'] = []
   for (const [file, policy] of [...inputs.policies].sort(([a], [b]) => a.localeCompare(b))) {

@@ -24,7 +24,6 @@ import {
   type KeyExchangeObservation,
   type PartError,
   type ProtocolViolation,
-  type ProtocolsObservation,
   type SuiteCategory,
   type SuitesObservation,
   type TlsObservation,

@@ -63,6 +63,7 @@ describe('SARIF 2.1.0 from the lab', () => {
     const forward = run.results!.filter((r) => r.ruleId === 'tls.forward-secrecy')
     expect(new Set(forward.map((r) => r.partialFingerprints!.primaryLocationLineHash)).size).toBe(forward.length)
     const again = await runVigil(['run', '--config', lab.config, '--out', 'out2', '--sarif', 'again.sarif'], { cwd: lab.dir })
+    expect(again.code, again.stderr).toBe(1)
     const log2 = JSON.parse(readFileSync(join(lab.dir, 'again.sarif'), 'utf8')) as Sarif.Log
     expect(new Set(log2.runs[0]!.results!.map((r) => r.partialFingerprints!.primaryLocationLineHash))).toEqual(new Set(hashes))
     expect(log2.runs[0]!.automationDetails!.id).toBe(run.automationDetails!.id)

@@ -88,7 +88,7 @@ describe('ObservationJournal', () => {
 })
 
 const finding = (scenario: string, target: string, status: Finding['status']): Finding =>
-  ({ id: `${scenario}@${target}`, checkId: scenario, target, status, verdict: status, scenarioKey: scenario, evidence: [] }) as unknown as Finding
+  ({ id: `${scenario}@${target}`, checkId: scenario, target, status, verdict: status, scenarioKey: scenario, policy: `${scenario}.feature`, evidence: [] }) as unknown as Finding
 
 describe('FindingsSpool', () => {
   it('reads findings back scenario by scenario, targets in the order added, however batches interleave; withStatus skips the rest', async () => {
@@ -102,6 +102,11 @@ describe('FindingsSpool', () => {
     expect([...spool.withStatus(['failed', 'error', 'waived'])].map((f) => f.id)).toEqual(['s0@a', 's0@c', 's1@b'])
     expect([...spool.jsonLines()].map((l) => JSON.parse(l).id)).toEqual([...spool].map((f) => f.id))
     expect(spool.size).toBe(6)
+    // what junit.xml's testsuites need, without a pass over the findings
+    expect(Object.fromEntries(spool.statusCountsByPolicy())).toEqual({
+      's0.feature': { passed: 1, failed: 0, error: 1, 'not-applicable': 0, skipped: 0, waived: 1 },
+      's1.feature': { passed: 2, failed: 1, error: 0, 'not-applicable': 0, skipped: 0, waived: 0 },
+    })
     spool.remove()
   })
 })
