@@ -137,7 +137,7 @@ export async function runAndReport(flags: RunFlags): Promise<RunOutcome & { sign
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, readFileSync(outcome.files.summary, 'utf8') + '\n')
   if (flags.json) for (const chunk of (await import('../reports/write-reports.ts')).resultsJsonChunks(outcome.results)) process.stdout.write(chunk)
   else if (!flags.quiet) {
-    process.stdout.write((await import('../reports/console.ts')).consoleSummary(outcome.results, { color: flags.color && !!process.stdout.isTTY, verbose: flags.verbose }) + '\n')
+    for (const line of (await import('../reports/console.ts')).consoleLines(outcome.results, { color: flags.color && !!process.stdout.isTTY, verbose: flags.verbose })) process.stdout.write(line + '\n')
     const f = outcome.files
     process.stdout.write(`report:  ${f.html}\nresults: ${f.results} (also ${basename(f.junit)}, ${basename(f.csv)}, ${basename(f.summary)}, ${basename(f.observations)})\n`)
   }

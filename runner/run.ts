@@ -224,7 +224,8 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     stored,
     runId,
     worldParameters: { targets: opts.targets ?? [], paramOverrides: effective.overrides },
-    provenance: provenanceFor(observations, summaries, plan.targets, inv),
+    // a batch's provenance is made when it is judged: nothing per target is held for the whole run
+    provenance: (from, to) => provenanceFor(observations.slice(from, to), summaries.slice(from, to), plan.targets.slice(from, to), inv, from),
     waivers: new WaiverApplier(waivers, startedAt),
     evidence: new EvidenceWriter(join(opts.out, EVIDENCE_FILE)),
   })
@@ -317,8 +318,11 @@ function featureArgMatches(arg: string): boolean {
   return existsSync(path)
 }
 
-/** Provenance and population of each target's observation, by target name (`summaries` by plan index, from the raw observations). */
-export function provenanceFor(observations: StoredObservation[], summaries: readonly ObservationSummary[], planned: PlannedTarget[], inv: Inventory): Map<string, Pick<Finding, 'provenance' | 'population'>> {
+/**
+ * Provenance and population of each target's observation, by target name (`summaries` beside the
+ * observations, from the raw data; `first`: the plan index of the first, where it is in observations.json).
+ */
+export function provenanceFor(observations: StoredObservation[], summaries: readonly ObservationSummary[], planned: PlannedTarget[], inv: Inventory, first = 0): Map<string, Pick<Finding, 'provenance' | 'population'>> {
   const entries = new Map(planned.map((p) => [p.entry.target.name, p.entry.target as unknown as Record<string, unknown>]))
   return new Map(
     observations.map((o, i) => {
@@ -335,7 +339,7 @@ export function provenanceFor(observations: StoredObservation[], summaries: read
             finishedAt: o.finishedAt,
             durationMs: o.durationMs,
             operations: summary.operations,
-            observation: `${OBSERVATIONS_FILE}#/targets/${i}`,
+            observation: `${OBSERVATIONS_FILE}#/targets/${first + i}`,
           },
           population: summary.population,
         },
@@ -359,7 +363,7 @@ async function judgeInBatches(j: {
   stored: ObservationsFile
   runId: string
   worldParameters: { targets: string[]; paramOverrides: Record<string, Record<string, unknown>> }
-  provenance: ReadonlyMap<string, Pick<Finding, 'provenance' | 'population'>>
+  provenance: (from: number, to: number) => ReadonlyMap<string, Pick<Finding, 'provenance' | 'population'>>
   waivers: WaiverApplier
   evidence: EvidenceWriter
 }): Promise<{ findings: FindingsSpool; totals: Results['totals']; stepFailures: StepFailure[]; waivers: ReturnType<WaiverApplier['finish']> }> {
@@ -373,14 +377,15 @@ async function judgeInBatches(j: {
     const batches = Math.max(1, Math.ceil(j.stored.count / JUDGING_BATCH))
     const size = Math.ceil(j.stored.count / batches)
     for (let from = 0; from < j.stored.count; from += size) {
+      const to = Math.min(j.stored.count, from + size)
       const observationsFile = join(scratch, `batch-${from}.json`)
-      await writeFileBounded(observationsFile, j.stored.slice(from, Math.min(j.stored.count, from + size)))
+      await writeFileBounded(observationsFile, j.stored.slice(from, to))
       const { attachments, stepFailures } = await judgeWithCucumber(j.policies, { ...j.worldParameters, observationsFile, runId: `${j.runId}/${from}` }, FINDING_MEDIA_TYPE)
       rmSync(observationsFile, { force: true })
       // a scenario that cannot run fails the same way in every batch: said once
       for (const f of stepFailures) failures.set(`${f.scenario?.scenarioKey ?? ''}\u0000${f.message}`, f)
       const byScenario = new Map<number, Finding[]>()
-      for (const found of toFindings(attachments, j.provenance)) {
+      for (const found of toFindings(attachments, j.provenance(from, to))) {
         const f = { ...j.waivers.apply(found), evidence: j.evidence.cite(found.evidence) }
         totals[f.status]++
         const at = order.get(f.scenarioKey) ?? j.scenarios.length
