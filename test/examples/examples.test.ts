@@ -1,9 +1,11 @@
 // The ready-made CI examples (examples/, action.yml): each parses, has the shape its platform
 // requires and the safety properties the README promises, and calls `vigil` only with flags that
 // exist. actionlint's verdict on the GitHub files is in actionlint.test.ts.
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { loadInventory } from '../../runner/inventory.ts'
 import { parseWaivers } from '../../reports/waivers.ts'
@@ -365,7 +367,16 @@ describe('action.yml (composite action)', () => {
     const [install, run] = action.runs.steps
     expect(install['working-directory']).toBe('${{ github.action_path }}')
     expect(install.run).toMatch(/^npm ci\b/)
-    expect(run.run).toContain('"$GITHUB_ACTION_PATH/node_modules/.bin/node" "$GITHUB_ACTION_PATH/bin/vigil.mjs"')
+    // bin/vigil.mjs is started by its own first line, with the action's node_modules/.bin first on PATH:
+    // the action's Node 24 runs it even where the runner's `node` is older (here: Debian's Node 20)
+    const define = /^\s*(vigil\(\) \{.*\})$/m.exec(run.run)![1]!
+    const r = spawnSync('bash', ['-c', `${define}; vigil --version`], {
+      env: { PATH: '/usr/bin:/bin', GITHUB_ACTION_PATH: fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '') },
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
   })
 
   it('calls vigil only with flags that exist', async () => {
