@@ -1,7 +1,6 @@
 // A file write with a time bound: a hung or very slow filesystem (a stale network mount) fails the
 // write with a message naming the file instead of hanging the run. Every file Vigil writes for a run
 // goes through here.
-import { createHash } from 'node:crypto'
 import { open, writeFile, type FileHandle } from 'node:fs/promises'
 import { ConfigError } from './config-file.ts'
 
@@ -39,11 +38,10 @@ async function bounded<T>(file: string, op: Promise<T>, timeoutMs: number): Prom
 
 /**
  * Writes a file from a stream of text chunks, a megabyte at a time, each write time-bounded: a large
- * report is never held whole in memory. Returns the file's SHA-256 and size, computed while writing.
+ * report is never held whole in memory. Returns the file's size in bytes.
  */
-export async function writeChunksBounded(file: string, chunks: Iterable<string>, timeoutMs = WRITE_TIMEOUT_MS): Promise<{ sha256: string; bytes: number }> {
+export async function writeChunksBounded(file: string, chunks: Iterable<string>, timeoutMs = WRITE_TIMEOUT_MS): Promise<{ bytes: number }> {
   const handle = await bounded(file, open(file, 'w'), timeoutMs)
-  const hash = createHash('sha256')
   let bytes = 0
   try {
     let pending: string[] = []
@@ -53,7 +51,6 @@ export async function writeChunksBounded(file: string, chunks: Iterable<string>,
       const buf = Buffer.from(pending.join(''), 'utf8')
       pending = []
       size = 0
-      hash.update(buf)
       bytes += buf.length
       await bounded(file, handle.write(buf), timeoutMs)
     }
@@ -66,7 +63,7 @@ export async function writeChunksBounded(file: string, chunks: Iterable<string>,
   } finally {
     await bounded(file, handle.close(), timeoutMs)
   }
-  return { sha256: hash.digest('hex'), bytes }
+  return { bytes }
 }
 
 /**
