@@ -36,6 +36,15 @@ async function bounded<T>(file: string, op: Promise<T>, timeoutMs: number): Prom
   }
 }
 
+/** All of `buf` at `position`, however many writes it takes (a write may be short), each time-bounded. */
+async function writeAll(file: string, handle: FileHandle, buf: Buffer, position: number, timeoutMs: number): Promise<void> {
+  for (let done = 0; done < buf.length; ) {
+    const { bytesWritten } = await bounded(file, handle.write(buf, done, buf.length - done, position + done), timeoutMs)
+    if (bytesWritten === 0) throw new ConfigError(`${file}: cannot write (nothing was written; no space left on the device?)`)
+    done += bytesWritten
+  }
+}
+
 /**
  * Writes a file from a stream of text chunks, a megabyte at a time, each write time-bounded: a large
  * report is never held whole in memory. Returns the file's size in bytes.
@@ -52,7 +61,7 @@ export async function writeChunksBounded(file: string, chunks: Iterable<string>,
       pending = []
       size = 0
       bytes += buf.length
-      await bounded(file, handle.write(buf), timeoutMs)
+      await writeAll(file, handle, buf, bytes - buf.length, timeoutMs)
     }
     for (const c of chunks) {
       pending.push(c)
@@ -76,6 +85,7 @@ export class AppendOnlyFile {
   private handle: Promise<FileHandle>
   private tail: Promise<unknown> = Promise.resolve()
   private size = 0
+  private closed = false
 
   constructor(file: string, timeoutMs = WRITE_TIMEOUT_MS) {
     this.file = file
@@ -86,12 +96,13 @@ export class AppendOnlyFile {
   }
 
   append(text: string): Promise<{ offset: number; length: number }> {
+    if (this.closed) return Promise.reject(new Error(`${this.file}: written after it was closed`))
     const buf = Buffer.from(text, 'utf8')
     const offset = this.size
     this.size += buf.length
     const done = this.tail.then(async () => {
       const h = await this.handle
-      await bounded(this.file, h.write(buf, 0, buf.length, offset), this.timeoutMs)
+      await writeAll(this.file, h, buf, offset, this.timeoutMs)
       return { offset, length: buf.length }
     })
     this.tail = done.catch(() => undefined)
@@ -99,6 +110,7 @@ export class AppendOnlyFile {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     await this.tail
     await bounded(this.file, (await this.handle).close(), this.timeoutMs)
   }

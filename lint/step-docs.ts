@@ -145,4 +145,22 @@ export const STEP_DOCS: Record<string, StepDoc> = {
   },
   'no IAM principal holds a known privilege-escalation path': { says: 'No user, group or role effectively holds every action of a known privilege-escalation path (PassRole + compute, CreatePolicyVersion, …).' },
   'no IAM user holds a policy directly': { says: 'No IAM user has an inline policy or an attached managed policy of its own.' },
+  'every enabled customer-managed KMS key rotates automatically at least every {int} days': {
+    says: 'Every enabled customer-managed symmetric KMS key has automatic rotation on, with a rotation period of at most that many days (an unreported period counts as AWS’s default, 365). AWS-managed, asymmetric, HMAC and imported-material keys are not judged; keys pending deletion are listed, not failed.',
+    params: { maxRotationPeriodDays: `${DAYS}: the longest acceptable automatic rotation period` },
+  },
+  'no KMS key policy lets everyone or another account decrypt without a condition': {
+    says: 'No customer-managed key policy grants `kms:*`, kms:Decrypt or kms:ReEncrypt* to everyone or to a principal of another account without a condition, after Deny statements.',
+  },
+  'every Secrets Manager secret has rotation enabled and was rotated within {int} days': {
+    says: 'Every Secrets Manager secret has rotation enabled and was last rotated within that many days (never rotated fails). Secret values are never read.',
+    params: { maxAgeDays: `${DAYS}: the longest since the last rotation` },
+  },
+  'every SSM parameter named like a secret is a SecureString': {
+    says: 'Every SSM parameter whose name contains password, passwd, secret, token, key or credential (any case) is a SecureString. Parameter values are never read.',
+  },
+  'every SSM parameter named like a secret is a SecureString under a customer-managed key': {
+    says: 'As the SecureString phrase, and the parameter is encrypted with a customer-managed KMS key, not the AWS-managed alias/aws/ssm.',
+    examples: [{ text: 'every SSM parameter named like a secret is a SecureString under a customer-managed key' }],
+  },
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AppendOnlyFile } from '../core/bounded-write.ts'
 import { readLines } from '../core/line-reader.ts'
-import { FindingStatus, type Finding, type FindingSource } from './model.ts'
+import { FindingStatus, type Finding, type FindingSource, type PolicySegment } from './model.ts'
 
 const STATUS_CODES = FindingStatus.options
 const live = new Set<string>()
@@ -64,16 +64,16 @@ export class FindingsSpool implements FindingSource {
     await Promise.all(this.files.map((f) => f.close()))
   }
 
-  /** Status counts per policy, from what the spool keeps in memory: no pass over the findings. */
-  statusCountsByPolicy(): Map<string, Record<FindingStatus, number>> {
-    const out = new Map<string, Record<FindingStatus, number>>()
+  /** Consecutive findings of one policy, with status counts, from what the spool keeps in memory: no pass over the findings. */
+  policySegments(): PolicySegment[] {
+    const out: PolicySegment[] = []
     this.counts.forEach((n, s) => {
       const policy = this.policies[s]
       if (!n || policy === undefined) return
-      let c = out.get(policy)
-      if (!c) out.set(policy, (c = Object.fromEntries(STATUS_CODES.map((k) => [k, 0])) as Record<FindingStatus, number>))
+      let last = out.at(-1)
+      if (last?.policy !== policy) out.push((last = { policy, counts: Object.fromEntries(STATUS_CODES.map((k) => [k, 0])) as Record<FindingStatus, number> }))
       const codes = this.statuses[s]!
-      for (let i = 0; i < n; i++) c[STATUS_CODES[codes[i]!]!]++
+      for (let i = 0; i < n; i++) last.counts[STATUS_CODES[codes[i]!]!]++
     })
     return out
   }

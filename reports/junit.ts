@@ -1,7 +1,7 @@
 // JUnit XML: one testcase per (scenario × target), grouped in one testsuite per policy file, so CI
 // systems show each target's verdict. Waived, not-applicable and skipped findings are <skipped> with
 // the reason. An incomplete (interrupted) run says so in a property and in the suite's name.
-import { findingCount, type Finding, type FindingStatus, type ResultsView } from './model.ts'
+import { findingCount, type Finding, type PolicySegment, type ResultsView } from './model.ts'
 
 const escape = (s: string) =>
   s
@@ -33,21 +33,17 @@ function testcase(f: Finding): string {
 }
 
 /**
- * junit.xml in chunks. Two passes over the findings: the first counts each policy's statuses (a
- * testsuite's counts come before its testcases), the second writes the testcases.
+ * junit.xml in chunks: one testsuite per run of findings of one policy (a feature file's findings
+ * come together, scenario by scenario). A testsuite's counts come before its testcases: a spool
+ * knows them; any other source is read twice, once to count.
  */
 export function* junitChunks(results: ResultsView): Generator<string> {
-  const counts = results.findings.statusCountsByPolicy?.() ?? new Map<string, Record<FindingStatus, number>>()
-  if (!results.findings.statusCountsByPolicy) for (const f of results.findings) {
-    let c = counts.get(f.policy)
-    if (!c) counts.set(f.policy, (c = { passed: 0, failed: 0, error: 0, 'not-applicable': 0, skipped: 0, waived: 0 }))
-    c[f.status]++
-  }
+  const segments = results.findings.policySegments?.() ?? countSegments(results.findings)
   const t = results.totals
   yield '<?xml version="1.0" encoding="UTF-8"?>\n'
   yield `<testsuites name="${results.run.incomplete ? 'vigil (INCOMPLETE RUN: not every target was observed)' : 'vigil'}" tests="${findingCount(results)}" failures="${t.failed}" errors="${t.error}" skipped="${t.skipped + t.waived + t['not-applicable']}" timestamp="${results.run.startedAt}">\n`
-  // a policy's findings come in a row (scenario by scenario, a feature file's scenarios together)
   let open: string | undefined
+  let segment = -1
   const lines: string[] = []
   const close = function* () {
     if (open === undefined) return
@@ -59,7 +55,7 @@ export function* junitChunks(results: ResultsView): Generator<string> {
     if (f.policy !== open) {
       yield* close()
       open = f.policy
-      const c = counts.get(f.policy)!
+      const c = segments[++segment]!.counts
       const n = Object.values(c).reduce((a, b) => a + b, 0)
       lines.push(
         `  <testsuite name="${escape(f.policy)}" tests="${n}" failures="${c.failed}" errors="${c.error}" skipped="${c.skipped + c.waived + c['not-applicable']}" timestamp="${results.run.startedAt}">`,
@@ -81,4 +77,15 @@ export function* junitChunks(results: ResultsView): Generator<string> {
 
 export function junitXml(results: ResultsView): string {
   return [...junitChunks(results)].join('')
+}
+
+/** Consecutive findings of one policy, with their status counts. */
+function countSegments(findings: Iterable<Finding>): PolicySegment[] {
+  const out: PolicySegment[] = []
+  for (const f of findings) {
+    let last = out.at(-1)
+    if (last?.policy !== f.policy) out.push((last = { policy: f.policy, counts: { passed: 0, failed: 0, error: 0, 'not-applicable': 0, skipped: 0, waived: 0 } }))
+    last.counts[f.status]++
+  }
+  return out
 }

@@ -215,8 +215,13 @@ export interface FindingSource extends Iterable<Finding> {
   withStatus?(statuses: readonly FindingStatus[]): Iterable<Finding>
   /** each finding as its JSON text (a stream that stores them so is copied without parsing) */
   jsonLines?(): Iterable<string>
-  /** status counts per policy, when the source keeps them (no pass over the findings) */
-  statusCountsByPolicy?(): Map<string, Record<FindingStatus, number>>
+  /** the runs of consecutive findings of one policy with their status counts, when the source keeps them (no pass over the findings) */
+  policySegments?(): PolicySegment[]
+}
+
+export interface PolicySegment {
+  policy: string
+  counts: Record<FindingStatus, number>
 }
 
 /** The results of a run with its findings as a source: what the report writers take. */

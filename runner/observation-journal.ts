@@ -41,6 +41,12 @@ export class ObservationJournal {
     return this.at[i] !== undefined
   }
 
+  /** The run ends without using the journal (its policies have a problem): closed and removed. */
+  async abandon(): Promise<void> {
+    await this.out.close().catch(() => undefined)
+    rmSync(this.file, { force: true })
+  }
+
   /**
    * Writes observations.json (`{schemaVersion, runId, collectedAt, targets: [...]}`, one target per
    * line, plan order) from the journal without parsing it, removes the journal, and returns where

@@ -129,6 +129,7 @@ export async function observeAll(inv: Inventory, planned: PlannedTarget[], opts:
 
   let done = 0
   let operating = false
+  let over = false
   // At most `concurrency` targets are being probed at once, and at most twice `perHost` on one host
   // (more could not be served: one host takes `perHost` operations at a time). Operations are bounded
   // anyway; without these bounds every target would start at once and hold its half-made observation
@@ -186,6 +187,8 @@ export async function observeAll(inv: Inventory, planned: PlannedTarget[], opts:
       }
     }
     const finished = new Date()
+    // a probe that ends after observeAll has returned (an interruption's grace was over) is not part of the run
+    if (over) return
     done++
     opts.onProgress?.(done, planned.length, entry.target.name)
     const observation: StoredObservation = {
@@ -207,6 +210,7 @@ export async function observeAll(inv: Inventory, planned: PlannedTarget[], opts:
     results[i] = observation
   }))
   await Promise.race([Promise.all(tasks), graceOver])
+  over = true
   // a probe refused an operation by the interruption, or still running after the grace period: not observed
   return results.map((r, i) => (r && !cutShort.has(i) ? r : interruptedObservation(i, reason())))
 }

@@ -102,16 +102,25 @@ export function readInProgress(dir: string): InProgressMark | undefined {
 }
 
 /**
- * Marks the folder as in progress for `runId`, then removes every file an earlier run wrote there
- * (its reports, observations, run record, inputs snapshot and seal). Files Vigil did not write are
- * left alone. Returns the names removed.
+ * Marks the folder as in progress for `runId`, then (unless `clearEarlierRun: false`: the run clears
+ * it itself once its policies are known to be sound) removes every file an earlier run wrote there.
+ * Returns the names removed.
  */
-export async function claimOutputFolder(dir: string, mark: InProgressMark): Promise<string[]> {
+export async function claimOutputFolder(dir: string, mark: InProgressMark, opts: { clearEarlierRun?: boolean } = {}): Promise<string[]> {
   // another run still writing here (its process alive on this machine) keeps the folder; a stale mark does not
   const other = readInProgress(dir)
   if (other && other.host === mark.host && other.pid !== mark.pid && processAlive(other.pid))
     throw new ConfigError(`${dir}: run ${other.runId} (process ${other.pid}, started ${other.startedAt}) is writing this folder; give this run another --out`)
   await writeFileBounded(join(dir, IN_PROGRESS_FILE), JSON.stringify(mark, null, 2) + '\n')
+  return opts.clearEarlierRun === false ? [] : clearEarlierRun(dir)
+}
+
+/**
+ * Removes every file an earlier run wrote in the folder (its reports, observations, run record,
+ * inputs snapshot and seal), except `keep` (what this run has begun writing). Files Vigil did not
+ * write are left alone. Returns the names removed.
+ */
+export function clearEarlierRun(dir: string, keep: readonly string[] = []): string[] {
   const removed: string[] = []
   // the earlier run's inputs are what its run.json listed; anything else under inputs/ is not Vigil's
   let earlierInputs: string[] = []
@@ -123,7 +132,7 @@ export async function claimOutputFolder(dir: string, mark: InProgressMark): Prom
   }
   for (const f of [...RUN_OUTPUT_FILES, ...SEAL_FILES, ...earlierInputs]) {
     const p = join(dir, f)
-    if (existsSync(p)) {
+    if (!keep.includes(f) && existsSync(p)) {
       rmSync(p, { force: true })
       removed.push(f)
     }

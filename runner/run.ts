@@ -21,7 +21,7 @@ import { sha256 } from '../core/hash.ts'
 import { planEffectivePolicies, withPolicySteps, type EffectivePolicies } from './policy-set.ts'
 import { resolveNames } from './resolve-names.ts'
 import { shardKey, shardOf, type Shard } from '../shards/select.ts'
-import { claimOutputFolder, ensureOutputFolder, finishRunFolder } from './output-folder.ts'
+import { IN_PROGRESS_FILE, claimOutputFolder, clearEarlierRun, ensureOutputFolder, finishRunFolder, releaseOutputFolder } from './output-folder.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
 import { IDENTITY_VERSION, RESULTS_SCHEMA_VERSION, type Finding, type Results, type ResultsView } from '../reports/model.ts'
 import type { WaiverApplier, WaiverSet } from '../reports/waivers.ts'
@@ -147,9 +147,10 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     plan.targets = plan.targets.filter((p) => shardOf(shardKey(p.entry, resolved), shard.count) === shard.index)
   }
 
-  // the folder is checked, claimed for this run and cleared of an earlier run's files before anything is written
+  // the folder is checked and claimed for this run; an earlier run's files are removed once the
+  // policies' steps are known to be sound (a policy mistake leaves the earlier run as it was)
   ensureOutputFolder(opts.out)
-  await claimOutputFolder(opts.out, { runId, pid: process.pid, host: hostname(), startedAt: startedAt.toISOString() })
+  await claimOutputFolder(opts.out, { runId, pid: process.pid, host: hostname(), startedAt: startedAt.toISOString() }, { clearEarlierRun: false })
   const observationsFile = join(opts.out, OBSERVATIONS_FILE)
   // the exact inputs: the inventory's text is taken now, and the copies (secrets removed from the
   // inventory: a second YAML parse) are written once probing has begun
@@ -163,9 +164,9 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       policies: new Map(policies.scenarios.map((s) => [s.file, s.policy])),
     }))
   // What is not needed to start probing starts once the first probe operation has (or observation
-  // ended without any): the inputs' copies, the policy repository's git commit, and the step check
-  // (undefined or ambiguous steps: Cucumber and the step library). A step problem stops the probes
-  // and the run (exit 2).
+  // ended without any): the step check (undefined or ambiguous steps: Cucumber and the step library),
+  // then the earlier run's files removed and the inputs' copies written; the policy repository's git
+  // commit. A step problem stops the probes and the run (exit 2).
   let repoLookup: ReturnType<typeof policyRepository> | undefined
   const findRepo = () => (repoLookup ??= policyRepository([...new Set(policies.scenarios.map((s) => s.file))]))
   let stepCheck: Promise<EffectivePolicies> | undefined
@@ -176,10 +177,15 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       stop.abort('the policies have a problem')
       throw e
     }))
+  let prepared: ReturnType<typeof snapshotInputs> | undefined
+  const prepare = () =>
+    (prepared ??= checkSteps().then(() => {
+      clearEarlierRun(opts.out, [OBSERVATIONS_JOURNAL, IN_PROGRESS_FILE])
+      return keepInputs()
+    }))
   const afterFirstOperation = () =>
     setImmediate(() => {
-      void keepInputs().catch(() => undefined)
-      void checkSteps().catch(() => undefined)
+      void prepare().catch(() => undefined)
       void findRepo()
     })
 
@@ -203,9 +209,17 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   })
   clearTimeout(budget)
   opts.signal?.removeEventListener('abort', relay)
-  // the policies decide before anything is judged or reported (a step problem has stopped the probes)
-  const inputs = await keepInputs()
-  const effective = await (stepProblem ? Promise.reject(stepProblem) : checkSteps())
+  // the policies decide before anything is judged or reported (a step problem has stopped the probes):
+  // on a problem, what this run wrote goes and the folder is left as the earlier run left it
+  let inputs: Awaited<ReturnType<typeof snapshotInputs>>
+  try {
+    inputs = await (stepProblem ? Promise.reject(stepProblem) : prepare())
+  } catch (e) {
+    await journal.abandon()
+    releaseOutputFolder(opts.out)
+    throw e
+  }
+  const effective = await checkSteps()
   const policyRepo = await findRepo()
   const interruptedAt = stop.signal.aborted ? new Date() : undefined
   const why = String(stop.signal.reason ?? 'a signal')

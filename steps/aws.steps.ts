@@ -80,3 +80,23 @@ Then('no IAM principal holds a known privilege-escalation path', function (this:
 Then('no IAM user holds a policy directly', function (this: VigilWorld) {
   return this.judge('aws.iam.direct-user-policies', {})
 })
+
+Then('every enabled customer-managed KMS key rotates automatically at least every {int} days', function (this: VigilWorld, maxRotationPeriodDays: number) {
+  return this.judge('aws.kms.rotation', { maxRotationPeriodDays })
+})
+
+Then('every Secrets Manager secret has rotation enabled and was rotated within {int} days', function (this: VigilWorld, maxAgeDays: number) {
+  return this.judge('aws.secretsmanager.rotation', { maxAgeDays })
+})
+
+Then('every SSM parameter named like a secret is a SecureString', function (this: VigilWorld) {
+  return this.judge('aws.ssm.secure-parameters', {})
+})
+
+Then('every SSM parameter named like a secret is a SecureString under a customer-managed key', function (this: VigilWorld) {
+  return this.judge('aws.ssm.secure-parameters', { cmk: true })
+})
+
+Then('no KMS key policy lets everyone or another account decrypt without a condition', function (this: VigilWorld) {
+  return this.judge('aws.kms.key-policy', {})
+})

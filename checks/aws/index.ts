@@ -17,6 +17,10 @@ import { iamAdminPrivileges } from './iam-admin-privileges.ts'
 import { iamServiceWildcards } from './iam-service-wildcards.ts'
 import { iamPrivilegeEscalation } from './iam-privilege-escalation.ts'
 import { iamDirectUserPolicies } from './iam-direct-user-policies.ts'
+import { kmsRotation } from './kms-rotation.ts'
+import { kmsKeyPolicy } from './kms-key-policy.ts'
+import { secretsManagerRotation } from './secretsmanager-rotation.ts'
+import { ssmSecureParameters } from './ssm-secure-parameters.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const awsChecks: CheckDefinition<any, any>[] = [
@@ -37,4 +41,8 @@ export const awsChecks: CheckDefinition<any, any>[] = [
   iamServiceWildcards,
   iamPrivilegeEscalation,
   iamDirectUserPolicies,
+  kmsRotation,
+  kmsKeyPolicy,
+  secretsManagerRotation,
+  ssmSecureParameters,
 ]

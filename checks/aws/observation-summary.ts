@@ -5,6 +5,9 @@ import type { AwsObservation } from './observation.ts'
 export function summarizeAwsObservation(o: AwsObservation): { operations: Record<string, unknown>; population: Record<string, number> } {
   const s3 = o.s3?.ok ? o.s3.value : undefined
   const auth = o.authorization?.ok ? o.authorization.value : undefined
+  const kms = o.kms?.ok ? o.kms.value : undefined
+  const secrets = o.secrets?.ok ? o.secrets.value : undefined
+  const params = o.ssmParameters?.ok ? o.ssmParameters.value : undefined
   const principals = (type: string) => auth?.principals.filter((p) => p.type === type).length ?? 0
   return {
     operations: {
@@ -16,6 +19,9 @@ export function summarizeAwsObservation(o: AwsObservation): { operations: Record
     population: {
       ...(s3 ? { buckets: s3.buckets.length, bucketsOutsideRegions: s3.outOfScope.length, bucketsUnlocated: s3.unlocated.length, bucketListPages: s3.listPages } : {}),
       ...(auth ? { users: principals('user'), groups: principals('group'), roles: principals('role'), managedPolicies: Object.keys(auth.managedPolicies).length, authorizationPages: auth.pages } : {}),
+      ...(kms ? { kmsKeys: kms.items.length, kmsListPages: kms.pages, kmsRegionsUnread: kms.unreadRegions.length } : {}),
+      ...(secrets ? { secrets: secrets.items.length, secretListPages: secrets.pages, secretRegionsUnread: secrets.unreadRegions.length } : {}),
+      ...(params ? { ssmParameters: params.items.length, ssmParameterPages: params.pages, ssmRegionsUnread: params.unreadRegions.length } : {}),
     },
   }
 }

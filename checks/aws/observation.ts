@@ -16,6 +16,11 @@ export const AWS_PARTS = {
   credentialReport: 'aws.iam.credential-report',
   policies: 'aws.iam.policies',
   passwordPolicy: 'aws.iam.password-policy',
+  kmsKeys: 'aws.kms.keys',
+  secrets: 'aws.secretsmanager.secrets',
+  ssmParameters: 'aws.ssm.parameters',
+  /** implies aws.kms.keys */
+  kmsKeyPolicies: 'aws.kms.key-policies',
 } as const
 
 export interface PartError {
@@ -114,6 +119,79 @@ export interface CredentialReportObservation {
   csv: string
 }
 
+/** A regional resource list: every region of the target, all pages; a region that could not be listed is named. */
+export interface RegionalInventory<T> {
+  items: T[]
+  /** list pages read, all regions */
+  pages: number
+  /** regions whose list call failed (their resources are undetermined, never assumed absent) */
+  unreadRegions: { region: string; error: PartError }[]
+}
+
+/** KMS DescribeKey's KeyMetadata, the fields the checks read (dates as ISO strings). */
+export interface KmsKeyMetadata {
+  KeyId: string
+  Arn: string
+  KeyState?: string
+  Enabled?: boolean
+  /** CUSTOMER or AWS */
+  KeyManager?: string
+  KeySpec?: string
+  KeyUsage?: string
+  /** AWS_KMS, EXTERNAL (imported material), AWS_CLOUDHSM, EXTERNAL_KEY_STORE */
+  Origin?: string
+  CreationDate?: string
+  DeletionDate?: string
+  MultiRegion?: boolean
+  Description?: string
+}
+
+export interface KmsKeyObservation {
+  keyId: string
+  arn: string
+  region: string
+  /** DescribeKey */
+  metadata: Fetched<KmsKeyMetadata>
+  /**
+   * GetKeyRotationStatus, read only for enabled customer-managed symmetric keys with AWS_KMS
+   * material (the only keys automatic rotation applies to); `periodDays` absent = not returned
+   */
+  rotation?: Fetched<{ enabled: boolean; periodDays?: number; nextRotationDate?: string }>
+  /** GetKeyPolicy (policy name `default`), read only for customer-managed keys not pending deletion; the document as returned */
+  policy?: Fetched<{ document: string }>
+}
+
+/** One Secrets Manager secret as ListSecrets describes it: metadata only, never a value. */
+export interface SecretObservation {
+  name: string
+  arn: string
+  region: string
+  rotationEnabled?: boolean
+  rotationLambdaArn?: string
+  rotationRules?: { AutomaticallyAfterDays?: number; ScheduleExpression?: string; Duration?: string }
+  lastRotatedDate?: string
+  lastChangedDate?: string
+  createdDate?: string
+  nextRotationDate?: string
+  kmsKeyId?: string
+  owningService?: string
+}
+
+/** One SSM parameter as DescribeParameters describes it: metadata only, never a value. */
+export interface SsmParameterObservation {
+  name: string
+  arn: string
+  region: string
+  /** String, StringList or SecureString */
+  type?: string
+  /** SecureString only: the KMS key (alias/aws/ssm = the AWS-managed key) */
+  keyId?: string
+  tier?: string
+  dataType?: string
+  lastModifiedDate?: string
+  version?: number
+}
+
 /** One API operation made during the observation, with how often and how it went. */
 export interface ApiCallRecord {
   service: string
@@ -135,4 +213,7 @@ export interface AwsObservation {
   credentialReport?: Fetched<CredentialReportObservation>
   authorization?: Fetched<IamAuthorizationObservation>
   passwordPolicy?: Fetched<PasswordPolicyObservation>
+  kms?: Fetched<RegionalInventory<KmsKeyObservation>>
+  secrets?: Fetched<RegionalInventory<SecretObservation>>
+  ssmParameters?: Fetched<RegionalInventory<SsmParameterObservation>>
 }

@@ -7,6 +7,8 @@ import type { ObserveContext } from '../types.ts'
 import type { AwsTarget } from './target.ts'
 import { collectAccountPublicAccessBlock, collectS3 } from './collect-s3.ts'
 import { collectAuthorization, collectCredentialReport, collectPasswordPolicy } from './collect-iam.ts'
+import { collectKms } from './collect-kms.ts'
+import { collectSecrets, collectSsmParameters } from './collect-secrets.ts'
 import { AWS_PARTS, type AwsObservation } from './observation.ts'
 import { makeClients, toPartError } from './sdk-clients.ts'
 
@@ -94,6 +96,24 @@ export async function observeAws(target: AwsTarget, ctx: ObserveContext, options
       jobs.push(
         collectAuthorization(clients, target, ctx).then((r) => {
           obs.authorization = r
+        }),
+      )
+    if (needs.has(AWS_PARTS.kmsKeys) || needs.has(AWS_PARTS.kmsKeyPolicies))
+      jobs.push(
+        collectKms(clients, target, ctx, { policies: needs.has(AWS_PARTS.kmsKeyPolicies) }).then((r) => {
+          obs.kms = r
+        }),
+      )
+    if (needs.has(AWS_PARTS.secrets))
+      jobs.push(
+        collectSecrets(clients, target).then((r) => {
+          obs.secrets = r
+        }),
+      )
+    if (needs.has(AWS_PARTS.ssmParameters))
+      jobs.push(
+        collectSsmParameters(clients, target, partition, account).then((r) => {
+          obs.ssmParameters = r
         }),
       )
     await Promise.all(jobs)

@@ -2,8 +2,11 @@
 // a role assumed through STS) — never from the inventory; adaptive retry for throttling; a timeout
 // on every request; and a log of every API operation made, which becomes evidence.
 import { IAMClient } from '@aws-sdk/client-iam'
+import { KMSClient } from '@aws-sdk/client-kms'
 import { S3Client } from '@aws-sdk/client-s3'
 import { S3ControlClient } from '@aws-sdk/client-s3-control'
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
+import { SSMClient } from '@aws-sdk/client-ssm'
 import { STSClient } from '@aws-sdk/client-sts'
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers'
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types'
@@ -82,6 +85,9 @@ export interface AwsClients {
   iam(): IAMClient
   s3(region: string): S3Client
   s3control(region: string): S3ControlClient
+  kms(region: string): KMSClient
+  secretsManager(region: string): SecretsManagerClient
+  ssm(region: string): SSMClient
   destroy(): void
 }
 
@@ -138,6 +144,24 @@ export function makeClients(target: AwsTarget, timeoutMs: number, credentials?: 
         const c = new S3ControlClient({ ...common(region), ...(ep ? { endpoint: ep.toString().replace(/\/$/, '') } : {}) })
         logCalls(c, log, 's3control', region)
         if (target.endpoint) pinHost(c, target.endpoint)
+        return c
+      }),
+    kms: (region) =>
+      get(`kms:${region}`, () => {
+        const c = new KMSClient(common(region))
+        logCalls(c, log, 'kms', region)
+        return c
+      }),
+    secretsManager: (region) =>
+      get(`secretsmanager:${region}`, () => {
+        const c = new SecretsManagerClient(common(region))
+        logCalls(c, log, 'secretsmanager', region)
+        return c
+      }),
+    ssm: (region) =>
+      get(`ssm:${region}`, () => {
+        const c = new SSMClient(common(region))
+        logCalls(c, log, 'ssm', region)
         return c
       }),
     destroy: () => {

@@ -162,6 +162,9 @@ describe('an empty population is never a pass, whatever the check', () => {
     credentialReport: { ok: true, value: { csv: `${HEADER}\n` } },
     authorization: { ok: true, value: { principals: [], managedPolicies: {}, pages: 1 } },
     passwordPolicy: { ok: true, value: { present: false } },
+    kms: { ok: true, value: { items: [], pages: 1, unreadRegions: [] } },
+    secrets: { ok: true, value: { items: [], pages: 1, unreadRegions: [] } },
+    ssmParameters: { ok: true, value: { items: [], pages: 1, unreadRegions: [] } },
   }
   it.each(awsChecks.map((c) => c.id))('%s', (id) => {
     const v = judge(id, empty, {}, NOW)

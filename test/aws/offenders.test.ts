@@ -352,8 +352,35 @@ describe('passed and not-applicable verdicts name no offender', () => {
     credentialReport: { ok: true, value: { csv: [HEADER, row({ user: '<root_account>', mfa: true }), row({ user: 'fay', mfa: true, password: { lastUsed: '2026-11-22T00:00:00+00:00', changed: '2026-11-01T00:00:00+00:00' }, key1: FRESH })].join('\n') } },
     authorization: { ok: true, value: { principals: [{ type: 'role', name: 'app', arn: role('app'), inline: [], attached: [] }, { type: 'user', name: 'fay', arn: user('fay'), inline: [], attached: [], groups: [] }], managedPolicies: {}, pages: 1 } },
     passwordPolicy: { ok: true, value: { present: true, policy: STRONG } },
+    kms: {
+      ok: true,
+      value: {
+        pages: 1,
+        unreadRegions: [],
+        items: [
+          {
+            keyId: 'k',
+            arn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/k`,
+            region: 'us-east-1',
+            metadata: { ok: true, value: { KeyId: 'k', Arn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/k`, KeyState: 'Enabled', KeyManager: 'CUSTOMER', KeySpec: 'SYMMETRIC_DEFAULT', Origin: 'AWS_KMS' } },
+            rotation: { ok: true, value: { enabled: true, periodDays: 365 } },
+            policy: { ok: true, value: { document: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] }) } },
+          },
+        ],
+      },
+    },
+    secrets: { ok: true, value: { pages: 1, unreadRegions: [], items: [{ name: 's', arn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:s-AbCdEf`, region: 'us-east-1', rotationEnabled: true, lastRotatedDate: '2026-11-01T00:00:00.000Z' }] } },
+    ssmParameters: { ok: true, value: { pages: 1, unreadRegions: [], items: [{ name: '/app/db-password', arn: `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/app/db-password`, region: 'us-east-1', type: 'SecureString' }] } },
   }
-  const empty: AwsObservation = { ...withBuckets([]), credentialReport: { ok: true, value: { csv: `${HEADER}\n` } }, authorization: { ok: true, value: { principals: [], managedPolicies: {}, pages: 1 } } }
+  const none = { ok: true as const, value: { items: [], pages: 1, unreadRegions: [] } }
+  const empty: AwsObservation = {
+    ...withBuckets([]),
+    credentialReport: { ok: true, value: { csv: `${HEADER}\n` } },
+    authorization: { ok: true, value: { principals: [], managedPolicies: {}, pages: 1 } },
+    kms: none,
+    secrets: none,
+    ssmParameters: none,
+  }
 
   it.each(awsChecks.map((c) => c.id))('%s', (id) => {
     const passed = judge(id, compliant, {}, NOW)

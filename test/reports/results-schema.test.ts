@@ -54,4 +54,18 @@ describe('exit codes and JUnit', () => {
     expect(xml).toContain('<skipped message="not applicable: s e " type="not-applicable"/>')
     expect(xml).toMatch(/<testsuites name="vigil" tests="5" failures="1" errors="1" skipped="2"/)
   })
+
+  it("a policy whose findings are not together gets one testsuite per run of them, each with its own counts", () => {
+    const of = (policy: string, status: Finding['status'], target: string) => ({ ...f(status, target), policy })
+    const findings = [of('a.feature', 'failed', 'x'), of('b.feature', 'passed', 'y'), of('a.feature', 'passed', 'z'), of('a.feature', 'error', 'w')]
+    const xml = junitXml({
+      schemaVersion: 3,
+      identityVersion: 1,
+      run: { id: 'r', startedAt: 't', finishedAt: 't', vigilVersion: 'v', nodeVersion: 'n', host: 'h', operator: 'o', inventory: 'i', features: [] },
+      totals: countStatuses(findings), population: {}, findings, problems: [],
+    })
+    const suites = [...xml.matchAll(/<testsuite name="([^"]+)" tests="(\d+)" failures="(\d+)" errors="(\d+)"/g)].map((m) => m.slice(1).join(' '))
+    expect(suites).toEqual(['a.feature 1 1 0', 'b.feature 1 0 0', 'a.feature 2 0 1'])
+    for (const body of xml.split('<testsuite ').slice(1)) expect(body.match(/<testcase /g)).toHaveLength(Number(/tests="(\d+)"/.exec(body)![1]))
+  })
 })

@@ -138,6 +138,21 @@ describe('one run per folder', () => {
     expect(Object.keys(record.sha256).sort()).toEqual([...record.files].sort())
   }, 60_000)
 
+  it('a run whose policy has an undefined step (found once probing has begun) exits 2 and leaves the earlier run as it was', async () => {
+    expect((await vigil(['run', '--config', 'fast.yaml', '--out', 'kept', ...PROTOCOLS])).code).toBe(0)
+    const before = Object.fromEntries(readdirSync(join(dir, 'kept')).filter((f) => f.includes('.')).map((f) => [f, readFileSync(join(dir, 'kept', f), 'utf8')]))
+    writeFileSync(
+      join(dir, 'typo.feature'),
+      'Feature: typo\n  @check:tls.protocols @id:typo\n  Scenario: a phrase nobody defined\n    Given every TLS endpoint\n    Then no TLS endpoint offers anything we dislike\n',
+    )
+    const r = await vigil(['run', '--config', 'fast.yaml', '--out', 'kept', '--features', 'typo.feature'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).not.toMatch(STACK_TRACE)
+    expect(r.stderr).toMatch(/typo\.feature:\d+: scenario "a phrase nobody defined": no step definition matches the step "no TLS endpoint offers anything we dislike"/)
+    const after = Object.fromEntries(readdirSync(join(dir, 'kept')).filter((f) => f.includes('.')).map((f) => [f, readFileSync(join(dir, 'kept', f), 'utf8')]))
+    expect(after).toEqual(before)
+  }, 60_000)
+
   it('vigil bundle refuses a folder whose files are not all of one run, naming each', async () => {
     expect((await vigil(['run', '--config', 'fast.yaml', '--out', 'mix-a', ...PROTOCOLS])).code).toBe(0)
     expect((await vigil(['run', '--config', 'fast.yaml', '--out', 'mix-b', ...PROTOCOLS])).code).toBe(0)

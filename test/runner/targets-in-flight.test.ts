@@ -44,3 +44,28 @@ it('probes at most twice perHost targets of one host at once, and hands each obs
   expect([...handed].sort()).toEqual(servers.map((_, i) => i))
   expect(observations.every((o) => o.data === null)).toBe(true)
 })
+
+it('a probe still running when the interruption grace ends is not handed over later: the run has already reported it as not observed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-late-'))
+  const config = join(dir, 'vigil.yaml')
+  writeFileSync(config, `settings: {timeoutMs: 600, concurrency: 50, perHost: 1}\ntargets:\n  tls:\n    - {name: late, host: x.test, address: 127.0.0.1, port: ${servers[0]!.port}}\n`)
+  const inv = loadInventory(config)
+  const planned: PlannedTarget[] = allTargets(inv).map((entry) => ({ entry, needs: new Set(['tls.protocols']) }))
+  const ac = new AbortController()
+  let returned = false
+  const late: number[] = []
+  const observing = observeAll(inv, planned, {
+    signal: ac.signal,
+    graceMs: 50,
+    onFirstOperation: () => setTimeout(() => ac.abort('SIGINT'), 100),
+    onObservation: (i) => {
+      if (returned) late.push(i)
+    },
+  })
+  const observations = await observing
+  returned = true
+  expect(observations[0]!.probeError?.kind).toBe('interrupted')
+  // the probe's own timeout (600 ms) ends after observeAll returned (~150 ms): wait it out
+  await new Promise((r) => setTimeout(r, 900))
+  expect(late).toEqual([])
+})
