@@ -163,4 +163,13 @@ export const STEP_DOCS: Record<string, StepDoc> = {
     says: 'As the SecureString phrase, and the parameter is encrypted with a customer-managed KMS key, not the AWS-managed alias/aws/ssm.',
     examples: [{ text: 'every SSM parameter named like a secret is a SecureString under a customer-managed key' }],
   },
+  'a multi-region CloudTrail trail is logging read and write management events': {
+    says: 'At least one multi-region trail is logging and records management events, read and write (no selector = AWS’s default, all management events; a selector that excludes event sources does not count). An account with no trail fails with the offender "no trail".',
+  },
+  'every multi-region CloudTrail trail validates, encrypts and protects its logs': {
+    says: 'Every multi-region logging trail has log file validation on and a KMS key, and its S3 bucket is not public and has versioning or object lock; a bucket outside the account or the target’s regions is an error.',
+  },
+  'EBS encryption by default is on and every EBS volume is encrypted': {
+    says: 'In every target region EBS encryption by default is on, and every EBS volume (DescribeVolumes, all pages) is encrypted.',
+  },
 }

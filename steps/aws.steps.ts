@@ -100,3 +100,15 @@ Then('every SSM parameter named like a secret is a SecureString under a customer
 Then('no KMS key policy lets everyone or another account decrypt without a condition', function (this: VigilWorld) {
   return this.judge('aws.kms.key-policy', {})
 })
+
+Then('a multi-region CloudTrail trail is logging read and write management events', function (this: VigilWorld) {
+  return this.judge('aws.cloudtrail.enabled', {})
+})
+
+Then('every multi-region CloudTrail trail validates, encrypts and protects its logs', function (this: VigilWorld) {
+  return this.judge('aws.cloudtrail.integrity', {})
+})
+
+Then('EBS encryption by default is on and every EBS volume is encrypted', function (this: VigilWorld) {
+  return this.judge('aws.ec2.ebs-encryption', {})
+})

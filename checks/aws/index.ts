@@ -21,6 +21,9 @@ import { kmsRotation } from './kms-rotation.ts'
 import { kmsKeyPolicy } from './kms-key-policy.ts'
 import { secretsManagerRotation } from './secretsmanager-rotation.ts'
 import { ssmSecureParameters } from './ssm-secure-parameters.ts'
+import { cloudtrailEnabled } from './cloudtrail-enabled.ts'
+import { cloudtrailIntegrity } from './cloudtrail-integrity.ts'
+import { ec2EbsEncryption } from './ec2-ebs-encryption.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const awsChecks: CheckDefinition<any, any>[] = [
@@ -45,4 +48,7 @@ export const awsChecks: CheckDefinition<any, any>[] = [
   kmsKeyPolicy,
   secretsManagerRotation,
   ssmSecureParameters,
+  cloudtrailEnabled,
+  cloudtrailIntegrity,
+  ec2EbsEncryption,
 ]

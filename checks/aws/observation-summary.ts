@@ -8,6 +8,8 @@ export function summarizeAwsObservation(o: AwsObservation): { operations: Record
   const kms = o.kms?.ok ? o.kms.value : undefined
   const secrets = o.secrets?.ok ? o.secrets.value : undefined
   const params = o.ssmParameters?.ok ? o.ssmParameters.value : undefined
+  const trails = o.cloudtrail?.ok ? o.cloudtrail.value : undefined
+  const ebs = o.ebs?.ok ? o.ebs.value : undefined
   const principals = (type: string) => auth?.principals.filter((p) => p.type === type).length ?? 0
   return {
     operations: {
@@ -22,6 +24,8 @@ export function summarizeAwsObservation(o: AwsObservation): { operations: Record
       ...(kms ? { kmsKeys: kms.items.length, kmsListPages: kms.pages, kmsRegionsUnread: kms.unreadRegions.length } : {}),
       ...(secrets ? { secrets: secrets.items.length, secretListPages: secrets.pages, secretRegionsUnread: secrets.unreadRegions.length } : {}),
       ...(params ? { ssmParameters: params.items.length, ssmParameterPages: params.pages, ssmRegionsUnread: params.unreadRegions.length } : {}),
+      ...(trails ? { trails: trails.items.length, trailRegionsUnread: trails.unreadRegions.length } : {}),
+      ...(ebs ? { ebsVolumes: ebs.volumes.items.length, ebsVolumePages: ebs.volumes.pages, ebsRegionsUnread: ebs.volumes.unreadRegions.length } : {}),
     },
   }
 }

@@ -21,6 +21,10 @@ export const AWS_PARTS = {
   ssmParameters: 'aws.ssm.parameters',
   /** implies aws.kms.keys */
   kmsKeyPolicies: 'aws.kms.key-policies',
+  /** DescribeTrails (every target region, shadow trails included), GetTrailStatus, GetEventSelectors */
+  cloudtrailTrails: 'aws.cloudtrail.trails',
+  /** GetEbsEncryptionByDefault and DescribeVolumes, every target region */
+  ebs: 'aws.ec2.ebs',
 } as const
 
 export interface PartError {
@@ -192,6 +196,59 @@ export interface SsmParameterObservation {
   version?: number
 }
 
+/** One CloudTrail trail as DescribeTrails describes it, with its status and event selectors (read in its home region). */
+export interface TrailObservation {
+  name: string
+  arn: string
+  homeRegion: string
+  /** DescribeTrails, the fields the checks read */
+  trail: {
+    S3BucketName?: string
+    S3KeyPrefix?: string
+    IsMultiRegionTrail?: boolean
+    IsOrganizationTrail?: boolean
+    IncludeGlobalServiceEvents?: boolean
+    LogFileValidationEnabled?: boolean
+    KmsKeyId?: string
+    HasCustomEventSelectors?: boolean
+  }
+  /** GetTrailStatus */
+  status?: Fetched<{ isLogging: boolean; latestDeliveryError?: string }>
+  /** GetEventSelectors: basic and advanced selectors as returned */
+  selectors?: Fetched<{ eventSelectors: TrailEventSelector[]; advancedEventSelectors: TrailAdvancedEventSelector[] }>
+}
+
+export interface TrailEventSelector {
+  ReadWriteType?: string
+  IncludeManagementEvents?: boolean
+  ExcludeManagementEventSources?: string[]
+}
+
+export interface TrailAdvancedEventSelector {
+  Name?: string
+  FieldSelectors: { Field: string; Equals?: string[]; NotEquals?: string[]; StartsWith?: string[]; NotStartsWith?: string[]; EndsWith?: string[]; NotEndsWith?: string[] }[]
+}
+
+/** One EBS volume as DescribeVolumes describes it. */
+export interface EbsVolumeObservation {
+  volumeId: string
+  arn: string
+  region: string
+  encrypted?: boolean
+  kmsKeyId?: string
+  state?: string
+  size?: number
+  createTime?: string
+  /** instance ids the volume is attached to */
+  attachedTo?: string[]
+}
+
+export interface EbsObservation {
+  volumes: RegionalInventory<EbsVolumeObservation>
+  /** GetEbsEncryptionByDefault, per target region */
+  encryptionByDefault: Record<string, Fetched<{ enabled: boolean }>>
+}
+
 /** One API operation made during the observation, with how often and how it went. */
 export interface ApiCallRecord {
   service: string
@@ -216,4 +273,7 @@ export interface AwsObservation {
   kms?: Fetched<RegionalInventory<KmsKeyObservation>>
   secrets?: Fetched<RegionalInventory<SecretObservation>>
   ssmParameters?: Fetched<RegionalInventory<SsmParameterObservation>>
+  /** trails seen from any target region, deduplicated by ARN; a region whose DescribeTrails failed is unread */
+  cloudtrail?: Fetched<RegionalInventory<TrailObservation>>
+  ebs?: Fetched<EbsObservation>
 }

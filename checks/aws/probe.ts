@@ -8,6 +8,7 @@ import type { AwsTarget } from './target.ts'
 import { collectAccountPublicAccessBlock, collectS3 } from './collect-s3.ts'
 import { collectAuthorization, collectCredentialReport, collectPasswordPolicy } from './collect-iam.ts'
 import { collectKms } from './collect-kms.ts'
+import { collectEbs, collectTrails } from './collect-cloudtrail.ts'
 import { collectSecrets, collectSsmParameters } from './collect-secrets.ts'
 import { AWS_PARTS, type AwsObservation } from './observation.ts'
 import { makeClients, toPartError } from './sdk-clients.ts'
@@ -114,6 +115,18 @@ export async function observeAws(target: AwsTarget, ctx: ObserveContext, options
       jobs.push(
         collectSsmParameters(clients, target, partition, account).then((r) => {
           obs.ssmParameters = r
+        }),
+      )
+    if (needs.has(AWS_PARTS.cloudtrailTrails))
+      jobs.push(
+        collectTrails(clients, target, ctx).then((r) => {
+          obs.cloudtrail = r
+        }),
+      )
+    if (needs.has(AWS_PARTS.ebs))
+      jobs.push(
+        collectEbs(clients, target, partition, account).then((r) => {
+          obs.ebs = r
         }),
       )
     await Promise.all(jobs)

@@ -1,6 +1,8 @@
 // SDK clients for one account target: credentials from the standard provider chain (a profile, or
 // a role assumed through STS) — never from the inventory; adaptive retry for throttling; a timeout
 // on every request; and a log of every API operation made, which becomes evidence.
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
+import { EC2Client } from '@aws-sdk/client-ec2'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { KMSClient } from '@aws-sdk/client-kms'
 import { S3Client } from '@aws-sdk/client-s3'
@@ -88,6 +90,8 @@ export interface AwsClients {
   kms(region: string): KMSClient
   secretsManager(region: string): SecretsManagerClient
   ssm(region: string): SSMClient
+  cloudtrail(region: string): CloudTrailClient
+  ec2(region: string): EC2Client
   destroy(): void
 }
 
@@ -162,6 +166,18 @@ export function makeClients(target: AwsTarget, timeoutMs: number, credentials?: 
       get(`ssm:${region}`, () => {
         const c = new SSMClient(common(region))
         logCalls(c, log, 'ssm', region)
+        return c
+      }),
+    cloudtrail: (region) =>
+      get(`cloudtrail:${region}`, () => {
+        const c = new CloudTrailClient(common(region))
+        logCalls(c, log, 'cloudtrail', region)
+        return c
+      }),
+    ec2: (region) =>
+      get(`ec2:${region}`, () => {
+        const c = new EC2Client(common(region))
+        logCalls(c, log, 'ec2', region)
         return c
       }),
     destroy: () => {

@@ -165,12 +165,16 @@ describe('an empty population is never a pass, whatever the check', () => {
     kms: { ok: true, value: { items: [], pages: 1, unreadRegions: [] } },
     secrets: { ok: true, value: { items: [], pages: 1, unreadRegions: [] } },
     ssmParameters: { ok: true, value: { items: [], pages: 1, unreadRegions: [] } },
+    cloudtrail: { ok: true, value: { items: [], pages: 1, unreadRegions: [] } },
+    // AWS's own default: encryption by default off, no volume
+    ebs: { ok: true, value: { volumes: { items: [], pages: 1, unreadRegions: [] }, encryptionByDefault: { 'us-east-1': { ok: true, value: { enabled: false } } } } },
   }
   it.each(awsChecks.map((c) => c.id))('%s', (id) => {
     const v = judge(id, empty, {}, NOW)
     expect(v.status).not.toBe('passed')
     if (['aws.iam.root-mfa', 'aws.iam.root-access-keys'].includes(id)) expect(v.status).toBe('error')
-    else if (id === 'aws.iam.password-policy') expect(v.status).toBe('failed')
+    // an account always should have a trail and encrypt EBS by default: their absence is a finding
+    else if (['aws.iam.password-policy', 'aws.cloudtrail.enabled', 'aws.ec2.ebs-encryption'].includes(id)) expect(v.status).toBe('failed')
     else expect(v.status).toBe('not-applicable')
   })
 })

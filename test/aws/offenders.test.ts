@@ -371,6 +371,24 @@ describe('passed and not-applicable verdicts name no offender', () => {
     },
     secrets: { ok: true, value: { pages: 1, unreadRegions: [], items: [{ name: 's', arn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:s-AbCdEf`, region: 'us-east-1', rotationEnabled: true, lastRotatedDate: '2026-11-01T00:00:00.000Z' }] } },
     ssmParameters: { ok: true, value: { pages: 1, unreadRegions: [], items: [{ name: '/app/db-password', arn: `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/app/db-password`, region: 'us-east-1', type: 'SecureString' }] } },
+    cloudtrail: {
+      ok: true,
+      value: {
+        pages: 1,
+        unreadRegions: [],
+        items: [
+          {
+            name: 'main',
+            arn: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/main`,
+            homeRegion: 'us-east-1',
+            trail: { S3BucketName: 'fine', IsMultiRegionTrail: true, LogFileValidationEnabled: true, KmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/k` },
+            status: { ok: true, value: { isLogging: true } },
+            selectors: { ok: true, value: { eventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }], advancedEventSelectors: [] } },
+          },
+        ],
+      },
+    },
+    ebs: { ok: true, value: { volumes: { pages: 1, unreadRegions: [], items: [{ volumeId: 'vol-1', arn: `arn:aws:ec2:us-east-1:${ACCOUNT}:volume/vol-1`, region: 'us-east-1', encrypted: true }] }, encryptionByDefault: { 'us-east-1': { ok: true, value: { enabled: true } } } } },
   }
   const none = { ok: true as const, value: { items: [], pages: 1, unreadRegions: [] } }
   const empty: AwsObservation = {
@@ -380,6 +398,8 @@ describe('passed and not-applicable verdicts name no offender', () => {
     kms: none,
     secrets: none,
     ssmParameters: none,
+    cloudtrail: none,
+    ebs: { ok: true, value: { volumes: none.value, encryptionByDefault: {} } },
   }
 
   it.each(awsChecks.map((c) => c.id))('%s', (id) => {
