@@ -4,7 +4,7 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { homedir } from 'node:os'
 import * as z from 'zod'
-import { ConfigError, loadYamlFile, readConfigText } from '../core/config-file.ts'
+import { ConfigError, parseYaml, readConfigText } from '../core/config-file.ts'
 import { TlsTargetSchema, type TlsTarget } from '../checks/tls/target.ts'
 import { KeyDirTargetSchema, SshTargetSchema, type KeyDirTarget, type SshTarget } from '../checks/ssh/target.ts'
 import { AwsTargetSchema, type AwsTarget } from '../checks/aws/target.ts'
@@ -117,6 +117,8 @@ export type Settings = z.output<typeof SettingsSchema>
 
 export interface Inventory {
   file: string
+  /** the file's text as it was parsed (the run keeps a copy of exactly this, secrets removed) */
+  text: string
   /** folder relative paths in the file are resolved against */
   baseDir: string
   trust: { extraCaFiles: string[]; extraCaPems: string[] }
@@ -157,7 +159,8 @@ function policiesOf(p: z.output<typeof PoliciesSchema> | undefined, file: string
 }
 
 export function loadInventory(file: string): Inventory {
-  const { value, lineOf } = loadYamlFile(file, InventorySchema)
+  const text = readConfigText(file)
+  const { value, lineOf } = parseYaml(text, file, InventorySchema)
   const baseDir = dirname(resolve(file))
 
   // target names are ids in results and waivers: unique across all kinds
@@ -198,6 +201,7 @@ export function loadInventory(file: string): Inventory {
 
   return {
     file,
+    text,
     baseDir,
     trust: { extraCaFiles: value.trust.extraCaFiles.map((f) => resolve(baseDir, f)), extraCaPems },
     settings: value.settings,

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { CHECK_IDS, findCheckMetadata as findCheck } from '../checks/check-metadata.ts'
 import { SEVERITIES, type Severity } from '../checks/types.ts'
 import { summarizeObservation, type ObservationSummary } from '../checks/observation-summary.ts'
-import { ConfigError, readConfigText } from '../core/config-file.ts'
+import { ConfigError } from '../core/config-file.ts'
 import { allTargets, loadInventory, type AnyTarget, type Inventory, type Settings } from './inventory.ts'
 import { selects } from './target-selection.ts'
 import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, type AttachmentRecord, type PolicyNamer, type PolicySet, type Scenario, type StepFailure } from './cucumber.ts'
@@ -21,7 +21,7 @@ import { sha256 } from '../core/hash.ts'
 import { planEffectivePolicies, withPolicySteps, type EffectivePolicies } from './policy-set.ts'
 import { resolveNames } from './resolve-names.ts'
 import { shardKey, shardOf, type Shard } from '../shards/select.ts'
-import { IN_PROGRESS_FILE, claimOutputFolder, clearEarlierRun, ensureOutputFolder, finishRunFolder, releaseOutputFolder } from './output-folder.ts'
+import { claimOutputFolder, clearEarlierRun, ensureOutputFolder, finishRunFolder, releaseOutputFolder } from './output-folder.ts'
 import { writeFileBounded } from '../core/bounded-write.ts'
 import { IDENTITY_VERSION, RESULTS_SCHEMA_VERSION, type Finding, type Results, type ResultsView } from '../reports/model.ts'
 import type { WaiverApplier, WaiverSet } from '../reports/waivers.ts'
@@ -152,14 +152,13 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   ensureOutputFolder(opts.out)
   await claimOutputFolder(opts.out, { runId, pid: process.pid, host: hostname(), startedAt: startedAt.toISOString() }, { clearEarlierRun: false })
   const observationsFile = join(opts.out, OBSERVATIONS_FILE)
-  // the exact inputs: the inventory's text is taken now, and the copies (secrets removed from the
+  // the exact inputs: the inventory's text as it was parsed; the copies (secrets removed from the
   // inventory: a second YAML parse) are written once probing has begun
-  const inventoryText = readConfigText(opts.config, 'the inventory')
   let snapshot: ReturnType<typeof snapshotInputs> | undefined
   const keepInputs = () =>
     (snapshot ??= snapshotInputs(opts.out, {
       inventoryFile: opts.config,
-      inventoryText,
+      inventoryText: inv.text,
       ...(waivers ? { waiversFile: waivers.file, waiversText: waivers.text } : {}),
       policies: new Map(policies.scenarios.map((s) => [s.file, s.policy])),
     }))
@@ -180,7 +179,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   let prepared: ReturnType<typeof snapshotInputs> | undefined
   const prepare = () =>
     (prepared ??= checkSteps().then(() => {
-      clearEarlierRun(opts.out, [OBSERVATIONS_JOURNAL, IN_PROGRESS_FILE])
+      clearEarlierRun(opts.out, [OBSERVATIONS_JOURNAL])
       return keepInputs()
     }))
   const afterFirstOperation = () =>
@@ -340,7 +339,7 @@ export function provenanceFor(observations: StoredObservation[], summaries: read
   const entries = new Map(planned.map((p) => [p.entry.target.name, p.entry.target as unknown as Record<string, unknown>]))
   return new Map(
     observations.map((o, i) => {
-      const summary = summaries[i] ?? summarizeObservation(o.kind, o.data)
+      const summary = summaries[i]!
       return [
         o.target,
         {
