@@ -150,7 +150,7 @@ function addLabCommand(program: Command): void {
 function addDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description("check Vigil's own footing: the credentials it will use for each AWS target, and whether they can write")
+    .description("check Vigil's own footing: the credentials it will use for each AWS target, whether they can write (they should not), and which of the read-only policy's reads they lack")
     .option('-c, --config <file>', 'inventory file', 'vigil.yaml')
     .option('--json', 'machine-readable')
     .action(async (flags: { config: string; json?: boolean }) => {

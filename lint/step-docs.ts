@@ -34,6 +34,9 @@ export const STEP_DOCS: Record<string, StepDoc> = {
     params: { minRsaBits: 'least RSA (and DSA) key size, in bits', minEcBits: 'least EC key size, in bits' },
   },
   'no certificate below the root is signed with SHA-1 or MD5': { says: 'No certificate below the root of the served chain is signed with SHA-1, MD5 or MD2.' },
+  'the service offers TLS and accepts it': {
+    says: "A `starttls:` service offers its protocol's upgrade to TLS (STARTTLS, STLS, AUTH TLS, LDAP StartTLS, PostgreSQL SSLRequest, MySQL CLIENT_SSL) and accepts it; any other endpoint speaks TLS from the first byte.",
+  },
   'only TLS 1.2 or TLS 1.3 is accepted': { says: 'The endpoint refuses SSLv2, SSLv3, TLS 1.0 and TLS 1.1, and accepts TLS 1.2 or 1.3.' },
   'every accepted cipher suite uses ephemeral key exchange': { says: 'Every accepted cipher suite uses (EC)DHE key exchange: all sessions are forward secret.' },
   'at least one accepted cipher suite uses ephemeral key exchange': {
@@ -171,5 +174,22 @@ export const STEP_DOCS: Record<string, StepDoc> = {
   },
   'EBS encryption by default is on and every EBS volume is encrypted': {
     says: 'In every target region EBS encryption by default is on, and every EBS volume (DescribeVolumes, all pages) is encrypted.',
+  },
+  'every RDS database, cluster and snapshot has encrypted storage': {
+    says: 'Every RDS DB instance, DB cluster, DB snapshot and DB cluster snapshot (manual and automated) has encrypted storage; a member of a cluster is judged through its cluster.',
+  },
+  'every RDS database, cluster and snapshot is encrypted with a customer-managed KMS key': {
+    says: 'As the encrypted-storage phrase, and the KMS key is customer-managed, not the AWS-managed alias/aws/rds (decided by DescribeKey and the account’s alias/aws/… aliases).',
+    examples: [{ text: 'every RDS database, cluster and snapshot is encrypted with a customer-managed KMS key' }],
+  },
+  'every RDS database and cluster forces TLS in its parameter group': {
+    says: 'The parameter group of every DB instance outside a cluster, and the DB cluster parameter group of every cluster, sets rds.force_ssl = 1 (PostgreSQL, Aurora PostgreSQL, SQL Server) or require_secure_transport = ON (MySQL, MariaDB, Aurora MySQL); another engine is an error naming it.',
+  },
+  'every DynamoDB table is encrypted at rest': {
+    says: 'Every DynamoDB table is encrypted with a KMS key: the AWS-owned default, the AWS-managed alias/aws/dynamodb or a customer-managed key all pass. Items are never read.',
+    examples: [{ text: 'every DynamoDB table is encrypted at rest' }],
+  },
+  'every DynamoDB table is encrypted with a customer-managed KMS key': {
+    says: 'Every DynamoDB table names a customer-managed KMS key: the AWS-owned default encryption and the AWS-managed alias/aws/dynamodb fail. Items are never read.',
   },
 }

@@ -18,6 +18,17 @@ command -v sslscan >/dev/null || missing+=(sslscan)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
 command -v faketime >/dev/null || missing+=(faketime)
+# STARTTLS peers (issue 15): a real server per upgrade, started by the tests on 127.0.0.1 with their
+# own configuration in a temp folder (the packages' own services are never started), and testssl.sh
+# for the STARTTLS benchmark comparison
+[ -x /usr/sbin/postfix ] || missing+=(postfix)
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd dovecot-pop3d)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+[ -x /usr/sbin/slapd ] || missing+=(slapd ldap-utils)
+[ -x /usr/sbin/vsftpd ] || missing+=(vsftpd)
+[ -x /usr/bin/prosody ] || missing+=(prosody)
+command -v testssl >/dev/null || missing+=(testssl.sh)
 if ! command -v moto_server >/dev/null && [ ! -x .venv/bin/moto_server ]; then
   command -v python3 >/dev/null || missing+=(python3)
   python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
@@ -32,6 +43,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # postfix asks what kind of mail system this is: none; the tests write their own main.cf
+  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
   # the tests start their own sshd processes; keep the package from starting a system one on :22
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
   trap 'rm -f /usr/sbin/policy-rc.d' EXIT

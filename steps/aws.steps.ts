@@ -112,3 +112,23 @@ Then('every multi-region CloudTrail trail validates, encrypts and protects its l
 Then('EBS encryption by default is on and every EBS volume is encrypted', function (this: VigilWorld) {
   return this.judge('aws.ec2.ebs-encryption', {})
 })
+
+Then('every RDS database, cluster and snapshot has encrypted storage', function (this: VigilWorld) {
+  return this.judge('aws.rds.encryption', { cmk: false })
+})
+
+Then('every RDS database, cluster and snapshot is encrypted with a customer-managed KMS key', function (this: VigilWorld) {
+  return this.judge('aws.rds.encryption', { cmk: true })
+})
+
+Then('every RDS database and cluster forces TLS in its parameter group', function (this: VigilWorld) {
+  return this.judge('aws.rds.tls', {})
+})
+
+Then('every DynamoDB table is encrypted at rest', function (this: VigilWorld) {
+  return this.judge('aws.dynamodb.encryption', { cmk: false })
+})
+
+Then('every DynamoDB table is encrypted with a customer-managed KMS key', function (this: VigilWorld) {
+  return this.judge('aws.dynamodb.encryption', { cmk: true })
+})

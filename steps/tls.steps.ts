@@ -22,6 +22,10 @@ Then('no certificate below the root is signed with SHA-1 or MD5', function (this
   return this.judge('tls.cert.signature', { forbidden: ['sha1', 'md5', 'md2'] })
 })
 
+Then('the service offers TLS and accepts it', function (this: VigilWorld) {
+  return this.judge('tls.required', {})
+})
+
 Then('only TLS 1.2 or TLS 1.3 is accepted', function (this: VigilWorld) {
   return this.judge('tls.protocols', { forbidden: ['SSLv2', 'SSLv3', 'TLSv1.0', 'TLSv1.1'] })
 })

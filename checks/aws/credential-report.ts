@@ -48,6 +48,8 @@ export interface ReportJudgement {
   /** why no row is judged, one line, e.g. `no IAM user has a console password` */
   emptySummary: (all: CredentialRow[]) => string
   decide: (row: CredentialRow) => OffenderFacts | undefined
+  /** why the row cannot be decided (a date the report leaves empty or unreadable), if it cannot */
+  undecided?: (row: CredentialRow) => string | undefined
   /** a verdict when the rows themselves cannot decide (e.g. no root row) */
   whenEmpty?: Verdict | ((all: CredentialRow[]) => Verdict | undefined)
   expected: Record<string, unknown>
@@ -81,15 +83,19 @@ export function judgeCredentialReport(j: ReportJudgement): Verdict {
     if (v) return { ...v, evidence: [{ kind: 'api-response', description: 'GetCredentialReport content (CSV)', mediaType: 'text/csv', data: report.csv }, ...v.evidence] }
   }
   const offenders: Offender[] = []
+  const undetermined: { arn: string; error: { kind: 'inconclusive'; message: string } }[] = []
   for (const r of rows) {
-    const o = j.decide(r)
     // the row's ARN is the offender id; the root row's is `arn:…:iam::<account>:root`
-    if (o) offenders.push({ arn: r.arn || (r.user === ROOT_USER ? rootArn(j.obs) : r.user || '?'), user: r.user, ...o })
+    const arn = r.arn || (r.user === ROOT_USER ? rootArn(j.obs) : r.user || '?')
+    const o = j.decide(r)
+    if (o) offenders.push({ arn, user: r.user, ...o })
+    const why = j.undecided?.(r)
+    if (why) undetermined.push({ arn, error: { kind: 'inconclusive', message: why } })
   }
   return accountVerdict(j.obs, {
     expected: j.expected,
     offenders,
-    undetermined: [],
+    undetermined,
     population: { credentialReportRows: all.length, rowsJudged: rows.length, rootRowPresent: all.some((r) => r.user === ROOT_USER), reportGeneratedTime: report.generatedTime },
     judged: rows.length,
     emptySummary: j.emptySummary(all),

@@ -1,7 +1,9 @@
-// `vigil doctor` for AWS targets: who are the credentials in use, and can they write? Vigil needs
-// only checks/aws/vigil-readonly-policy.json; credentials that can change the account are a risk of
-// their own. The identity's policies are read and evaluated locally with the same engine as the
-// checks (IAM's policy simulator is not available everywhere, e.g. in emulators).
+// `vigil doctor` for AWS targets: who are the credentials in use, can they write, and do they hold
+// every read the checks make? Vigil needs only checks/aws/vigil-readonly-policy.json; credentials
+// that can change the account are a risk of their own, and a missing read turns the checks that need
+// it into access-denied errors. The identity's policies are read and evaluated locally with the same
+// engine as the checks (IAM's policy simulator is not available everywhere, e.g. in emulators).
+import { readFileSync } from 'node:fs'
 import {
   GetGroupPolicyCommand,
   GetPolicyCommand,
@@ -19,11 +21,17 @@ import {
 } from '@aws-sdk/client-iam'
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
 import type { AwsTarget } from './target.ts'
-import { effectiveActions, grantOf, type PolicySource } from './effective-actions.ts'
+import { actionGrant, effectiveActions, grantOf, type PolicySource } from './effective-actions.ts'
 import { actionAt, catalogSize, isWriteAction } from './iam-action-catalog.ts'
 import { parsePolicyDocument } from './policy-document.ts'
 import type { AwsProbeOptions } from './probe.ts'
 import { makeClients, toPartError } from './sdk-clients.ts'
+
+/** Every action of the shipped read-only policy: the reads Vigil's AWS checks make. */
+export function vigilReadActions(): string[] {
+  const policy = JSON.parse(readFileSync(new URL('./vigil-readonly-policy.json', import.meta.url), 'utf8')) as { Statement: { Action: string[] }[] }
+  return policy.Statement.flatMap((s) => s.Action)
+}
 
 export interface AwsDoctorReport {
   target: string
@@ -31,6 +39,8 @@ export interface AwsDoctorReport {
   identity?: { account: string; arn: string }
   /** write actions the credentials effectively hold (sample) and how many in all */
   writeActions: { count: number; conditional: number; sample: string[] }
+  /** the read actions of checks/aws/vigil-readonly-policy.json, and those the credentials do not hold (on every resource) */
+  readActions: { needed: number; missing: string[] }
   warnings: string[]
   /** API calls made */
   apiCalls: { service: string; operation: string; calls: number }[]
@@ -70,7 +80,7 @@ async function policiesOf(iam: IAMClient, kind: 'user' | 'role', name: string): 
 /** Who the credentials are, and a warning for every way they can change the account. */
 export async function doctorAws(target: AwsTarget, options: AwsProbeOptions & { timeoutMs?: number } = {}): Promise<AwsDoctorReport> {
   const clients = makeClients(target, options.timeoutMs ?? 5000, options.credentials)
-  const report: AwsDoctorReport = { target: target.name, ok: false, writeActions: { count: 0, conditional: 0, sample: [] }, warnings: [], apiCalls: [] }
+  const report: AwsDoctorReport = { target: target.name, ok: false, writeActions: { count: 0, conditional: 0, sample: [] }, readActions: { needed: 0, missing: [] }, warnings: [], apiCalls: [] }
   try {
     let arn: string
     try {
@@ -115,6 +125,14 @@ export async function doctorAws(target: AwsTarget, options: AwsProbeOptions & { 
     report.writeActions = { count, conditional, sample }
     if (count + conditional > 0)
       report.warnings.push(`the credentials in use can write: ${count} write action(s)${conditional ? ` (+${conditional} under conditions)` : ''}, e.g. ${sample.slice(0, 5).join(', ')}; Vigil needs only checks/aws/vigil-readonly-policy.json`)
+    const reads = vigilReadActions()
+    // a conditional grant may well hold for Vigil's calls: only a read never granted is reported
+    const missing = reads.filter((a) => ['none', 'denied'].includes(actionGrant(eff, a)))
+    report.readActions = { needed: reads.length, missing }
+    if (missing.length)
+      report.warnings.push(
+        `the credentials lack ${missing.length} of the ${reads.length} read action(s) Vigil's checks use: ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''}; the checks that need them will end in access-denied errors (attach checks/aws/vigil-readonly-policy.json)`,
+      )
     report.ok = report.warnings.length === 0
     return report
   } finally {

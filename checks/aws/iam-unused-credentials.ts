@@ -19,6 +19,19 @@ interface Stale {
   neverUsed: boolean
 }
 
+/**
+ * Credentials in use whose idle time the report does not say: an enabled password with no last use,
+ * change or creation date, an active key with no last use or rotation date (`N/A`, empty, garbage).
+ * They cannot be judged: never counted as recently used.
+ */
+function undatedCredentials(r: CredentialRow): string[] {
+  const out: string[] = []
+  if (r.password_enabled === 'true' && !(reportDate(r.password_last_used) ?? reportDate(r.password_last_changed) ?? reportDate(r.user_creation_time))) out.push('password')
+  for (const n of [1, 2])
+    if (r[`access_key_${n}_active`] === 'true' && !(reportDate(r[`access_key_${n}_last_used_date`]) ?? reportDate(r[`access_key_${n}_last_rotated`]))) out.push(`access key ${n}`)
+  return out
+}
+
 function staleCredentials(r: CredentialRow, now: Date, max: number): Stale[] {
   const out: Stale[] = []
   if (r.password_enabled === 'true') {
@@ -67,6 +80,10 @@ export const iamUnusedCredentials: CheckDefinition<AwsObservation, UnusedCredent
         const said = (c: Stale) => `${c.credential} ${c.neverUsed ? `never used in ${c.idleDays} days` : `unused for ${c.idleDays} days`}`
         // one offender per credential (password, key slot): the idle days are in `why`, never in the id
         return { why: s.map(said).join(', '), aspects: s.map((c) => ({ aspect: c.slot, why: said(c) })), stale: s }
+      },
+      undecided(r) {
+        const u = undatedCredentials(r)
+        return u.length ? `the credential report gives no date for ${u.join(' and ')} of ${r.user}: when it was last used cannot be told` : undefined
       },
     })
   },

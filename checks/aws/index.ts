@@ -24,6 +24,9 @@ import { ssmSecureParameters } from './ssm-secure-parameters.ts'
 import { cloudtrailEnabled } from './cloudtrail-enabled.ts'
 import { cloudtrailIntegrity } from './cloudtrail-integrity.ts'
 import { ec2EbsEncryption } from './ec2-ebs-encryption.ts'
+import { rdsEncryption } from './rds-encryption.ts'
+import { rdsTls } from './rds-tls.ts'
+import { dynamodbEncryption } from './dynamodb-encryption.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const awsChecks: CheckDefinition<any, any>[] = [
@@ -51,4 +54,7 @@ export const awsChecks: CheckDefinition<any, any>[] = [
   cloudtrailEnabled,
   cloudtrailIntegrity,
   ec2EbsEncryption,
+  rdsEncryption,
+  rdsTls,
+  dynamodbEncryption,
 ]

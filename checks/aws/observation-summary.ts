@@ -10,6 +10,8 @@ export function summarizeAwsObservation(o: AwsObservation): { operations: Record
   const params = o.ssmParameters?.ok ? o.ssmParameters.value : undefined
   const trails = o.cloudtrail?.ok ? o.cloudtrail.value : undefined
   const ebs = o.ebs?.ok ? o.ebs.value : undefined
+  const rds = o.rds?.ok ? o.rds.value : undefined
+  const ddb = o.dynamodb?.ok ? o.dynamodb.value : undefined
   const principals = (type: string) => auth?.principals.filter((p) => p.type === type).length ?? 0
   return {
     operations: {
@@ -26,6 +28,17 @@ export function summarizeAwsObservation(o: AwsObservation): { operations: Record
       ...(params ? { ssmParameters: params.items.length, ssmParameterPages: params.pages, ssmRegionsUnread: params.unreadRegions.length } : {}),
       ...(trails ? { trails: trails.items.length, trailRegionsUnread: trails.unreadRegions.length } : {}),
       ...(ebs ? { ebsVolumes: ebs.volumes.items.length, ebsVolumePages: ebs.volumes.pages, ebsRegionsUnread: ebs.volumes.unreadRegions.length } : {}),
+      ...(rds
+        ? {
+            rdsInstances: rds.instances.items.length,
+            rdsClusters: rds.clusters.items.length,
+            ...(rds.snapshots ? { rdsSnapshots: rds.snapshots.items.length } : {}),
+            ...(rds.parameterGroups ? { rdsParameterGroups: Object.keys(rds.parameterGroups).length } : {}),
+            rdsListPages: rds.instances.pages + rds.clusters.pages + (rds.snapshots?.pages ?? 0),
+            rdsRegionsUnread: new Set([...rds.instances.unreadRegions, ...rds.clusters.unreadRegions, ...(rds.snapshots?.unreadRegions ?? [])].map((r) => r.region)).size,
+          }
+        : {}),
+      ...(ddb ? { dynamodbTables: ddb.tables.items.length, dynamodbListPages: ddb.tables.pages, dynamodbRegionsUnread: ddb.tables.unreadRegions.length } : {}),
     },
   }
 }

@@ -25,6 +25,12 @@ export const AWS_PARTS = {
   cloudtrailTrails: 'aws.cloudtrail.trails',
   /** GetEbsEncryptionByDefault and DescribeVolumes, every target region */
   ebs: 'aws.ec2.ebs',
+  /** DescribeDBInstances, DescribeDBClusters, DescribeDBSnapshots, DescribeDBClusterSnapshots, every target region, and the owners of the KMS keys they name */
+  rdsStorage: 'aws.rds.storage',
+  /** DescribeDBInstances, DescribeDBClusters and the TLS parameters of the parameter groups they use (DescribeDBParameters, DescribeDBClusterParameters) */
+  rdsParameters: 'aws.rds.parameters',
+  /** ListTables and DescribeTable, every target region, and the owners of the KMS keys the tables name */
+  dynamodbTables: 'aws.dynamodb.tables',
 } as const
 
 export interface PartError {
@@ -249,6 +255,112 @@ export interface EbsObservation {
   encryptionByDefault: Record<string, Fetched<{ enabled: boolean }>>
 }
 
+/**
+ * Who manages a KMS key that a resource names (RDS KmsKeyId, DynamoDB KMSMasterKeyArn): DescribeKey's
+ * KeyManager, and the AWS aliases (`alias/aws/…`, from ListAliases in the key's region) pointing at it.
+ */
+export interface KmsKeyOwner {
+  /** the key's ARN, when DescribeKey answered */
+  keyArn?: string
+  /** CUSTOMER or AWS (DescribeKey) */
+  keyManager?: string
+  /** `alias/aws/<service>` aliases targeting the key: they name AWS-managed keys */
+  awsAliases: string[]
+}
+
+/** Resolved KMS key references, by `kmsKeyRefId(region, reference)`: the reference as reported when it is an ARN, else `<region>/<reference>`. */
+export type KmsKeyOwners = Record<string, Fetched<KmsKeyOwner>>
+
+/** One RDS DB instance as DescribeDBInstances describes it (no credential field is kept). */
+export interface RdsInstanceObservation {
+  id: string
+  arn: string
+  region: string
+  engine?: string
+  engineVersion?: string
+  status?: string
+  storageEncrypted?: boolean
+  kmsKeyId?: string
+  /** set for a member of an Aurora or Multi-AZ DB cluster: its storage and TLS settings are the cluster's */
+  clusterId?: string
+  /** DBParameterGroups: name and apply status (pending-reboot = the group's values are not yet in effect) */
+  parameterGroups: { name: string; applyStatus?: string }[]
+}
+
+/** One RDS DB cluster (Aurora or Multi-AZ DB cluster) as DescribeDBClusters describes it. */
+export interface RdsClusterObservation {
+  id: string
+  arn: string
+  region: string
+  engine?: string
+  engineVersion?: string
+  status?: string
+  storageEncrypted?: boolean
+  kmsKeyId?: string
+  /** DBClusterParameterGroup */
+  parameterGroup?: string
+  members: string[]
+}
+
+/** One DB snapshot (DescribeDBSnapshots) or DB cluster snapshot (DescribeDBClusterSnapshots), manual or automated. */
+export interface RdsSnapshotObservation {
+  kind: 'db-snapshot' | 'cluster-snapshot'
+  id: string
+  arn: string
+  region: string
+  /** manual, automated, awsbackup… */
+  snapshotType?: string
+  /** the DB instance or cluster it was taken from */
+  source?: string
+  engine?: string
+  status?: string
+  encrypted?: boolean
+  kmsKeyId?: string
+}
+
+/** The TLS-forcing parameters of one parameter group (all pages read; only these parameters kept). */
+export interface RdsParameterGroupObservation {
+  /** by parameter name: `rds.force_ssl`, `require_secure_transport`; absent = not listed */
+  parameters: Record<string, { value?: string; source?: string; applyType?: string }>
+  pages: number
+}
+
+export interface RdsObservation {
+  instances: RegionalInventory<RdsInstanceObservation>
+  clusters: RegionalInventory<RdsClusterObservation>
+  /** with aws.rds.storage: DB and cluster snapshots the account owns */
+  snapshots?: RegionalInventory<RdsSnapshotObservation>
+  /** with aws.rds.storage: the owners of the KMS keys instances, clusters and snapshots name */
+  keys?: KmsKeyOwners
+  /** with aws.rds.parameters: by `rdsParameterGroupId(region, kind, name)` */
+  parameterGroups?: Record<string, Fetched<RdsParameterGroupObservation>>
+}
+
+/** One DynamoDB table's encryption as DescribeTable describes it (no item is ever read). */
+export interface DynamoTableObservation {
+  name: string
+  arn: string
+  region: string
+  /** DescribeTable: TableStatus and SSEDescription (absent = the AWS-owned key, DynamoDB's default) */
+  described: Fetched<{ status?: string; sse?: DynamoSseDescription }>
+}
+
+export interface DynamoSseDescription {
+  /** ENABLING, ENABLED, DISABLING, DISABLED, UPDATING */
+  status?: string
+  /** KMS (AES256 is the legacy name of the AWS-owned key) */
+  sseType?: string
+  kmsMasterKeyArn?: string
+  /** set when DynamoDB cannot use the table's KMS key */
+  inaccessibleEncryptionDateTime?: string
+}
+
+export interface DynamoObservation {
+  tables: RegionalInventory<DynamoTableObservation>
+  /** the owners of the KMS keys the tables name */
+  keys: KmsKeyOwners
+}
+
 /** One API operation made during the observation, with how often and how it went. */
 export interface ApiCallRecord {
   service: string
@@ -276,4 +388,7 @@ export interface AwsObservation {
   /** trails seen from any target region, deduplicated by ARN; a region whose DescribeTrails failed is unread */
   cloudtrail?: Fetched<RegionalInventory<TrailObservation>>
   ebs?: Fetched<EbsObservation>
+  /** RDS instances and clusters, with snapshots and key owners (aws.rds.storage) and parameter groups (aws.rds.parameters) as needed */
+  rds?: Fetched<RdsObservation>
+  dynamodb?: Fetched<DynamoObservation>
 }

@@ -10,6 +10,8 @@ import { collectAuthorization, collectCredentialReport, collectPasswordPolicy } 
 import { collectKms } from './collect-kms.ts'
 import { collectEbs, collectTrails } from './collect-cloudtrail.ts'
 import { collectSecrets, collectSsmParameters } from './collect-secrets.ts'
+import { collectRds } from './collect-rds.ts'
+import { collectDynamoDb } from './collect-dynamodb.ts'
 import { AWS_PARTS, type AwsObservation } from './observation.ts'
 import { makeClients, toPartError } from './sdk-clients.ts'
 
@@ -127,6 +129,18 @@ export async function observeAws(target: AwsTarget, ctx: ObserveContext, options
       jobs.push(
         collectEbs(clients, target, partition, account).then((r) => {
           obs.ebs = r
+        }),
+      )
+    if (needs.has(AWS_PARTS.rdsStorage) || needs.has(AWS_PARTS.rdsParameters))
+      jobs.push(
+        collectRds(clients, target, ctx, partition, account, { storage: needs.has(AWS_PARTS.rdsStorage), parameters: needs.has(AWS_PARTS.rdsParameters) }).then((r) => {
+          obs.rds = r
+        }),
+      )
+    if (needs.has(AWS_PARTS.dynamodbTables))
+      jobs.push(
+        collectDynamoDb(clients, target, ctx, partition, account).then((r) => {
+          obs.dynamodb = r
         }),
       )
     await Promise.all(jobs)

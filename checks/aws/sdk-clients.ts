@@ -2,9 +2,11 @@
 // a role assumed through STS) — never from the inventory; adaptive retry for throttling; a timeout
 // on every request; and a log of every API operation made, which becomes evidence.
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { EC2Client } from '@aws-sdk/client-ec2'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { KMSClient } from '@aws-sdk/client-kms'
+import { RDSClient } from '@aws-sdk/client-rds'
 import { S3Client } from '@aws-sdk/client-s3'
 import { S3ControlClient } from '@aws-sdk/client-s3-control'
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
@@ -92,6 +94,8 @@ export interface AwsClients {
   ssm(region: string): SSMClient
   cloudtrail(region: string): CloudTrailClient
   ec2(region: string): EC2Client
+  rds(region: string): RDSClient
+  dynamodb(region: string): DynamoDBClient
   destroy(): void
 }
 
@@ -178,6 +182,18 @@ export function makeClients(target: AwsTarget, timeoutMs: number, credentials?: 
       get(`ec2:${region}`, () => {
         const c = new EC2Client(common(region))
         logCalls(c, log, 'ec2', region)
+        return c
+      }),
+    rds: (region) =>
+      get(`rds:${region}`, () => {
+        const c = new RDSClient(common(region))
+        logCalls(c, log, 'rds', region)
+        return c
+      }),
+    dynamodb: (region) =>
+      get(`dynamodb:${region}`, () => {
+        const c = new DynamoDBClient(common(region))
+        logCalls(c, log, 'dynamodb', region)
         return c
       }),
     destroy: () => {

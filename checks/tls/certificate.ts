@@ -3,12 +3,14 @@
 // node:crypto X509Certificate parses RSA, ECDSA and EdDSA certificates alike (node-forge cannot
 // read ECDSA keys); its checkIssued + verify are OpenSSL's issuer-name/AKID match and signature check.
 import { X509Certificate, hash } from 'node:crypto'
-import { isIP } from 'node:net'
+import { isIP, type Socket } from 'node:net'
 import tls from 'node:tls'
 import type { TlsTarget } from './target.ts'
 import type { ErrorKind, ObserveContext } from '../types.ts'
 import type { CertificateInfo, CertificateObservation, TlsVersion } from './observation.ts'
 import { spkiSha256 } from './offenders.ts'
+import { openUpgraded } from './wire/raw-connection.ts'
+import { createUpgrader } from './wire/starttls.ts'
 
 /** Names for signature OIDs node:crypto leaves unnamed (it names the common ones itself). */
 const SIGNATURE_OIDS: Record<string, string> = {
@@ -369,11 +371,22 @@ let chainFetchContext: tls.SecureContext | undefined
  * observation must show what was served. Throws a ProbeError (kind timeout/unreachable/protocol).
  */
 export function fetchChainWithNodeTls(target: TlsTarget, ctx: ObserveContext): Promise<{ ders: Buffer[]; protocol: TlsVersion }> {
-  return ctx.limit(target.address ?? target.host, () => new Promise((resolve, reject) => {
+  const connectTo = target.address ?? target.host
+  return ctx.limit(connectTo, async () => {
+    // a `starttls:` target: the service's upgrade first, then the handshake on that connection
+    const kind = target.starttls
+    if (!kind) return handshake(target, ctx)
+    const up = await openUpgraded({ host: connectTo, port: target.port, timeoutMs: ctx.timeoutMs, upgrade: () => createUpgrader(kind, target.host) })
+    if (!up.socket) throw new ProbeError(up.error?.kind ?? 'protocol', `${connectTo}:${target.port}: ${up.error?.detail ?? 'the upgrade did not complete'}`)
+    return handshake(target, ctx, up.socket)
+  })
+}
+
+function handshake(target: TlsTarget, ctx: ObserveContext, upgraded?: Socket): Promise<{ ders: Buffer[]; protocol: TlsVersion }> {
+  return new Promise((resolve, reject) => {
     const connectTo = target.address ?? target.host
     const socket = tls.connect({
-      host: connectTo,
-      port: target.port,
+      ...(upgraded ? { socket: upgraded } : { host: connectTo, port: target.port }),
       // SNI must be a DNS name (RFC 6066); node warns when given an IP.
       ...(isIP(target.host) ? {} : { servername: target.host }),
       rejectUnauthorized: false,
@@ -416,5 +429,5 @@ export function fetchChainWithNodeTls(target: TlsTarget, ctx: ObserveContext): P
       finish(new ProbeError(kind, `${what} ${connectTo}:${target.port}: ${tidyNetworkMessage(err.message)}`, { cause: err }))
     })
     socket.once('close', () => finish(new ProbeError('protocol', `${connectTo}:${target.port} closed the connection during the TLS handshake`)))
-  }))
+  })
 }

@@ -1,7 +1,8 @@
 // http.hsts — the HTTPS response carries Strict-Transport-Security with max-age of at least a year.
-import type { CheckDefinition } from '../types.ts'
+import { notApplicableVerdict, type CheckDefinition } from '../types.ts'
 import { TLS_PARTS, type TlsObservation } from './observation.ts'
 import { handshakePart } from './observation-parts.ts'
+import { UPGRADE_NAMES } from './wire/starttls.ts'
 
 const POPULATION = 'the HTTPS response to one GET of the endpoint'
 
@@ -38,6 +39,9 @@ export const httpHsts: CheckDefinition<TlsObservation, HstsParams> = {
   population: POPULATION,
   needs: [TLS_PARTS.hsts],
   judge(obs, { minMaxAge = 31_536_000 }) {
+    // a service reached through an upgrade (SMTP, IMAP, a database…) serves no HTTPS
+    const kind = obs.target.starttls
+    if (kind) return notApplicableVerdict(`${obs.target.host}:${obs.target.port} is a ${kind} service reached through ${UPGRADE_NAMES[kind]}, not HTTPS: there is no HTTPS response to judge`, { endpoint: `${obs.target.host}:${obs.target.port}`, upgrade: kind })
     const p = handshakePart(obs, 'hsts', POPULATION)
     if ('verdict' in p) return p.verdict
     const { header, url, status } = p.data

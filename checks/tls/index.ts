@@ -11,6 +11,7 @@ import { ciphersWeak } from './ciphers-weak.ts'
 import { dhStrength } from './dh-strength.ts'
 import { profile } from './profile.ts'
 import { httpHsts } from './http-hsts.ts'
+import { tlsRequired } from './required.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const tlsChecks: CheckDefinition<any, any>[] = [
@@ -25,4 +26,5 @@ export const tlsChecks: CheckDefinition<any, any>[] = [
   dhStrength,
   profile,
   httpHsts,
+  tlsRequired,
 ]

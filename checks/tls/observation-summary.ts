@@ -6,7 +6,8 @@ export function summarizeTlsObservation(o: TlsObservation): { operations: Record
   const accepted = new Set<string>()
   if (o.suites && !o.suites.error) for (const cats of Object.values(o.suites.byProtocol)) for (const list of Object.values(cats ?? {})) for (const s of list ?? []) accepted.add(s)
   return {
-    operations: { rawHellos: o.stats.rawHellos, fullHandshakes: o.stats.fullHandshakes, connections: o.stats.connections },
+    // a `starttls:` target makes its upgrade on every connection
+    operations: { rawHellos: o.stats.rawHellos, fullHandshakes: o.stats.fullHandshakes, connections: o.stats.connections, ...(o.target.starttls ? { upgradeEachConnection: o.target.starttls } : {}) },
     population: {
       helloExchanges: o.hellos.length,
       protocolsAccepted: o.protocols && !o.protocols.error ? o.protocols.accepted.length : 0,

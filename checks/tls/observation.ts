@@ -2,6 +2,7 @@
 // Every part is optional: the planner asks only for the parts the selected checks need, and a part
 // that could not be collected carries its own `error` instead of data.
 import type { ErrorKind } from '../types.ts'
+import type { StarttlsKind } from './target.ts'
 
 export type TlsVersion = 'SSLv2' | 'SSLv3' | 'TLSv1.0' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'
 export const TLS_VERSIONS: readonly TlsVersion[] = ['SSLv2', 'SSLv3', 'TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']
@@ -15,6 +16,8 @@ export const TLS_PARTS = {
   /** DHE group size and ECDHE curves (weak ones, and ones outside the Mozilla list) */
   keyExchange: 'tls.kex',
   hsts: 'http.hsts',
+  /** the first connection: TLS from the first byte, or the service's upgrade to TLS and its dialogue */
+  upgrade: 'tls.upgrade',
 } as const
 
 /**
@@ -163,8 +166,20 @@ export interface HstsObservation {
 
 type Part<T> = (T & { error?: undefined }) | { error: PartError }
 
+/** How the first connection's upgrade to TLS went (a `starttls:` target); no credentials are ever sent. */
+export interface UpgradeObservation {
+  protocol: StarttlsKind
+  /** `done`: offered and accepted; `not-offered`: not offered, or refused; `failed`: the dialogue broke (see detail) */
+  status: 'done' | 'not-offered' | 'failed'
+  detail?: string
+  /** the plain-text dialogue, `C: …` / `S: …`, bounded */
+  dialogue: string[]
+}
+
 export interface TlsObservation {
-  target: { name: string; host: string; address: string; port: number }
+  target: { name: string; host: string; address: string; port: number; starttls?: StarttlsKind }
+  /** a `starttls:` target: the first connection's upgrade (every connection makes the same one) */
+  upgrade?: UpgradeObservation
   /** set when the endpoint could not be reached at all (dead port, silent peer, not TLS) */
   error?: PartError
   protocols?: Part<ProtocolsObservation>

@@ -33,7 +33,8 @@ import { SUITE_CATEGORIES, categorySuites, isDhe, isEcdhe, suiteByCode, suiteNam
 import { DEFAULT_TLS12_GROUPS, DEFAULT_TLS13_GROUPS, NAMED_GROUPS, groupByName, groupName, inMozillaCurves, isWeakGroup } from './named-groups.ts'
 import { MAX_SUITES_PER_HELLO, buildClientHello, buildSslv2ClientHello, chunkSuites } from './wire/client-hello.ts'
 import { parseServerKeyExchange, type ServerFlight, type ServerHello } from './wire/server-messages.ts'
-import { exchangeHello, type HelloExchange } from './wire/raw-connection.ts'
+import { exchangeHello, type HelloExchange, type UpgradeRecord } from './wire/raw-connection.ts'
+import { createUpgrader, type Upgrader } from './wire/starttls.ts'
 import { describeChain, fetchChainWithNodeTls } from './certificate.ts'
 import { probeHsts } from './hsts-probe.ts'
 
@@ -125,6 +126,10 @@ class TlsProbeSession {
   chain?: { ders: Buffer[]; protocol: TlsVersion; index: number }
   /** some hello got a TLS (or SSLv2) answer: the peer speaks the protocol */
   sawTls = false
+  /** a `starttls:` target: a new upgrade dialogue for each connection */
+  readonly upgrade?: () => Upgrader
+  /** the first connection's upgrade (the first hello goes alone, so it is the first connection's) */
+  firstUpgrade?: UpgradeRecord
   private readonly target: TlsTarget
   private readonly ctx: ObserveContext
   private readonly connectHost: string
@@ -135,6 +140,8 @@ class TlsProbeSession {
     this.ctx = ctx
     this.connectHost = target.address ?? target.host
     this.sni = isIP(target.host) ? undefined : target.host
+    const kind = target.starttls
+    if (kind) this.upgrade = () => createUpgrader(kind, target.host)
   }
 
   know(v: TlsVersion): VersionKnowledge {
@@ -156,8 +163,9 @@ class TlsProbeSession {
       bytes = buildClientHello({ version, suites: codes, serverName: this.sni, groups: g, ...(emptyKeyShare ? { keyShares: [] } : {}) })
     }
     const ex: HelloExchange = await this.ctx.limit(this.connectHost, () =>
-      exchangeHello({ host: this.connectHost, port: this.target.port, hello: bytes, timeoutMs: this.ctx.timeoutMs }),
+      exchangeHello({ host: this.connectHost, port: this.target.port, hello: bytes, timeoutMs: this.ctx.timeoutMs, ...(this.upgrade ? { upgrade: this.upgrade } : {}) }),
     )
+    if (ex.upgrade) this.firstUpgrade ??= ex.upgrade
     this.stats.rawHellos++
     if (ex.connected || ex.outcome !== 'error') this.stats.connections++
     const result = this.interpret(version, suites, groups ? [] : suites, ex)
@@ -332,7 +340,7 @@ export async function observeTls(target: TlsTarget, ctx: ObserveContext): Promis
   const started = performance.now()
   const s = new TlsProbeSession(target, ctx)
   const obs: TlsObservation = {
-    target: { name: target.name, host: target.host, address: target.address ?? target.host, port: target.port },
+    target: { name: target.name, host: target.host, address: target.address ?? target.host, port: target.port, ...(target.starttls ? { starttls: target.starttls } : {}) },
     hellos: s.hellos,
     stats: { ...s.stats, durationMs: 0 },
   }
@@ -342,19 +350,24 @@ export async function observeTls(target: TlsTarget, ctx: ObserveContext): Promis
   // suites and key exchange are probed per accepted protocol, so they imply the protocol probe
   const wantProtocols = needs.has(TLS_PARTS.protocols) || categories.length > 0 || wantKex
   const wantCert = needs.has(TLS_PARTS.certificate)
+  // a service that upgrades to TLS is not an HTTPS one: http.hsts is not-applicable to it
+  const wantHsts = needs.has(TLS_PARTS.hsts) && !target.starttls
 
   let hsts: Promise<HstsObservation | { error: PartError }> | undefined
   try {
-    if (wantProtocols || wantCert) {
+    if (wantProtocols || wantCert || needs.has(TLS_PARTS.upgrade)) {
       // the first hello goes alone: a dead or silent endpoint costs exactly one refusal or timeout
       const first = await s.probeVersion('TLSv1.2')
       const firstHello = s.hellos[0]
+      if (target.starttls && s.firstUpgrade)
+        obs.upgrade = { protocol: target.starttls, status: s.firstUpgrade.status, ...(s.firstUpgrade.detail ? { detail: s.firstUpgrade.detail } : {}), dialogue: s.firstUpgrade.dialogue }
       if (first.status === 'undetermined' && !s.sawTls && firstHello) {
+        // a service that does not offer its upgrade has no TLS to observe: tls.required fails it
         obs.error = { kind: firstHello.errorKind ?? 'protocol', message: `${target.host}:${target.port}: ${firstHello.error ?? 'no answer'}` }
         return finish()
       }
       // the endpoint speaks TLS: the HTTP request can run alongside the raw hellos
-      if (needs.has(TLS_PARTS.hsts)) hsts = observeHsts(s, target, ctx)
+      if (wantHsts) hsts = observeHsts(s, target, ctx)
       const status = new Map<TlsVersion, VersionStatus>([['TLSv1.2', first]])
       if (wantProtocols) {
         const rest = await Promise.all(OTHER_VERSIONS.map(async (v) => [v, await s.probeVersion(v)] as const))
@@ -375,7 +388,7 @@ export async function observeTls(target: TlsTarget, ctx: ObserveContext): Promis
       }
     }
     if (wantCert) obs.certificate = await observeCertificate(s, target, ctx)
-    if (needs.has(TLS_PARTS.hsts)) obs.hsts = await (hsts ?? observeHsts(s, target, ctx))
+    if (wantHsts) obs.hsts = await (hsts ?? observeHsts(s, target, ctx))
   } catch (e) {
     // a bug here must not take the run down: it becomes the endpoint's error
     obs.error = { kind: 'protocol', message: `TLS probe failed: ${(e as Error)?.message ?? String(e)}` }

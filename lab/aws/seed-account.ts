@@ -1,5 +1,6 @@
 // Seeds an emulated AWS account (moto in server mode) for `vigil lab`: good and bad buckets, users,
-// groups, roles and policies, so every AWS check has something to pass and something to fail on.
+// groups, roles and policies, and (seed-services.ts) KMS keys, secrets, parameters, trails, volumes,
+// databases and tables, so every AWS check has something to pass and something to fail on.
 // Credentials are the emulator's dummy ones; nothing here talks to real AWS.
 import {
   AttachGroupPolicyCommand,
@@ -28,6 +29,7 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
+import { seedServices, type SeededServices } from './seed-services.ts'
 
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' }
 
@@ -79,6 +81,8 @@ export interface SeededLab {
   badBuckets: string[]
   users: string[]
   roles: string[]
+  /** one good and one bad resource per KMS, Secrets Manager, SSM, CloudTrail, EBS, RDS and DynamoDB check */
+  services: SeededServices
 }
 
 /** The lab account: names say what is wrong with each resource. */
@@ -133,7 +137,10 @@ export async function seedAwsLab(endpoint: string): Promise<SeededLab> {
     await iam.send(new PutRolePolicyCommand({ RoleName: 'lab-crypto', PolicyName: 'kms', PolicyDocument: doc({ Effect: 'Allow', NotAction: ['iam:*', 'sts:*', 's3:*', 'cloudtrail:*'], Resource: '*' }) }))
     await iam.send(new CreateRoleCommand({ RoleName: 'lab-app', AssumeRolePolicyDocument: trust }))
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'lab-app', PolicyArn: readOnly.Policy!.Arn! }))
+    // the good trail delivers to the locked, versioned evidence bucket; the bad one to the unversioned one
+    const services = await seedServices(endpoint, { good: 'lab-audit-evidence', bad: 'lab-old-evidence' })
     return {
+      services,
       goodBuckets: ['lab-phi-records', 'lab-audit-evidence'],
       badBuckets: ['lab-public-website', 'lab-leaky-exports', 'lab-old-evidence'],
       users: ['lab-analyst', 'lab-legacy-admin', 'lab-deployer'],

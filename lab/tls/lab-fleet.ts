@@ -3,6 +3,8 @@
 // the integration tests assert every label, so the lab cannot silently drift from what it shows.
 import { pemToDers, legacySuiteServer } from './handshake-records.ts'
 import type { LabPki, LabCertName } from './certificates.ts'
+import type { StarttlsKind } from '../../checks/tls/target.ts'
+import { installedStarttlsKinds, startStarttlsPeer, type StarttlsPeer } from '../starttls/index.ts'
 import {
   OPENSSL_SERVER_ARGS,
   deadPort,
@@ -27,6 +29,8 @@ export interface LabEndpoint {
   shows: string
   /** verdicts this endpoint is built to produce, by check id */
   expect: Record<string, Expected>
+  /** a mail, directory or database service: the upgrade to TLS the probe makes */
+  starttls?: StarttlsKind
 }
 
 export interface TlsLabFleet {
@@ -37,7 +41,7 @@ export interface TlsLabFleet {
 /** Mozilla intermediate 6.0 TLS 1.2 suites, OpenSSL names. */
 export const INTERMEDIATE_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305'
 const HSTS_TWO_YEARS = 'max-age=63072000; includeSubDomains'
-const ALL_TLS_CHECKS = ['tls.cert.expiry', 'tls.cert.trust', 'tls.cert.hostname', 'tls.cert.key-strength', 'tls.cert.signature', 'tls.protocols', 'tls.forward-secrecy', 'tls.ciphers.weak', 'tls.dh-strength', 'tls.profile', 'http.hsts']
+const ALL_TLS_CHECKS = ['tls.cert.expiry', 'tls.cert.trust', 'tls.cert.hostname', 'tls.cert.key-strength', 'tls.cert.signature', 'tls.protocols', 'tls.forward-secrecy', 'tls.ciphers.weak', 'tls.dh-strength', 'tls.profile', 'http.hsts', 'tls.required']
 const TLS_3DES = 0x000a // TLS_RSA_WITH_3DES_EDE_CBC_SHA
 const TLS_RSA_AES128_SHA = 0x002f
 
@@ -54,7 +58,12 @@ export function hardened(pki: LabPki, cert: LabCertName, over: Partial<NodeTlsSe
   }
 }
 
-export async function startTlsLabFleet(pki: LabPki): Promise<TlsLabFleet> {
+export interface TlsLabFleetOptions {
+  /** also start the real mail, directory and database servers of the STARTTLS upgrades (lab/starttls) */
+  starttls?: boolean
+}
+
+export async function startTlsLabFleet(pki: LabPki, opts: TlsLabFleetOptions = {}): Promise<TlsLabFleet> {
   const servers: RunningServer[] = []
   const endpoints: LabEndpoint[] = []
   const add = async (
@@ -111,9 +120,42 @@ export async function startTlsLabFleet(pki: LabPki): Promise<TlsLabFleet> {
     await add('web-dead', 'nothing listening: one refused connection, an error finding', Object.fromEntries(ALL_TLS_CHECKS.map((c) => [c, 'error'])), () => deadPort(), { tags: ['internal'] })
     await add('web-silent', 'accepts and never answers: one timeout, an error finding', { 'tls.protocols': 'error', 'tls.cert.expiry': 'error' }, () => startSilentServer(), { tags: ['internal'] })
     await add('web-garbage', 'answers junk instead of TLS: an error finding', { 'tls.protocols': 'error' }, () => startGarbageServer({ mode: 'junk' }), { tags: ['internal'] })
+    if (opts.starttls) await addStarttlsServices(pki, servers, endpoints)
   } catch (e) {
     await Promise.all(servers.map((s) => s.stop()))
     throw e
   }
   return { endpoints, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) }
+}
+
+/**
+ * Mail, directory and database services that upgrade to TLS: the real Debian server of every
+ * upgrade installed here (lab/starttls), hardened; a Postfix that does not offer STARTTLS; a Dovecot
+ * that still accepts TLS 1.0 and static RSA. Started together: a few seconds in all.
+ */
+async function addStarttlsServices(pki: LabPki, servers: RunningServer[], endpoints: LabEndpoint[]): Promise<void> {
+  const kinds = installedStarttlsKinds()
+  const cert = { certFile: pki.certs.good.chain, keyFile: pki.certs.good.key }
+  const good: Record<string, Expected> = { 'tls.required': 'passed', 'tls.protocols': 'passed', 'tls.forward-secrecy': 'passed', 'tls.ciphers.weak': 'passed', 'tls.cert.trust': 'passed', 'http.hsts': 'not-applicable' }
+  const plan: { name: string; kind: StarttlsKind; config: 'good' | 'weak' | 'plain'; shows: string; expect: Record<string, Expected> }[] = kinds.map((kind) => ({
+    name: `${kind}-starttls`,
+    kind,
+    config: 'good' as const,
+    shows: `${kind}: TLS 1.2/1.3 with ECDHE AEAD suites after the protocol's upgrade (real server)`,
+    // Prosody serves the XMPP domain `localhost`, which the lab's certificate does not name
+    expect: kind === 'xmpp' ? good : { ...good, 'tls.cert.hostname': 'passed' },
+  }))
+  if (kinds.includes('smtp'))
+    plan.push({ name: 'smtp-no-starttls', kind: 'smtp', config: 'plain', shows: 'SMTP without STARTTLS: fails tls.required, an error for every other TLS check', expect: { 'tls.required': 'failed', 'tls.protocols': 'error', 'http.hsts': 'not-applicable' } })
+  if (kinds.includes('imap'))
+    plan.push({ name: 'imap-weak', kind: 'imap', config: 'weak', shows: 'IMAP STARTTLS still accepting TLS 1.0/1.1 and static RSA', expect: { 'tls.required': 'passed', 'tls.protocols': 'failed', 'tls.forward-secrecy': 'failed' } })
+  const started = await Promise.allSettled(plan.map((p) => startStarttlsPeer(p.kind, { config: p.config, cert })))
+  const peers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  servers.push(...peers.map((p: StarttlsPeer): RunningServer => ({ host: p.host, port: p.port, stop: () => p.stop() })))
+  const failed = started.find((r) => r.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
+  plan.forEach((p, i) => {
+    const peer = peers[i]!
+    endpoints.push({ name: p.name, host: p.kind === 'xmpp' ? 'localhost' : pki.host, port: peer.port, tags: ['internal', 'starttls'], shows: `${p.shows}; ${peer.software}`, expect: p.expect, starttls: p.kind })
+  })
 }

@@ -168,6 +168,8 @@ describe('an empty population is never a pass, whatever the check', () => {
     cloudtrail: { ok: true, value: { items: [], pages: 1, unreadRegions: [] } },
     // AWS's own default: encryption by default off, no volume
     ebs: { ok: true, value: { volumes: { items: [], pages: 1, unreadRegions: [] }, encryptionByDefault: { 'us-east-1': { ok: true, value: { enabled: false } } } } },
+    rds: { ok: true, value: { instances: { items: [], pages: 1, unreadRegions: [] }, clusters: { items: [], pages: 1, unreadRegions: [] }, snapshots: { items: [], pages: 2, unreadRegions: [] }, keys: {}, parameterGroups: {} } },
+    dynamodb: { ok: true, value: { tables: { items: [], pages: 1, unreadRegions: [] }, keys: {} } },
   }
   it.each(awsChecks.map((c) => c.id))('%s', (id) => {
     const v = judge(id, empty, {}, NOW)

@@ -60,6 +60,17 @@ describe('credential report', () => {
     expect(judge('aws.iam.unused-credentials', good, {}, NOW).status).toBe('passed')
   })
 
+  it('aws.iam.unused-credentials: an active key the report gives no date for is undecided, never a pass', () => {
+    // the good report with one more user whose active key has no last-used and no rotation date
+    const lines = fixture('credential-report-good-root.csv').trimEnd().split('\n')
+    const cols = lines[0]!.split(',')
+    const row = cols.map((c) => ({ user: 'undated', arn: user('undated'), user_creation_time: 'N/A', password_enabled: 'false', access_key_1_active: 'true' })[c as 'user'] ?? 'N/A')
+    const v = judge('aws.iam.unused-credentials', withReport([...lines, row.join(',')].join('\n') + '\n'), {}, NOW)
+    expect(v).toMatchObject({ status: 'error', errorKind: 'inconclusive' })
+    expect((v.offenders ?? []).map((o) => o.id)).toEqual([user('undated')])
+    expect(v.summary).toMatch(/undated/)
+  })
+
   it('a garbled report is a protocol error', () => {
     const v = judge('aws.iam.user-mfa', withReport('hello,world\n1,2\n'), {}, NOW)
     expect(v).toMatchObject({ status: 'error', errorKind: 'protocol' })

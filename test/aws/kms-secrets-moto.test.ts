@@ -1,6 +1,7 @@
 // aws.kms.rotation, aws.kms.key-policy, aws.secretsmanager.rotation and aws.ssm.secure-parameters against moto in server
 // mode: an empty account is not applicable, good resources pass, a bad one fails and is named by ARN.
-// Then the whole `vigil run`: secret values planted in Secrets Manager and SSM reach no output.
+// Then the whole `vigil run`: secret values planted in Secrets Manager and SSM, an RDS master password
+// and a DynamoDB item reach no output (with the RDS and DynamoDB policies in the run).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +9,8 @@ import { gunzipSync } from 'node:zlib'
 import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms'
 import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { CreateDBInstanceCommand, CreateDBParameterGroupCommand, ModifyDBParameterGroupCommand, RDSClient } from '@aws-sdk/client-rds'
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { describe, expect, it } from 'vitest'
 import { AWS_PARTS } from '../../checks/aws/observation.ts'
 import { EMULATOR_CREDENTIALS } from '../../lab/aws/seed-account.ts'
@@ -21,6 +24,9 @@ const OTHER_ACCOUNT = '444455556666'
 const PLANTED_SECRET = 'PLANTED-secretsmanager-value-7f3a9c1e-do-not-leak'
 const PLANTED_PARAMETER = 'PLANTED-ssm-parameter-value-2b8d4e60-do-not-leak'
 const ACCOUNT = '123456789012'
+const PLANTED_DB_PASSWORD = 'PLANTED-rds-master-password-3a7e91-do-not-leak'
+const PLANTED_ITEM = 'PLANTED-dynamodb-item-6d20f4-do-not-leak'
+const DATABASE_IDS = ['aws.dynamodb.encryption', 'aws.rds.encryption', 'aws.rds.tls']
 
 function clients(endpoint: string) {
   const common = { region: 'us-east-1', endpoint, credentials: EMULATOR_CREDENTIALS, maxAttempts: 3 }
@@ -140,14 +146,34 @@ function filesUnder(dir: string): { path: string; text: string }[] {
   return out
 }
 
+/** An unencrypted MySQL database without forced TLS (its master password planted) and a table on the AWS-owned key holding a planted item. */
+async function seedBadDatabases(endpoint: string): Promise<void> {
+  const common = { region: 'us-east-1', endpoint, credentials: EMULATOR_CREDENTIALS, maxAttempts: 3 }
+  const rds = new RDSClient(common)
+  const ddb = new DynamoDBClient(common)
+  try {
+    await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: 'mysql-plain', DBParameterGroupFamily: 'mysql8.0', Description: 'plain' }))
+    await rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: 'mysql-plain', Parameters: [{ ParameterName: 'require_secure_transport', ParameterValue: 'OFF', ApplyMethod: 'immediate' }] }))
+    await rds.send(
+      new CreateDBInstanceCommand({ DBInstanceIdentifier: 'app-db', Engine: 'mysql', EngineVersion: '8.0.35', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'admin', MasterUserPassword: PLANTED_DB_PASSWORD, DBParameterGroupName: 'mysql-plain' }),
+    )
+    await ddb.send(new CreateTableCommand({ TableName: 'app-sessions', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }))
+    await ddb.send(new PutItemCommand({ TableName: 'app-sessions', Item: { id: { S: 'session-1' }, token: { S: PLANTED_ITEM } } }))
+  } finally {
+    rds.destroy()
+    ddb.destroy()
+  }
+}
+
 describe('planted secret values', () => {
   it('reach no output of `vigil run`: stdout, stderr and every file in --out', async () => {
     await moto().reset()
     await seedGood(moto().endpoint)
     await seedBad(moto().endpoint)
+    await seedBadDatabases(moto().endpoint)
     const dir = mkdtempSync(join(tmpdir(), 'vigil-secrets-'))
     writeFileSync(join(dir, 'vigil.yaml'), `targets:\n  aws:\n    - {name: acct, regions: [us-east-1], endpoint: "${moto().endpoint}"}\n`)
-    const features = ['kms-rotation', 'kms-key-policy', 'secretsmanager-rotation', 'ssm-secure-parameters'].map((f) => new URL(`../../features/aws/${f}.feature`, import.meta.url).pathname)
+    const features = ['kms-rotation', 'kms-key-policy', 'secretsmanager-rotation', 'ssm-secure-parameters', 'rds-encryption', 'rds-tls', 'dynamodb-encryption'].map((f) => new URL(`../../features/aws/${f}.feature`, import.meta.url).pathname)
     const r = await runVigil(['run', '--config', 'vigil.yaml', ...features.flatMap((f) => ['--features', f]), '--out', 'out'], {
       cwd: dir,
       env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_SESSION_TOKEN: '', AWS_PROFILE: '' },
@@ -155,14 +181,17 @@ describe('planted secret values', () => {
     })
     expect(r.code, r.stderr).toBe(1)
     const results = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as { findings: { checkId: string; status: string }[] }
-    expect(results.findings.map((f) => [f.checkId, f.status]).sort()).toEqual(IDS.map((id) => [id, 'failed']))
+    expect(results.findings.map((f) => [f.checkId, f.status]).sort()).toEqual([...DATABASE_IDS, ...IDS].sort().map((id) => [id, 'failed']))
     const files = filesUnder(join(dir, 'out'))
     expect(files.length).toBeGreaterThan(2)
     // the files do hold the secrets' and parameters' names: what was scanned is the real report
     expect(files.some((f) => f.text.includes('app/api-token')) && files.some((f) => f.text.includes('/app/API_TOKEN'))).toBe(true)
+    expect(files.some((f) => f.text.includes('db:app-db')) && files.some((f) => f.text.includes('table/app-sessions'))).toBe(true)
     for (const { path, text } of [...files, { path: 'stdout', text: r.stdout }, { path: 'stderr', text: r.stderr }]) {
       expect(text.includes(PLANTED_SECRET), path).toBe(false)
       expect(text.includes(PLANTED_PARAMETER), path).toBe(false)
+      expect(text.includes(PLANTED_DB_PASSWORD), path).toBe(false)
+      expect(text.includes(PLANTED_ITEM), path).toBe(false)
     }
     expect(existsSync(join(dir, 'out', 'results.json'))).toBe(true)
   }, 120_000)

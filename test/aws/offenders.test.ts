@@ -389,6 +389,17 @@ describe('passed and not-applicable verdicts name no offender', () => {
       },
     },
     ebs: { ok: true, value: { volumes: { pages: 1, unreadRegions: [], items: [{ volumeId: 'vol-1', arn: `arn:aws:ec2:us-east-1:${ACCOUNT}:volume/vol-1`, region: 'us-east-1', encrypted: true }] }, encryptionByDefault: { 'us-east-1': { ok: true, value: { enabled: true } } } } },
+    rds: {
+      ok: true,
+      value: {
+        instances: { pages: 1, unreadRegions: [], items: [{ id: 'db', arn: `arn:aws:rds:us-east-1:${ACCOUNT}:db:db`, region: 'us-east-1', engine: 'postgres', storageEncrypted: true, kmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/k`, parameterGroups: [{ name: 'pg-tls' }] }] },
+        clusters: { pages: 1, unreadRegions: [], items: [] },
+        snapshots: { pages: 2, unreadRegions: [], items: [] },
+        keys: {},
+        parameterGroups: { 'us-east-1/instance/pg-tls': { ok: true, value: { parameters: { 'rds.force_ssl': { value: '1' } }, pages: 1 } } },
+      },
+    },
+    dynamodb: { ok: true, value: { tables: { pages: 1, unreadRegions: [], items: [{ name: 't', arn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/t`, region: 'us-east-1', described: { ok: true, value: { status: 'ACTIVE' } } }] }, keys: {} } },
   }
   const none = { ok: true as const, value: { items: [], pages: 1, unreadRegions: [] } }
   const empty: AwsObservation = {
@@ -400,6 +411,8 @@ describe('passed and not-applicable verdicts name no offender', () => {
     ssmParameters: none,
     cloudtrail: none,
     ebs: { ok: true, value: { volumes: none.value, encryptionByDefault: {} } },
+    rds: { ok: true, value: { instances: none.value, clusters: none.value, snapshots: none.value, keys: {}, parameterGroups: {} } },
+    dynamodb: { ok: true, value: { tables: none.value, keys: {} } },
   }
 
   it.each(awsChecks.map((c) => c.id))('%s', (id) => {

@@ -36,7 +36,7 @@ describe('the report files of a run', () => {
   it('are all written, from the same findings', () => {
     expect(run.code).toBe(1)
     for (const f of ['results.json', 'junit.xml', 'report.html', 'summary.md', 'findings.csv', 'observations.json', 'run.json']) expect(existsSync(join(out(), f)), f).toBe(true)
-    expect(results.findings.length).toBe(20 * 11)
+    expect(results.findings.length).toBe(20 * 12)
     expect(results.totals).toMatchObject({ waived: 1 })
     expect(run.stdout).toContain(`report:  ${join('out', 'report.html')}`)
   })

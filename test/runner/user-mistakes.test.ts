@@ -29,7 +29,7 @@ describe('an empty plan is an error, never a pass', () => {
   it('--tags that select no scenario', () => usageError(['run', '--tags', '@no-such-tag'], /--tags '@no-such-tag' selects no scenario in the policy library shipped with Vigil/))
   it('--features that match no file', () => usageError(['run', '--features', 'features/**/*.feature'], /--features: "features\/\*\*\/\*\.feature" matches no feature file/))
   it('scenarios whose targets the inventory does not have', () =>
-    usageError(['run', '--tags', '@aws'], /no target selected: the 24 scenario\(s\) select aws, and none of those is in vigil\.yaml \(1 target\(s\): tls\)/))
+    usageError(['run', '--tags', '@aws'], /no target selected: the 27 scenario\(s\) select aws, and none of those is in vigil\.yaml \(1 target\(s\): tls\)/))
 })
 
 describe('paths', () => {

@@ -20,12 +20,12 @@ const observations = new Map<string, { obs: TlsObservation; at: Date; ms: number
 
 beforeAll(async () => {
   pki = await generateLabPki(join(mkdtempSync(join(tmpdir(), 'vigil-tls-lab-')), 'pki'))
-  fleet = await startTlsLabFleet(pki)
+  fleet = await startTlsLabFleet(pki, { starttls: true })
   const limit = makeLimiter(100, 8)
   await Promise.all(
     fleet.endpoints.map(async (e) => {
       const at = new Date()
-      const obs = await observeTls({ name: e.name, host: e.host, address: '127.0.0.1', port: e.port, tags: e.tags }, { needs: NEEDS, timeoutMs: 2000, extraCaPems: [pki.caPem], limit })
+      const obs = await observeTls({ name: e.name, host: e.host, address: '127.0.0.1', port: e.port, tags: e.tags, ...(e.starttls ? { starttls: e.starttls } : {}) }, { needs: NEEDS, timeoutMs: 2000, extraCaPems: [pki.caPem], limit })
       observations.set(e.name, { obs, at, ms: Date.now() - at.getTime() })
     }),
   )
@@ -112,6 +112,15 @@ describe('every failed or undecided verdict names its offenders, with stable ids
       'web-dead': Object.fromEntries(tlsChecks.map((c) => [c.id, ['endpoint']])),
       'web-silent': { 'tls.protocols': ['endpoint'], 'tls.cert.expiry': ['endpoint'] },
       'web-garbage': { 'tls.protocols': ['endpoint'] },
+      'smtp-no-starttls': { 'tls.required': ['upgrade'], 'tls.protocols': ['endpoint'] },
+      // Dovecot with OpenSSL 3.0's DEFAULT list at SECLEVEL 0: its static-RSA suites under each version
+      'imap-weak': {
+        'tls.protocols': ['TLSv1.0', 'TLSv1.1'],
+        'tls.forward-secrecy': [
+          ...['TLSv1.0', 'TLSv1.1'].flatMap((v) => [`${v}/TLS_RSA_WITH_AES_128_CBC_SHA`, `${v}/TLS_RSA_WITH_AES_256_CBC_SHA`]),
+          ...['AES_128_CBC_SHA', 'AES_128_CBC_SHA256', 'AES_128_GCM_SHA256', 'AES_256_CBC_SHA', 'AES_256_CBC_SHA256', 'AES_256_GCM_SHA384'].map((x) => `TLSv1.2/TLS_RSA_WITH_${x}`),
+        ],
+      },
     }
     // every labelled failure and error is listed above
     for (const e of fleet.endpoints)

@@ -102,9 +102,10 @@ function everyVerdict(o: TlsObservation, now: Date): Record<string, Verdict> {
 }
 
 describe('offender ids are stable', () => {
-  it('the legacy endpoint fails every check but the certificate ones its chain passes, each naming its offenders', () => {
+  it('the legacy endpoint fails every check but the certificate ones its chain passes (and tls.required: it does speak TLS), each naming its offenders', () => {
     const v = everyVerdict(legacyEndpoint(chainOf('expiring')), T0)
-    const failing = tlsChecks.map((c) => c.id).filter((id) => !['tls.cert.trust', 'tls.cert.hostname', 'tls.cert.key-strength', 'tls.cert.signature'].includes(id))
+    const failing = tlsChecks.map((c) => c.id).filter((id) => !['tls.cert.trust', 'tls.cert.hostname', 'tls.cert.key-strength', 'tls.cert.signature', 'tls.required'].includes(id))
+    expect(v['tls.required']).toMatchObject({ status: 'passed', summary: expect.stringMatching(/speaks TLS from the first byte: accepts SSLv3, TLSv1\.0, TLSv1\.2$/) })
     for (const id of failing) expect({ id, status: v[id]!.status }).toEqual({ id, status: 'failed' })
     const leaf = ids(v['tls.cert.expiry']!)[0]!
     expect(leaf).toMatch(/^cert\[0\] CN=vigil\.lab\.test spki:sha256:[0-9a-f]{16}$/)

@@ -3,6 +3,15 @@
 // every way a peer can misbehave comes back as an outcome.
 import { connect, type Socket } from 'node:net'
 import { ServerFlightReader, type ServerFlight } from './server-messages.ts'
+import { UPGRADE_NAMES, type Upgrader, type UpgradeStep } from './starttls.ts'
+
+/** How a connection's upgrade to TLS (STARTTLS and its relatives) went, with its dialogue. */
+export interface UpgradeRecord {
+  /** `done`: the server took the upgrade; `not-offered`: it does not offer it or refused it; `failed`: anything else */
+  status: 'done' | 'not-offered' | 'failed'
+  detail?: string
+  dialogue: string[]
+}
 
 export interface HelloExchange {
   /**
@@ -20,14 +29,18 @@ export interface HelloExchange {
   connected: boolean
   bytesRead: number
   durationMs: number
+  /** with `upgrade`: how the upgrade went (absent when the connection never opened) */
+  upgrade?: UpgradeRecord
 }
 
 export interface HelloExchangeOptions {
   host: string
   port: number
   hello: Buffer
-  /** budget for connecting, and again for reading the answer, ms */
+  /** budget for connecting, again for each step of an upgrade, and again for reading the answer, ms */
   timeoutMs: number
+  /** the plain-text upgrade to perform before the hello (a new machine per connection) */
+  upgrade?: () => Upgrader
 }
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ENONET'])
@@ -42,6 +55,10 @@ export function exchangeHello(opts: HelloExchangeOptions): Promise<HelloExchange
   const started = performance.now()
   return new Promise((resolve) => {
     const reader = new ServerFlightReader()
+    const upgrader = opts.upgrade?.()
+    /** while true, bytes read belong to the upgrade's dialogue */
+    let upgrading = false
+    let upgrade: UpgradeRecord | undefined
     let connected = false
     let settled = false
     let socket: Socket | undefined
@@ -58,7 +75,38 @@ export function exchangeHello(opts: HelloExchangeOptions): Promise<HelloExchange
       settled = true
       clearTimeout(timer)
       socket?.destroy()
-      resolve({ ...r, connected, bytesRead: reader.bytesRead, durationMs: Math.round(performance.now() - started) })
+      if (upgrading && upgrader) upgrade = { status: 'failed', detail: r.detail, dialogue: upgrader.dialogue }
+      resolve({ ...r, connected, bytesRead: reader.bytesRead + (upgrader?.bytesRead ?? 0), durationMs: Math.round(performance.now() - started), ...(upgrade ? { upgrade } : {}) })
+    }
+    const sendHello = () => {
+      waitingFor = 'no answer to the ClientHello'
+      timer.refresh()
+      socket!.write(opts.hello)
+    }
+    /** one step of the upgrade: write what it says, then the hello once the server is ready */
+    const advance = (step: UpgradeStep) => {
+      if (settled) return
+      const name = UPGRADE_NAMES[upgrader!.kind]
+      switch (step.kind) {
+        case 'more':
+          return
+        case 'send':
+          waitingFor = `no answer during the ${name} upgrade`
+          timer.refresh()
+          socket!.write(step.bytes)
+          return
+        case 'ready':
+          upgrading = false
+          upgrade = { status: 'done', dialogue: upgrader!.dialogue }
+          if (step.bytes) socket!.write(step.bytes)
+          return sendHello()
+        case 'not-offered':
+          upgrading = false
+          upgrade = { status: 'not-offered', detail: step.detail, dialogue: upgrader!.dialogue }
+          return finish({ outcome: 'error', errorKind: 'protocol', detail: step.detail })
+        case 'error':
+          return finish({ outcome: 'error', errorKind: 'protocol', detail: `${name}: ${step.detail}` })
+      }
     }
     const fromReader = (): boolean => {
       const st = reader.state
@@ -74,6 +122,11 @@ export function exchangeHello(opts: HelloExchangeOptions): Promise<HelloExchange
         onread: {
           buffer: READ_BUFFER,
           callback: (n: number, buf: Uint8Array) => {
+            // the upgrade copies what it keeps, like the flight reader
+            if (upgrading) {
+              advance(upgrader!.push(Buffer.from(buf.buffer, buf.byteOffset, n)))
+              return true
+            }
             reader.push(Buffer.from(buf.buffer, buf.byteOffset, n))
             fromReader()
             return true // keep reading: once the answer is known, finish has destroyed the socket
@@ -87,11 +140,14 @@ export function exchangeHello(opts: HelloExchangeOptions): Promise<HelloExchange
     // No setNoDelay: the hello is the only write, and Nagle never holds back a connection's first segment.
     socket.on('connect', () => {
       connected = true
-      waitingFor = 'no answer to the ClientHello'
+      if (!upgrader) return sendHello()
+      upgrading = true
+      waitingFor = `no answer during the ${UPGRADE_NAMES[upgrader.kind]} upgrade`
       timer.refresh()
-      socket!.write(opts.hello)
+      advance(upgrader.start())
     })
     socket.on('end', () => {
+      if (upgrading) return finish({ outcome: 'error', errorKind: 'protocol', detail: `the server closed the connection during the ${UPGRADE_NAMES[upgrader!.kind]} upgrade` })
       const st = reader.end()
       if (st.state === 'need-more') finish({ outcome: 'closed', detail: 'the server closed the connection without answering' })
       else fromReader()
@@ -102,17 +158,90 @@ export function exchangeHello(opts: HelloExchangeOptions): Promise<HelloExchange
         finish({ outcome: 'error', errorKind: kind, detail: `cannot connect to ${opts.host}:${opts.port}: ${err.code ?? err.message}` })
         return
       }
+      if (upgrading) return finish({ outcome: 'error', errorKind: 'protocol', detail: `connection failed during the ${UPGRADE_NAMES[upgrader!.kind]} upgrade: ${err.code ?? err.message}` })
       const st = reader.end()
       if (st.state === 'done' || st.state === 'error') return void fromReader()
       if (err.code === 'ECONNRESET' || err.code === 'EPIPE') finish({ outcome: 'closed', detail: 'the server reset the connection without answering' })
       else finish({ outcome: 'error', errorKind: 'protocol', detail: `connection failed: ${err.code ?? err.message}` })
     })
     socket.on('close', () => {
-      if (!settled) {
+      if (!settled && upgrading) finish({ outcome: 'error', errorKind: 'protocol', detail: `the connection closed during the ${UPGRADE_NAMES[upgrader!.kind]} upgrade` })
+      else if (!settled) {
         const st = reader.end()
         if (st.state === 'need-more') finish({ outcome: 'closed', detail: 'the connection closed without an answer' })
         else fromReader()
       }
     })
+  })
+}
+
+export interface UpgradedSocket {
+  /** the connection, ready for a ClientHello; absent when the upgrade did not complete */
+  socket?: Socket
+  /** absent when the connection never opened */
+  upgrade?: UpgradeRecord
+  /** why there is no socket */
+  error?: { kind: 'unreachable' | 'timeout' | 'protocol'; detail: string }
+}
+
+/**
+ * A TCP connection taken through its plain-text upgrade, for a TLS library to continue on
+ * (`tls.connect({ socket })`). Bounded like exchangeHello: the budget for connecting, then again for
+ * each step. Never throws.
+ */
+export function openUpgraded(opts: { host: string; port: number; timeoutMs: number; upgrade: () => Upgrader }): Promise<UpgradedSocket> {
+  return new Promise((resolve) => {
+    const upgrader = opts.upgrade()
+    const name = UPGRADE_NAMES[upgrader.kind]
+    let settled = false
+    let connected = false
+    let waitingFor = `no TCP connection to ${opts.host}:${opts.port}`
+    const socket = connect({ host: opts.host, port: opts.port })
+    const timer = setTimeout(() => fail('timeout', `${waitingFor} after ${opts.timeoutMs} ms`), opts.timeoutMs)
+    const done = (r: UpgradedSocket) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      socket.off('data', onData).off('error', onError).off('close', onClose)
+      if (!r.socket) socket.destroy()
+      resolve(r)
+    }
+    const fail = (kind: 'unreachable' | 'timeout' | 'protocol', detail: string, status: UpgradeRecord['status'] = 'failed') =>
+      done({ error: { kind, detail }, ...(connected ? { upgrade: { status, detail, dialogue: upgrader.dialogue } } : {}) })
+    const advance = (step: UpgradeStep) => {
+      if (settled) return
+      switch (step.kind) {
+        case 'more':
+          return
+        case 'send':
+          waitingFor = `no answer during the ${name} upgrade`
+          timer.refresh()
+          socket.write(step.bytes)
+          return
+        case 'ready':
+          if (step.bytes) socket.write(step.bytes)
+          // nothing is read until the TLS library takes the socket over
+          socket.pause()
+          return done({ socket, upgrade: { status: 'done', dialogue: upgrader.dialogue } })
+        case 'not-offered':
+          return fail('protocol', step.detail, 'not-offered')
+        case 'error':
+          return fail('protocol', `${name}: ${step.detail}`)
+      }
+    }
+    const onData = (chunk: Buffer) => advance(upgrader.push(chunk))
+    socket.on('data', onData)
+    socket.once('connect', () => {
+      connected = true
+      waitingFor = `no answer during the ${name} upgrade`
+      timer.refresh()
+      advance(upgrader.start())
+    })
+    const onError = (err: NodeJS.ErrnoException) => {
+      if (!connected) fail(UNREACHABLE.has(err.code ?? '') ? 'unreachable' : 'protocol', `cannot connect to ${opts.host}:${opts.port}: ${err.code ?? err.message}`)
+      else fail('protocol', `connection failed during the ${name} upgrade: ${err.code ?? err.message}`)
+    }
+    const onClose = () => fail('protocol', `the connection closed during the ${name} upgrade`)
+    socket.on('error', onError).on('close', onClose)
   })
 }
