@@ -29,6 +29,11 @@ export async function collectDynamoDb(clients: AwsClients, target: AwsTarget, ct
             const arn = `arn:${partition}:dynamodb:${region}:${account}:table/${name}`
             try {
               const t = (await ddb.send(new DescribeTableCommand({ TableName: name }))).Table
+              // an answer without the table says nothing about its encryption: not "AWS-owned key"
+              if (!t) {
+                out.tables.items.push({ name, arn, region, described: { ok: false, error: { kind: 'protocol', message: `DescribeTable ${name} in ${region} answered without the table` } } })
+                return
+              }
               const s = t?.SSEDescription
               out.tables.items.push({
                 name,

@@ -125,7 +125,8 @@ export async function doctorAws(target: AwsTarget, options: AwsProbeOptions & { 
     report.writeActions = { count, conditional, sample }
     if (count + conditional > 0)
       report.warnings.push(`the credentials in use can write: ${count} write action(s)${conditional ? ` (+${conditional} under conditions)` : ''}, e.g. ${sample.slice(0, 5).join(', ')}; Vigil needs only checks/aws/vigil-readonly-policy.json`)
-    const reads = vigilReadActions()
+    // sts:GetCallerIdentity needs no permission (AWS answers it whatever the policies say)
+    const reads = vigilReadActions().filter((a) => a !== 'sts:GetCallerIdentity')
     // a conditional grant may well hold for Vigil's calls: only a read never granted is reported
     const missing = reads.filter((a) => ['none', 'denied'].includes(actionGrant(eff, a)))
     report.readActions = { needed: reads.length, missing }

@@ -71,36 +71,55 @@ export const rdsEncryption: CheckDefinition<AwsObservation, RdsEncryptionParams>
     const offenders: Offender[] = []
     const undetermined: Undetermined[] = [...inst!.undetermined, ...clus!.undetermined, ...snap!.undetermined]
     const keys: Record<string, unknown> = {}
-    // AWS takes an automated snapshot every day: named one by one, an unencrypted database would
-    // bring a new offender every morning. They are one offender per source database instead,
-    // `…:snapshot:rds:<db>-*`, listing the snapshots it stands for.
-    const automated = new Map<string, Offender & { snapshots: string[] }>()
-    const offend = (r: StorageResource, o: Offender) => {
+    // AWS takes an automated (and an AWS Backup) snapshot every day: named one by one, an
+    // unencrypted database would bring a new offender every morning. They are one offender per
+    // source database and kind of snapshot instead, `…:snapshot:rds:<db>-*` (`…:awsbackup:<db>-*`),
+    // listing the snapshots it stands for, with one aspect per reason (`#unencrypted`,
+    // `#aws-managed-key`) so that a reason never hides another; the same for what is undecided.
+    const groupOf = (r: StorageResource): { id: string; source: string } | undefined => {
       const source = r.facts.source
-      if (!(r.kind === 'db-snapshot' || r.kind === 'cluster-snapshot') || r.facts.snapshotType !== 'automated' || typeof source !== 'string') return void offenders.push(o)
-      const id = `${r.arn.slice(0, r.arn.lastIndexOf(':') + 1)}${source}-*`
-      const g = automated.get(id) ?? { ...o, arn: id, why: '', snapshots: [] }
-      g.snapshots.push(r.arn)
-      g.why = `${g.snapshots.length} automated ${NOUN[r.kind]}(s) of ${source}: ${o.why}`
-      automated.set(id, g)
+      const scheduled = r.facts.snapshotType === 'automated' || r.facts.snapshotType === 'awsbackup'
+      if (!(r.kind === 'db-snapshot' || r.kind === 'cluster-snapshot') || !scheduled || typeof source !== 'string') return undefined
+      return { id: `${r.arn.slice(0, r.arn.lastIndexOf(':') + 1)}${source}-*`, source }
+    }
+    type Reason = { why: string; count: number; severity?: 'low' }
+    type Group = Offender & { snapshots: string[]; reasons: Map<string, Reason> }
+    const groups = new Map<string, Group>()
+    const offend = (r: StorageResource, o: Offender, aspect: 'unencrypted' | 'aws-managed-key') => {
+      const g = groupOf(r)
+      if (!g) return void offenders.push(o)
+      const entry: Group = groups.get(g.id) ?? { arn: g.id, region: r.region, resource: `scheduled ${NOUN[r.kind]}s`, source: g.source, snapshotType: r.facts.snapshotType, why: '', snapshots: [], reasons: new Map<string, Reason>() }
+      entry.snapshots.push(r.arn)
+      const reason: Reason = entry.reasons.get(aspect) ?? { why: o.why, count: 0, ...(o.severity === 'low' ? { severity: 'low' as const } : {}) }
+      reason.count++
+      entry.reasons.set(aspect, reason)
+      groups.set(g.id, entry)
+    }
+    const undecided = (r: StorageResource, error: Undetermined['error']) => {
+      const g = groupOf(r)
+      if (!g) return void undetermined.push({ arn: r.arn, error })
+      if (!undetermined.some((u) => u.arn === g.id)) undetermined.push({ arn: g.id, error: { ...error, message: `${error.message} (scheduled snapshots of ${g.source})` } })
     }
     for (const r of resources) {
       const base = { arn: r.arn, region: r.region, resource: NOUN[r.kind], ...r.facts }
       if (r.encrypted !== true) {
-        offend(r, { ...base, why: `${NOUN[r.kind]} storage is not encrypted`, storageEncrypted: r.encrypted ?? null })
+        offend(r, { ...base, why: `${NOUN[r.kind]} storage is not encrypted`, storageEncrypted: r.encrypted ?? null }, 'unencrypted')
         continue
       }
       if (!cmk) continue
       if (!r.kmsKeyId) {
-        undetermined.push({ arn: r.arn, error: { kind: 'inconclusive', message: `${NOUN[r.kind]} is encrypted but names no KMS key` } })
+        undecided(r, { kind: 'inconclusive', message: `${NOUN[r.kind]} is encrypted but names no KMS key` })
         continue
       }
       const k = keyManagement(r.region, r.kmsKeyId, rds.keys)
       keys[r.kmsKeyId] = k
-      if (k.managed === 'unknown') undetermined.push({ arn: r.arn, error: k.error })
-      else if (k.managed === 'aws') offend(r, { ...base, why: `encrypted with the AWS-managed key ${r.kmsKeyId}, not a customer-managed key`, kmsKeyId: r.kmsKeyId, keyManagedBy: 'AWS', decidedBy: k.by, severity: 'low' })
+      if (k.managed === 'unknown') undecided(r, k.error)
+      else if (k.managed === 'aws') offend(r, { ...base, why: `encrypted with the AWS-managed key ${r.kmsKeyId}, not a customer-managed key`, kmsKeyId: r.kmsKeyId, keyManagedBy: 'AWS', decidedBy: k.by, severity: 'low' }, 'aws-managed-key')
     }
-    for (const g of automated.values()) offenders.push({ ...g, snapshots: g.snapshots.sort() })
+    for (const { reasons, ...g } of groups.values()) {
+      const aspects = [...reasons].map(([aspect, r]) => ({ aspect, why: `${r.count} scheduled snapshot(s) of ${String(g.source)}: ${r.why}`, ...(r.severity ? { severity: r.severity } : {}) }))
+      offenders.push({ ...g, why: aspects.map((a) => a.why).join('; '), aspects, snapshots: g.snapshots.sort() })
+    }
     const count = (kind: StorageResource['kind']) => resources.filter((r) => r.kind === kind).length
     const encrypted = resources.filter((r) => r.encrypted === true).length
     const regionsUnread = [...new Set(undetermined.filter((u) => u.arn.endsWith(':*')).map((u) => u.arn.split(':')[3]!))].sort()

@@ -14,7 +14,7 @@ import { regionalItems } from './regional-checks.ts'
 /** The parameter that forces TLS on an engine and the values that mean "forced"; undefined = unknown engine. */
 export function tlsForcingParameter(engine: string | undefined): { parameter: string; forcedWhen: string[] } | undefined {
   const e = (engine ?? '').toLowerCase()
-  if (e === 'postgres' || e === 'aurora-postgresql' || /^sqlserver-(ee|se|ex|web)$/.test(e)) return { parameter: 'rds.force_ssl', forcedWhen: ['1'] }
+  if (e === 'postgres' || e === 'aurora-postgresql' || /^sqlserver-(ee|se|ex|web|dev-ee|dev-se)$/.test(e)) return { parameter: 'rds.force_ssl', forcedWhen: ['1'] }
   if (e === 'mysql' || e === 'mariadb' || e === 'aurora-mysql' || e === 'aurora') return { parameter: 'require_secure_transport', forcedWhen: ['ON', '1'] }
   return undefined
 }
@@ -49,7 +49,7 @@ export const rdsTls: CheckDefinition<AwsObservation, Record<string, never>> = {
     const clusters = new Set(rds.clusters.items.map((c) => `${c.region}/${c.id}`))
     const clusterMembers: string[] = []
     let judged = 0
-    const decide = (arn: string, region: string, engine: string | undefined, kind: 'instance' | 'cluster', group: string | undefined, noun: string) => {
+    const decide = (arn: string, region: string, engine: string | undefined, kind: 'instance' | 'cluster', group: string | undefined, noun: string, pending = false) => {
       judged++
       const rule = tlsForcingParameter(engine)
       if (!rule) {
@@ -64,6 +64,10 @@ export const rdsTls: CheckDefinition<AwsObservation, Record<string, never>> = {
       read[`${region}/${group}`] = g.value
       const p = g.value.parameters[rule.parameter]
       const facts = { region, engine, parameterGroup: group, parameter: rule.parameter }
+      // a static parameter (SQL Server's rds.force_ssl) set in a group the instance has not been
+      // rebooted into is not in effect yet: the instance may still accept clear text
+      if (pending && p?.applyType === 'static' && p.value !== undefined && rule.forcedWhen.includes(p.value.trim().toUpperCase()))
+        return void undetermined.push({ arn, error: { kind: 'inconclusive', message: `${rule.parameter} = ${p.value} in parameter group ${group} is static and the ${noun} is pending a reboot: TLS is not forced until it restarts` } })
       if (p?.value === undefined) offenders.push({ arn, ...facts, value: null, why: `${rule.parameter} is not set in ${kind === 'cluster' ? 'DB cluster ' : ''}parameter group ${group}` })
       else if (!rule.forcedWhen.includes(p.value.trim().toUpperCase())) offenders.push({ arn, ...facts, value: p.value, why: `${rule.parameter} = ${p.value} in ${kind === 'cluster' ? 'DB cluster ' : ''}parameter group ${group}` })
     }
@@ -72,8 +76,9 @@ export const rdsTls: CheckDefinition<AwsObservation, Record<string, never>> = {
         clusterMembers.push(i.arn)
         continue
       }
-      if (i.parameterGroups.some((g) => g.applyStatus === 'pending-reboot')) pendingReboot.push(i.arn)
-      decide(i.arn, i.region, i.engine, 'instance', i.parameterGroups[0]?.name, 'DB instance')
+      const pending = i.parameterGroups.some((g) => g.applyStatus === 'pending-reboot')
+      if (pending) pendingReboot.push(i.arn)
+      decide(i.arn, i.region, i.engine, 'instance', i.parameterGroups[0]?.name, 'DB instance', pending)
     }
     for (const c of rds.clusters.items) decide(c.arn, c.region, c.engine, 'cluster', c.parameterGroup, 'DB cluster')
     return accountVerdict(obs, {

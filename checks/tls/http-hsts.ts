@@ -30,7 +30,7 @@ export const httpHsts: CheckDefinition<TlsObservation, HstsParams> = {
   id: 'http.hsts',
   kinds: ['tls'],
   title: 'HTTPS responses require HTTPS for the future (HSTS)',
-  description: 'the HTTPS response lacks a Strict-Transport-Security header whose max-age is at least one year',
+  description: 'the HTTPS response lacks a Strict-Transport-Security header whose max-age is at least one year, or sends it over a certificate browsers do not trust (they ignore it then)',
   params: [{ name: 'minMaxAge', description: 'minimum max-age in seconds', default: 31_536_000 }],
   severity: { level: 'medium', reason: 'without HSTS an attacker on the network path can strip a first or typed http:// visit down to plain HTTP (SSL stripping), a real exposure that needs that on-path position and leaves https:// links and the TLS configuration itself untouched' },
   // One GET is made; the part holds its response (header present or absent: always judged) or why
@@ -56,6 +56,12 @@ export const httpHsts: CheckDefinition<TlsObservation, HstsParams> = {
     if (parsed.maxAge === undefined) {
       const summary = `Strict-Transport-Security "${header}" has no valid max-age`
       return { status: 'failed', summary, expected, actual: { header }, observed, evidence, offenders: [{ id: 'hsts/max-age', why: summary }] }
+    }
+    // RFC 6797 §8.1: a browser ignores the header when the connection had any certificate error
+    // (untrusted chain, wrong host name): the site then has no HSTS in effect, however it is written
+    if (p.data.certificateTrusted === false) {
+      const summary = `Strict-Transport-Security (max-age ${parsed.maxAge}s) arrives over a connection whose certificate is not trusted for ${obs.target.host}; browsers ignore it there (RFC 6797 §8.1)`
+      return { status: 'failed', summary, expected: { ...expected, certificateTrusted: true }, actual: { maxAge: parsed.maxAge, certificateTrusted: false }, observed, evidence, offenders: [{ id: 'hsts/untrusted-certificate', why: summary }] }
     }
     if (parsed.maxAge < minMaxAge) {
       const summary = `HSTS max-age ${parsed.maxAge}s is below ${minMaxAge}s`

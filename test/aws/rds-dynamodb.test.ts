@@ -86,16 +86,45 @@ describe('aws.rds.encryption', () => {
     const v = judge('aws.rds.encryption', withRds(items))
     expect(v.status).toBe('failed')
     // the daily automated snapshots of one database are one offender (a new one tomorrow is no new offender)
-    const autoId = `arn:aws:rds:${R}:${ACCOUNT}:snapshot:rds:b-plain-*`
+    const group = `arn:aws:rds:${R}:${ACCOUNT}:snapshot:rds:b-plain-*`
+    const autoId = `${group}#unencrypted`
     const expected = [clusterArn('plain-aurora'), `arn:aws:rds:${R}:${ACCOUNT}:cluster-snapshot:old`, dbArn('b-plain'), autoId].sort()
     expect(ids(v)).toEqual(expected)
-    expect(v.offenders!.find((o) => o.id === autoId)).toMatchObject({ why: '2 automated DB snapshot(s) of b-plain: DB snapshot storage is not encrypted' })
-    expect((v.observed.offenders as { arn: string }[]).find((o) => o.arn === autoId)).toMatchObject({
+    expect(v.offenders!.find((o) => o.id === autoId)).toMatchObject({ why: '2 scheduled snapshot(s) of b-plain: DB snapshot storage is not encrypted' })
+    expect((v.observed.offenders as { arn: string }[]).find((o) => o.arn === group)).toMatchObject({
       snapshots: [`arn:aws:rds:${R}:${ACCOUNT}:snapshot:rds:b-plain-2026-11-23`, `arn:aws:rds:${R}:${ACCOUNT}:snapshot:rds:b-plain-2026-11-24`],
     })
     expect(v.offenders!.find((o) => o.id === dbArn('b-plain'))!.why).toBe('DB instance storage is not encrypted')
     const reversed = { instances: inv([...items.instances.items].reverse()), clusters: items.clusters, snapshots: inv([...items.snapshots.items].reverse()) }
     expect(ids(judge('aws.rds.encryption', withRds(reversed)))).toEqual(expected)
+  })
+
+  it('scheduled snapshots (automated, AWS Backup) group per source and reason; what cannot be decided groups too', () => {
+    const backupArn = (n: string) => `arn:aws:rds:${R}:${ACCOUNT}:snapshot:awsbackup:${n}`
+    const obs = withRds({
+      instances: inv([instance('db1')]),
+      snapshots: inv([
+        snapshot('rds:db1-2026-11-23', 'db-snapshot', { snapshotType: 'automated', source: 'db1', encrypted: false, kmsKeyId: undefined }),
+        snapshot('rds:db1-2026-11-24', 'db-snapshot', { snapshotType: 'automated', source: 'db1', kmsKeyId: AWS_KEY }),
+        { ...snapshot('x', 'db-snapshot', { snapshotType: 'awsbackup', source: 'db1', encrypted: false, kmsKeyId: undefined }), arn: backupArn('job-1111') },
+        { ...snapshot('y', 'db-snapshot', { snapshotType: 'awsbackup', source: 'db1', encrypted: false, kmsKeyId: undefined }), arn: backupArn('job-2222') },
+      ]),
+    })
+    const v = judge('aws.rds.encryption', obs, { cmk: true })
+    const rds = `arn:aws:rds:${R}:${ACCOUNT}:snapshot:rds:db1-*`
+    // a reason never hides another, and the milder one keeps its own severity
+    expect(v.offenders!.filter((o) => o.id.startsWith(rds))).toEqual([
+      { id: `${rds}#aws-managed-key`, why: expect.stringMatching(/^1 scheduled snapshot\(s\) of db1: encrypted with the AWS-managed key/), severity: 'low' },
+      { id: `${rds}#unencrypted`, why: '1 scheduled snapshot(s) of db1: DB snapshot storage is not encrypted' },
+    ])
+    expect(ids(v)).toContain(`arn:aws:rds:${R}:${ACCOUNT}:snapshot:awsbackup:db1-*#unencrypted`)
+    expect(ids(v).filter((id) => id.includes('job-'))).toEqual([])
+    // a key whose owner cannot be read: the group is undecided under its own stable id
+    const unknownKey = `arn:aws:kms:${R}:999999999999:key/4444dddd-4444-4444-4444-444444444444`
+    const odd = withRds({ snapshots: inv([1, 2].map((d) => snapshot(`rds:db2-2026-11-2${d}`, 'db-snapshot', { snapshotType: 'automated', source: 'db2', kmsKeyId: unknownKey })) ) })
+    const u = judge('aws.rds.encryption', odd, { cmk: true })
+    expect(u.status).toBe('error')
+    expect((u.offenders ?? []).map((o) => o.id)).toEqual([`arn:aws:rds:${R}:${ACCOUNT}:snapshot:rds:db2-*`])
   })
 
   it('with cmk, the AWS-managed key offends (low) whether named by alias, by AWS alias target or by KeyManager', () => {
@@ -140,6 +169,7 @@ describe('aws.rds.tls', () => {
     ['postgres', 'rds.force_ssl'],
     ['aurora-postgresql', 'rds.force_ssl'],
     ['sqlserver-se', 'rds.force_ssl'],
+    ['sqlserver-dev-ee', 'rds.force_ssl'],
     ['mysql', 'require_secure_transport'],
     ['mariadb', 'require_secure_transport'],
     ['aurora-mysql', 'require_secure_transport'],
@@ -210,6 +240,17 @@ describe('aws.rds.tls', () => {
     expect(v.status).toBe('passed')
     expect(v.observed.parameterGroupPendingReboot).toEqual([dbArn('pg')])
     expect(judge('aws.rds.tls', withRds({})).status).toBe('not-applicable')
+  })
+  it('a static forcing parameter not yet in effect (pending reboot) is undecided, not a pass', () => {
+    const v = judge(
+      'aws.rds.tls',
+      withRds({
+        instances: inv([instance('mssql', { engine: 'sqlserver-se', parameterGroups: [{ name: 'mssql-tls', applyStatus: 'pending-reboot' }] })]),
+        parameterGroups: { [rdsParameterGroupId(R, 'instance', 'mssql-tls')]: group({ 'rds.force_ssl': { value: '1', source: 'user', applyType: 'static' } }) },
+      }),
+    )
+    expect(v).toMatchObject({ status: 'error', errorKind: 'inconclusive' })
+    expect(v.summary).toMatch(/pending a reboot/)
   })
 })
 

@@ -154,6 +154,18 @@ describe('http.hsts', () => {
     expect(httpHsts.judge(h('max-age=abc'), { minMaxAge: 31536000 }, ctx).status).toBe('failed')
     expect(httpHsts.judge(h('max-age=31536000'), { minMaxAge: 31536000 }, ctx).status).toBe('passed')
   })
+  it('fails a good header sent over an untrusted certificate (browsers ignore it, RFC 6797 §8.1); unknown trust is judged on the header', () => {
+    const over = (certificateTrusted: boolean) => tlsObservation({ hsts: { url: 'https://h.test/', status: 200, header: 'max-age=63072000', certificateTrusted } })
+    const v = httpHsts.judge(over(false), { minMaxAge: 31536000 }, ctx)
+    expect(v).toMatchObject({ status: 'failed', offenders: [{ id: 'hsts/untrusted-certificate' }], actual: { certificateTrusted: false } })
+    expect(v.summary).toMatch(/browsers ignore it/)
+    expect(httpHsts.judge(over(true), { minMaxAge: 31536000 }, ctx).status).toBe('passed')
+  })
+  it('is not applicable on a starttls service, whatever was observed', () => {
+    const o = tlsObservation({})
+    const v = httpHsts.judge({ ...o, target: { ...o.target, starttls: 'smtp' } }, { minMaxAge: 31536000 }, ctx)
+    expect(v).toMatchObject({ status: 'not-applicable', summary: expect.stringMatching(/smtp service reached through SMTP STARTTLS, not HTTPS/) })
+  })
 })
 
 describe('certificate signature and key helpers', () => {

@@ -75,9 +75,16 @@ describe('SMTP and submission STARTTLS', () => {
     const none = play('smtp', ['220 mx ESMTP\r\n', '250-mx\r\n250 8BITMIME\r\n'])
     expect(none).toMatchObject({ end: 'not-offered', sent: ['EHLO vigil.invalid\r\n'] })
     expect(none.detail).toMatch(/does not offer STARTTLS/)
-    const refused = play('smtp', ['220 mx ESMTP\r\n', '250-mx\r\n250 STARTTLS\r\n', '454 4.7.0 TLS not available due to local problem\r\n'])
+    const refused = play('smtp', ['220 mx ESMTP\r\n', '250-mx\r\n250 STARTTLS\r\n', '554 5.7.0 TLS is not for you\r\n'])
     expect(refused.end).toBe('not-offered')
-    expect(refused.detail).toMatch(/refused it: "454 4\.7\.0/)
+    expect(refused.detail).toMatch(/refused it: "554 5\.7\.0/)
+    // a HELO-only server speaks no ESMTP, so it has no STARTTLS
+    expect(play('smtp', ['220 old ready\r\n', '502 5.5.2 Error: command not recognized\r\n']).end).toBe('not-offered')
+  })
+  it('a temporary refusal (454, 421) is an error, not a verdict on the service', () => {
+    const r = play('smtp', ['220 mx ESMTP\r\n', '250-mx\r\n250 STARTTLS\r\n', '454 4.7.0 TLS not available due to local problem\r\n'])
+    expect(r).toMatchObject({ end: 'error', detail: expect.stringMatching(/refused it for now: "454/) })
+    expect(play('smtp', ['220 mx ESMTP\r\n', '250-mx\r\n250 STARTTLS\r\n', '421 4.3.2 shutting down\r\n']).end).toBe('error')
   })
   it('a greeting that is not 220, or not SMTP at all, is an error', () => {
     expect(play('smtp', ['554 no service for you\r\n'])).toMatchObject({ end: 'error' })
@@ -97,6 +104,10 @@ describe('SMTP and submission STARTTLS', () => {
   it('control characters in server lines are shown escaped in the dialogue', () => {
     const r = play('smtp', ['220 mx\x1b[31m red\r\n', '250 mx\r\n'])
     expect(r.dialogue[0]).toBe('S: 220 mx\\x1b[31m red')
+    // a newline (XMPP text is kept whole) or a bidi override cannot fake a client line
+    const x = play('xmpp', [Buffer.from("<stream:stream version='1.0'><stream:features>\nC: AUTH PLAIN secret\u202e</stream:features>", 'utf8')])
+    expect(x.dialogue.filter((l) => l.startsWith('C: '))).toHaveLength(1)
+    expect(x.dialogue[1]).toContain('\\x0aC: AUTH PLAIN secret\\u202e')
   })
 })
 
@@ -119,6 +130,13 @@ describe('IMAP, POP3 and FTP', () => {
     expect(play('ftp', ['220 (vsFTPd 3.0.3)\r\n', '530 Please login with USER and PASS.\r\n']).end).toBe('not-offered')
     expect(play('ftp', ['220 ok\r\n', '500 AUTH not understood\r\n']).end).toBe('not-offered')
     expect(play('ftp', ['421 too many connections\r\n']).end).toBe('error')
+    expect(play('ftp', ['220 ok\r\n', '431 Need some unavailable resource to process security.\r\n']).end).toBe('error')
+  })
+  it('FTP: RFC 959 multi-line replies whose middle lines carry no code, and a 120 before the 220', () => {
+    expect(play('ftp', ['220-Welcome\r\n to the server\r\n  (ProFTPD style)\r\n220 ready\r\n', '234 go\r\n'])).toMatchObject({ end: 'ready', sent: ['AUTH TLS\r\n'] })
+    expect(play('ftp', ['120 ready in 1 minute\r\n', '220 ready\r\n', '234 go\r\n']).end).toBe('ready')
+    // a line of another code inside the reply does not end it
+    expect(play('ftp', ['220-Welcome\r\n230 not the end\r\n220 ready\r\n', '234 go\r\n']).end).toBe('ready')
   })
 })
 
@@ -131,11 +149,23 @@ describe('LDAP, PostgreSQL and MySQL', () => {
     expect(play('ldap', [ldapResponse(0, '', true)]).end).toBe('ready')
   })
   it('LDAP: a refusal names the result code and message; garbage is an error', () => {
-    const r = play('ldap', [ldapResponse(52, 'TLS not configured')])
+    const r = play('ldap', [ldapResponse(2, 'unsupported extended operation')])
     expect(r.end).toBe('not-offered')
-    expect(r.detail).toBe('the LDAP server refused StartTLS: resultCode 52 (unavailable) "TLS not configured"')
+    expect(r.detail).toBe('the LDAP server refused StartTLS: resultCode 2 (protocolError) "unsupported extended operation"')
+    // busy, unavailable: a state of the server (or it is shutting down), not a refusal of TLS
+    for (const code of [51, 52]) expect(play('ldap', [ldapResponse(code, 'try later')]).end).toBe('error')
     expect(play('ldap', [Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')]).end).toBe('error')
     expect(play('ldap', [Buffer.from([0x30, 0x85, 1, 2, 3, 4, 5])]).end).toBe('error')
+    // a message id with an indefinite or oversized length inside a whole message: an error, never a throw
+    for (const len of [0x80, 0x85, 0x8f]) expect(play('ldap', [Buffer.concat([Buffer.from([0x30, 0x2f, 0x02, len]), Buffer.alloc(45, 0x41)])]).end).toBe('error')
+  })
+  it('LDAP: a Notice of Disconnection (message 0) or an answer to another message is an error', () => {
+    const notice = ldapResponse(52, 'server shutting down')
+    notice[4] = 0 // messageID 1 → 0
+    expect(play('ldap', [notice])).toMatchObject({ end: 'error', detail: expect.stringMatching(/Notice of Disconnection/) })
+    const other = ldapResponse(0)
+    other[4] = 7
+    expect(play('ldap', [other])).toMatchObject({ end: 'error', detail: expect.stringMatching(/message 7/) })
   })
   it("PostgreSQL: SSLRequest first; 'S' ready, 'N' not offered, an error message or other byte is an error", () => {
     const r = play('postgres', ['S'])

@@ -10,6 +10,7 @@ import type { StarttlsKind } from '../../checks/tls/target.ts'
 import { openUpgraded } from '../../checks/tls/wire/raw-connection.ts'
 import { createUpgrader } from '../../checks/tls/wire/starttls.ts'
 import { makeLimiter } from '../../runner/observe.ts'
+import { fetchChainWithNodeTls } from '../../checks/tls/certificate.ts'
 import { startGarbageServer, startSilentServer, type RunningServer } from '../../lab/tls/servers.ts'
 
 const TIMEOUT_MS = 600
@@ -63,6 +64,14 @@ beforeAll(async () => {
       else s.end('* BYE this is not TLS\r\n')
     })
   })
+  // a MySQL server that offers TLS in its handshake, then resets as soon as the client answers
+  peers.mysqlReset = await scripted((s) => {
+    const body = Buffer.concat([Buffer.from([10]), Buffer.from('10.11.19-MariaDB\0', 'latin1'), Buffer.alloc(4, 1), Buffer.from('abcdefgh'), Buffer.from([0, 0xff, 0xff, 33, 2, 0, 0xff, 0x81, 21]), Buffer.alloc(10), Buffer.from('ijklmnopqrst\0')])
+    const head = Buffer.alloc(4)
+    head.writeUIntLE(body.length, 0, 3)
+    s.write(Buffer.concat([head, body]))
+    setImmediate(() => s.resetAndDestroy())
+  })
   servers.push(...Object.values(peers))
 })
 afterAll(async () => {
@@ -112,6 +121,13 @@ describe('a hostile peer on a starttls target is an error, in bounded time', () 
     expect(obs.upgrade).toMatchObject({ status: 'done', dialogue: expect.arrayContaining(['C: V2 STARTTLS', 'S: V2 OK Begin TLS negotiation now.']) })
     expect(obs.error?.kind).toBe('protocol')
     for (const [id, v] of Object.entries(verdicts)) if (id !== 'http.hsts') expect({ id, status: v.status }).toEqual({ id, status: 'error' })
+  })
+
+  it('a reset right after the MySQL handshake, on the node:tls path: a rejected fetch, never an unhandled error', async () => {
+    for (let i = 0; i < 20; i++) {
+      const target = { name: 'r', host: 'localhost', address: '127.0.0.1', port: peers.mysqlReset!.port, tags: [], starttls: 'mysql' as const }
+      await expect(fetchChainWithNodeTls(target, { needs: NEEDS, timeoutMs: TIMEOUT_MS, extraCaPems: [], limit: makeLimiter(5, 5) })).rejects.toThrow(/127\.0\.0\.1/)
+    }
   })
 
   it('openUpgraded (the node:tls path) gives the same reasons and never a socket', async () => {

@@ -124,7 +124,7 @@ export function exchangeHello(opts: HelloExchangeOptions): Promise<HelloExchange
           callback: (n: number, buf: Uint8Array) => {
             // the upgrade copies what it keeps, like the flight reader
             if (upgrading) {
-              advance(upgrader!.push(Buffer.from(buf.buffer, buf.byteOffset, n)))
+              advance(pushSafely(upgrader!, Buffer.from(buf.buffer, buf.byteOffset, n)))
               return true
             }
             reader.push(Buffer.from(buf.buffer, buf.byteOffset, n))
@@ -175,6 +175,15 @@ export function exchangeHello(opts: HelloExchangeOptions): Promise<HelloExchange
   })
 }
 
+/** A machine that throws on some input is a bug of Vigil's, never a crash of the run: the endpoint's error. */
+function pushSafely(upgrader: Upgrader, data: Buffer): UpgradeStep {
+  try {
+    return upgrader.push(data)
+  } catch (e) {
+    return { kind: 'error', detail: `Vigil could not read the answer (${(e as Error)?.message ?? String(e)})` }
+  }
+}
+
 export interface UpgradedSocket {
   /** the connection, ready for a ClientHello; absent when the upgrade did not complete */
   socket?: Socket
@@ -203,7 +212,10 @@ export function openUpgraded(opts: { host: string; port: number; timeoutMs: numb
       settled = true
       clearTimeout(timer)
       socket.off('data', onData).off('error', onError).off('close', onClose)
-      if (!r.socket) socket.destroy()
+      // until the TLS library owns the socket, an error (a reset after the last write of the
+      // upgrade) must not go unheard: the handshake then fails on its own and says why
+      if (r.socket) socket.on('error', () => {})
+      else socket.destroy()
       resolve(r)
     }
     const fail = (kind: 'unreachable' | 'timeout' | 'protocol', detail: string, status: UpgradeRecord['status'] = 'failed') =>
@@ -229,7 +241,7 @@ export function openUpgraded(opts: { host: string; port: number; timeoutMs: numb
           return fail('protocol', `${name}: ${step.detail}`)
       }
     }
-    const onData = (chunk: Buffer) => advance(upgrader.push(chunk))
+    const onData = (chunk: Buffer) => advance(pushSafely(upgrader, chunk))
     socket.on('data', onData)
     socket.once('connect', () => {
       connected = true

@@ -80,8 +80,15 @@ export function createUpgrader(kind: StarttlsKind, host: string): Upgrader {
 }
 
 const clip = (s: string) => (s.length > MAX_LINE_CHARS ? `${s.slice(0, MAX_LINE_CHARS)}…` : s)
-/** printable text of a server line: control characters shown as \xNN */
-const printable = (s: string) => s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+/**
+ * Printable text of what a server sent: control characters (newlines included, so a server cannot
+ * forge a `C:` line), Unicode line separators and bidirectional controls shown as \xNN / \uNNNN.
+ */
+const printable = (s: string) =>
+  s.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0)
+    return n > 0xff ? `\\u${n.toString(16).padStart(4, '0')}` : `\\x${n.toString(16).padStart(2, '0')}`
+  })
 
 abstract class BaseUpgrader implements Upgrader {
   readonly dialogue: string[] = []
@@ -154,34 +161,49 @@ class SmtpUpgrader extends LineUpgrader {
         this.state = 'ehlo'
         return this.send('EHLO vigil.invalid')
       case 'ehlo':
+        // 500/502: no ESMTP at all (a HELO-only server), so no STARTTLS either
+        if (r.code === 500 || r.code === 502) return { kind: 'not-offered', detail: `the SMTP server does not speak ESMTP (EHLO refused: "${clip(printable(line))}"), so it cannot offer STARTTLS` }
         if (r.code !== 250) return { kind: 'error', detail: `the SMTP server refused EHLO: "${clip(printable(line))}"` }
         if (!this.offered) return { kind: 'not-offered', detail: 'the SMTP server does not offer STARTTLS (its EHLO reply lists no STARTTLS)' }
         this.state = 'starttls'
         return this.send('STARTTLS')
       case 'starttls':
         if (r.code === 220) return { kind: 'ready' }
-        return { kind: 'not-offered', detail: `the SMTP server offers STARTTLS but refused it: "${clip(printable(line))}"` }
+        // 454 "TLS not available due to temporary reason", 421: a temporary state, not a verdict
+        if (r.code >= 400 && r.code < 500) return { kind: 'error', detail: `the SMTP server lists STARTTLS but refused it for now: "${clip(printable(line))}"` }
+        return { kind: 'not-offered', detail: `the SMTP server lists STARTTLS but refused it: "${clip(printable(line))}"` }
     }
   }
 }
 
 class FtpUpgrader extends LineUpgrader {
   private state: 'greeting' | 'auth' = 'greeting'
+  /** the code of a multi-line reply being read (RFC 959 §4.2: only its first and last lines carry it) */
+  private open?: number
   constructor() {
     super('ftp')
   }
   protected line(line: string): UpgradeStep {
+    if (this.open !== undefined) {
+      if (!line.startsWith(`${this.open} `)) return { kind: 'more' }
+      this.open = undefined
+    } else if (/^\d{3}-/.test(line)) {
+      this.open = Number(line.slice(0, 3))
+      return { kind: 'more' }
+    }
     const r = replyEnd(line)
     if (!r) return { kind: 'error', detail: `the server's answer is not an FTP reply: "${clip(printable(line))}"` }
-    if (!r.last) return { kind: 'more' }
     if (this.state === 'greeting') {
+      // 120: "service ready in nnn minutes", then the 220
+      if (r.code >= 100 && r.code < 200) return { kind: 'more' }
       if (r.code !== 220) return { kind: 'error', detail: `the FTP server's greeting is ${r.code}, not 220: "${clip(printable(line))}"` }
       this.state = 'auth'
       return this.send('AUTH TLS')
     }
     if (r.code === 234) return { kind: 'ready' }
-    // 500/502/504: not understood or not implemented; 530/534: refused by policy; 431: unavailable
-    if (r.code >= 400) return { kind: 'not-offered', detail: `the FTP server does not accept AUTH TLS: "${clip(printable(line))}"` }
+    // 421/431: unavailable for now; 500/502/504: not understood or not implemented; 530/534: refused by policy
+    if (r.code >= 400 && r.code < 500) return { kind: 'error', detail: `the FTP server cannot take AUTH TLS now: "${clip(printable(line))}"` }
+    if (r.code >= 500) return { kind: 'not-offered', detail: `the FTP server does not accept AUTH TLS: "${clip(printable(line))}"` }
     return { kind: 'error', detail: `unexpected answer to AUTH TLS: "${clip(printable(line))}"` }
   }
 }
@@ -336,22 +358,32 @@ class MysqlUpgrader extends BaseUpgrader {
 
 /** LDAP StartTLS (RFC 4511 §4.14.1): LDAPMessage { messageID 1, ExtendedRequest { requestName [0] OID } }. */
 const STARTTLS_OID = '1.3.6.1.4.1.1466.20037'
-const LDAP_RESULT_NAMES: Record<number, string> = { 0: 'success', 1: 'operationsError', 2: 'protocolError', 12: 'unavailableCriticalExtension', 52: 'unavailable', 53: 'unwillingToPerform', 80: 'other' }
+const LDAP_RESULT_NAMES: Record<number, string> = { 0: 'success', 1: 'operationsError', 2: 'protocolError', 12: 'unavailableCriticalExtension', 51: 'busy', 52: 'unavailable', 53: 'unwillingToPerform', 80: 'other' }
 
-/** One BER TLV at `at`: tag, the value's bounds; undefined when incomplete. */
-function berTlv(b: Buffer, at: number): { tag: number; start: number; end: number } | undefined {
-  if (b.length < at + 2) return undefined
+/**
+ * One BER TLV at `at`: tag and the value's bounds; `incomplete` when more bytes are needed, `bad`
+ * when the length is not a definite length of at most four bytes (LDAP forbids the others).
+ */
+function berTlv(b: Buffer, at: number): { tag: number; start: number; end: number } | 'incomplete' | 'bad' {
+  if (at < 0) return 'bad'
+  if (b.length < at + 2) return 'incomplete'
   const tag = b[at]!
   let len = b[at + 1]!
   let start = at + 2
   if (len & 0x80) {
     const n = len & 0x7f
-    if (n === 0 || n > 4) return { tag, start: -1, end: -1 }
-    if (b.length < start + n) return undefined
+    if (n === 0 || n > 4) return 'bad'
+    if (b.length < start + n) return 'incomplete'
     len = b.readUIntBE(start, n)
     start += n
   }
   return { tag, start, end: start + len }
+}
+
+/** A TLV inside `[from, to)`, complete; undefined otherwise (the enclosing message is already whole). */
+function innerTlv(b: Buffer, from: number, to: number): { tag: number; start: number; end: number } | undefined {
+  const t = from < to ? berTlv(b, from) : 'bad'
+  return typeof t === 'object' && t.end <= to ? t : undefined
 }
 
 class LdapUpgrader extends BaseUpgrader {
@@ -369,29 +401,36 @@ class LdapUpgrader extends BaseUpgrader {
   protected consume(): UpgradeStep {
     const b = this.buffered
     const msg = berTlv(b, 0)
-    if (!msg) return { kind: 'more' }
-    if (msg.tag !== 0x30 || msg.start < 0) return { kind: 'error', detail: `the answer to the StartTLS request is not an LDAP message (tag 0x${msg.tag.toString(16)})` }
+    if (msg === 'incomplete') return { kind: 'more' }
+    if (msg === 'bad' || msg.tag !== 0x30) return { kind: 'error', detail: `the answer to the StartTLS request is not an LDAP message (${msg === 'bad' ? 'no definite length' : `tag 0x${msg.tag.toString(16)}`})` }
     if (b.length < msg.end) return { kind: 'more' }
     const bad = (what: string): UpgradeStep => ({ kind: 'error', detail: `the LDAP server's answer to StartTLS is malformed: ${what}` })
-    const id = berTlv(b, msg.start)
-    if (!id || id.tag !== 0x02 || id.end > msg.end) return bad('no message id')
-    const op = berTlv(b, id.end)
-    if (!op || op.end > msg.end) return bad('no protocol operation')
-    // a Notice of Disconnection (message id 0, ExtendedResponse) says the server is going away
+    const id = innerTlv(b, msg.start, msg.end)
+    if (!id || id.tag !== 0x02 || id.end === id.start || id.end - id.start > 4) return bad('no message id')
+    const messageId = b.readUIntBE(id.start, id.end - id.start)
+    const op = innerTlv(b, id.end, msg.end)
+    if (!op) return bad('no protocol operation')
     if (op.tag !== 0x78) return bad(`protocol operation 0x${op.tag.toString(16)}, not an ExtendedResponse`)
-    const rc = berTlv(b, op.start)
-    if (!rc || rc.tag !== 0x0a || rc.end > op.end || rc.end === rc.start) return bad('no result code')
-    const code = b.readUIntBE(rc.start, Math.min(rc.end - rc.start, 4))
-    const dn = berTlv(b, rc.end)
-    const diag = dn && dn.end <= op.end ? berTlv(b, dn.end) : undefined
-    const text = diag && diag.tag === 0x04 && diag.end <= op.end ? b.subarray(diag.start, diag.end).toString('utf8') : ''
+    const rc = innerTlv(b, op.start, op.end)
+    if (!rc || rc.tag !== 0x0a || rc.end === rc.start || rc.end - rc.start > 4) return bad('no result code')
+    const code = b.readUIntBE(rc.start, rc.end - rc.start)
+    const dn = innerTlv(b, rc.end, op.end)
+    const diag = dn ? innerTlv(b, dn.end, op.end) : undefined
+    const text = diag && diag.tag === 0x04 ? b.subarray(diag.start, diag.end).toString('utf8') : ''
     const name = `${code} (${LDAP_RESULT_NAMES[code] ?? 'result'})`
-    this.note(`S: ExtendedResponse resultCode ${name}${text ? `: ${text}` : ''}`)
+    this.note(`S: ExtendedResponse to message ${messageId}, resultCode ${name}${text ? `: ${text}` : ''}`)
+    // message 0 is a Notice of Disconnection (RFC 4511 §4.4.1): the server is going away, not refusing
+    if (messageId === 0) return { kind: 'error', detail: `the LDAP server sent a Notice of Disconnection instead of answering StartTLS: resultCode ${name}${text ? ` "${clip(printable(text))}"` : ''}` }
+    if (messageId !== 1) return bad(`an answer to message ${messageId}; the StartTLS request was message 1`)
     if (code === 0) {
       if (b.length > msg.end) return { kind: 'error', detail: `the server sent ${b.length - msg.end} byte(s) after accepting StartTLS, before any ClientHello` }
       return { kind: 'ready' }
     }
-    return { kind: 'not-offered', detail: `the LDAP server refused StartTLS: resultCode ${name}${text ? ` "${clip(printable(text))}"` : ''}` }
+    // RFC 4511 §4.14.2: protocolError — TLS not supported; unwillingToPerform / unavailableCriticalExtension
+    // refuse it too. busy, unavailable (a major TLS problem, or shutting down), operationsError: not a verdict
+    const detail = `resultCode ${name}${text ? ` "${clip(printable(text))}"` : ''}`
+    if (code === 2 || code === 12 || code === 53) return { kind: 'not-offered', detail: `the LDAP server refused StartTLS: ${detail}` }
+    return { kind: 'error', detail: `the LDAP server could not take StartTLS now: ${detail}` }
   }
 }
 
