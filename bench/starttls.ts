@@ -17,10 +17,10 @@
 //   other endpoints queueing on the same 127.0.0.1 per-host bound: the upgrade's cost);
 // - testssl: one process per endpoint, a few at a time, `-p -f -s` (protocols, forward secrecy,
 //   cipher categories), `-t <proto>` on the STARTTLS ones.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect, createServer, type Server, type Socket } from 'node:net'
-import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -32,14 +32,11 @@ import type { StoredObservation } from '../runner/observe.ts'
 import type { Finding } from '../reports/model.ts'
 import type { PeerConfig, StarttlsPeer, StartPeerOptions } from '../lab/starttls/peer.ts'
 import { freePort } from '../lab/free-port.ts'
+import { GNU_TIME, REPO, TIME_FORMAT, UsageError, VIGIL_BIN, children, intFlag, kill, machine, track, vigilNodeFlags } from './bench-support.ts'
 
-const REPO = fileURLToPath(new URL('..', import.meta.url))
-const VIGIL_BIN = fileURLToPath(new URL('../bin/vigil.mjs', import.meta.url))
 const LAB_STARTTLS = fileURLToPath(new URL('../lab/starttls/', import.meta.url))
 const TESTSSL = '/usr/bin/testssl'
 const OPENSSL = '/usr/bin/openssl'
-const GNU_TIME = '/usr/bin/time'
-const TIME_FORMAT = '%e %U %S %M'
 
 /** The checks compared with testssl, and `tls.required` (the upgrade itself). */
 const CHECKS = ['tls.required', 'tls.protocols', 'tls.forward-secrecy', 'tls.ciphers.weak'] as const
@@ -80,7 +77,6 @@ and testssl once per endpoint; prints per endpoint the verdicts of both tools, c
   -h, --help              this text
 `
 
-class UsageError extends Error {}
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -101,11 +97,7 @@ function parseOptions(): Options {
     process.stdout.write(USAGE)
     process.exit(0)
   }
-  const int = (name: string, v: string | undefined, min: number, max: number): number => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${min}..${max}, got ${v}`)
-    return n
-  }
+  const int = intFlag
   let kinds: StarttlsKind[] | undefined
   if (values.kinds !== undefined) {
     const asked = values.kinds.split(',').map((s) => s.trim()).filter(Boolean)
@@ -129,20 +121,6 @@ function parseOptions(): Options {
 // ---------------------------------------------------------------------------------------------
 // Clean-up: every child, server and proxy goes, on success, error and Ctrl-C alike
 
-const children = new Map<ChildProcess, { group: boolean }>()
-function track(child: ChildProcess, group = false): void {
-  children.set(child, { group })
-  child.once('exit', () => children.delete(child))
-}
-function kill(child: ChildProcess): void {
-  if (child.pid === undefined) return
-  try {
-    if (children.get(child)?.group) process.kill(-child.pid, 'SIGKILL')
-    else if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  } catch {
-    // already gone
-  }
-}
 /** asynchronous stops (peers, proxies), newest first */
 const stoppers: (() => Promise<void>)[] = []
 let scratchDir: string | undefined
@@ -413,12 +391,6 @@ interface VigilRun {
   endpoints: Record<string, VigilEndpoint>
 }
 
-function vigilNodeFlags(): string[] {
-  const shebang = readFileSync(VIGIL_BIN, 'utf8').split('\n', 1)[0]!
-  const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(shebang)
-  if (!m) throw new Error(`${VIGIL_BIN}: unexpected first line ${shebang}`)
-  return m[1]!.trim().split(/\s+/).filter(Boolean)
-}
 
 function vigilArgs(config: string, out: string, opts: Options): string[] {
   return [...vigilNodeFlags(), VIGIL_BIN, 'run', '--config', config, '--out', out, '--tags', '@tls', '--per-host', String(opts.perHost), '--timeout', `${opts.timeoutMs}ms`]
@@ -679,18 +651,6 @@ const f1 = (n: number) => n.toFixed(1)
 const f2 = (n: number) => n.toFixed(2)
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN)
 
-function machine() {
-  const c = cpus()
-  return {
-    cpus: availableParallelism(),
-    cpuModel: c[0]?.model.trim() ?? 'unknown',
-    memGb: Math.round(totalmem() / 2 ** 30),
-    kernel: release(),
-    node: process.version,
-    openssl: process.versions.openssl,
-    loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
-  }
-}
 
 /** Does testssl's reading agree with Vigil's for this check? FS is compared at testssl's level: is any FS suite offered. */
 function agree(check: CheckId, v: VigilEndpoint, t: TestsslEndpoint): boolean | undefined {

@@ -22,7 +22,7 @@
 // timeout.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -33,14 +33,11 @@ import type { StoredObservation } from '../runner/observe.ts'
 import type { TlsObservation } from '../checks/tls/observation.ts'
 import type { Finding } from '../reports/model.ts'
 import { MAX_ENDPOINTS, openFilesLimit, type BenchEndpoint, type EndpointProfile, type FirstConnection, type FleetReady } from './tls-endpoints.ts'
+import { GNU_TIME, REPO, TIME_FORMAT, UsageError, VIGIL_BIN, children, intFlag, kill, machine, track, vigilNodeFlags } from './bench-support.ts'
 
-const REPO = fileURLToPath(new URL('..', import.meta.url))
 const ENDPOINTS_SCRIPT = fileURLToPath(new URL('./tls-endpoints.ts', import.meta.url))
-const VIGIL_BIN = fileURLToPath(new URL('../bin/vigil.mjs', import.meta.url))
 const SSLSCAN = '/usr/bin/sslscan'
-const GNU_TIME = '/usr/bin/time'
 /** GNU time's report: elapsed s, user s, system s, max RSS KiB (the last line of its -o file) */
-const TIME_FORMAT = '%e %U %S %M'
 /** sizes are decimal: 1 MB = 10^6 bytes (RSS too), the stricter reading of the issue's "MB" */
 const MB = 1e6
 
@@ -133,11 +130,7 @@ function parseOptions(): Options {
     process.stdout.write(USAGE)
     process.exit(0)
   }
-  const int = (name: string, v: string | undefined, min: number, max: number): number => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${min}..${max}, got ${v}`)
-    return n
-  }
+  const int = intFlag
   const list = (name: string, v: string | undefined) => [...new Set((v ?? '').split(',').filter((s) => s.trim() !== '').map((s) => int(name, s.trim(), 1, MAX_ENDPOINTS)))]
   const sizes = list('endpoints', values.endpoints)
   const vigilOnlyAt = list('vigil-only-at', values['vigil-only-at']).filter((n) => !sizes.includes(n))
@@ -159,7 +152,6 @@ function parseOptions(): Options {
   }
 }
 
-class UsageError extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // The endpoint fleet (child process)
@@ -275,20 +267,6 @@ async function serverAccounted<T>(fleet: Fleet, work: () => Promise<T>): Promise
 
 // Every child this benchmark starts, so an error or Ctrl-C never leaves one behind. Scanners run
 // under GNU time in their own process group (`group`), so a kill reaches the scanner and its children.
-const children = new Map<ChildProcess, { group: boolean }>()
-function track(child: ChildProcess, group = false): void {
-  children.set(child, { group })
-  child.once('exit', () => children.delete(child))
-}
-function kill(child: ChildProcess): void {
-  if (child.pid === undefined) return
-  try {
-    if (children.get(child)?.group) process.kill(-child.pid, 'SIGKILL')
-    else if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  } catch {
-    // already gone
-  }
-}
 let scratchDir: string | undefined
 function killAll(): void {
   for (const c of children.keys()) kill(c)
@@ -531,12 +509,6 @@ function writeVigilConfig(file: string, fleet: Fleet, endpoints: BenchEndpoint[]
 }
 
 /** The Node flags bin/vigil.mjs's first line runs Vigil with (`#!/usr/bin/env -S node <flags>`): Vigil is measured as it runs. */
-function vigilNodeFlags(): string[] {
-  const shebang = readFileSync(VIGIL_BIN, 'utf8').split('\n', 1)[0]!
-  const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(shebang)
-  if (!m) throw new Error(`${VIGIL_BIN}: unexpected first line ${shebang}`)
-  return m[1]!.trim().split(/\s+/).filter(Boolean)
-}
 
 function vigilArgs(config: string, out: string, opts: Options): string[] {
   return [...vigilNodeFlags(), VIGIL_BIN, 'run', '--config', config, '--out', out, '--tags', '@tls', '--concurrency', String(opts.concurrency), '--per-host', String(opts.perHost), '--timeout', `${opts.timeoutMs}ms`]
@@ -962,18 +934,6 @@ const f2 = (n: number) => n.toFixed(2)
 const sp = (s: Spread | undefined, fmt = f1) => (s ? `${fmt(s.mean)} (${fmt(s.min)}–${fmt(s.max)})` : '—')
 const popText = (p: Population) => `${p.endpoints}: ${p.live} live${p.dead ? `, ${p.dead} dead` : ''}${p.silent ? `, ${p.silent} silent` : ''}`
 
-function machine() {
-  const c = cpus()
-  return {
-    cpus: availableParallelism(),
-    cpuModel: c[0]?.model.trim() ?? 'unknown',
-    memGb: Math.round(totalmem() / 2 ** 30),
-    kernel: release(),
-    node: process.version,
-    openssl: process.versions.openssl,
-    loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
-  }
-}
 
 function reportSize(r: SizeResult, opts: Options): string[] {
   const v = r.vigil

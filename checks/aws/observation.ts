@@ -271,8 +271,8 @@ export interface KmsKeyOwner {
 /** Resolved KMS key references, by `kmsKeyRefId(region, reference)`: the reference as reported when it is an ARN, else `<region>/<reference>`. */
 export type KmsKeyOwners = Record<string, Fetched<KmsKeyOwner>>
 
-/** One RDS DB instance as DescribeDBInstances describes it (no credential field is kept). */
-export interface RdsInstanceObservation {
+/** What DescribeDBInstances and DescribeDBClusters both say of a database (no credential field is kept). */
+interface RdsDatabaseObservation {
   id: string
   arn: string
   region: string
@@ -281,6 +281,10 @@ export interface RdsInstanceObservation {
   status?: string
   storageEncrypted?: boolean
   kmsKeyId?: string
+}
+
+/** One RDS DB instance as DescribeDBInstances describes it. */
+export interface RdsInstanceObservation extends RdsDatabaseObservation {
   /** set for a member of an Aurora or Multi-AZ DB cluster: its storage and TLS settings are the cluster's */
   clusterId?: string
   /** DBParameterGroups: name and apply status (pending-reboot = the group's values are not yet in effect) */
@@ -288,15 +292,7 @@ export interface RdsInstanceObservation {
 }
 
 /** One RDS DB cluster (Aurora or Multi-AZ DB cluster) as DescribeDBClusters describes it. */
-export interface RdsClusterObservation {
-  id: string
-  arn: string
-  region: string
-  engine?: string
-  engineVersion?: string
-  status?: string
-  storageEncrypted?: boolean
-  kmsKeyId?: string
+export interface RdsClusterObservation extends RdsDatabaseObservation {
   /** DBClusterParameterGroup */
   parameterGroup?: string
   members: string[]

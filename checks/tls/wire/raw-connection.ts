@@ -84,30 +84,28 @@ export function exchangeHello(opts: HelloExchangeOptions): Promise<HelloExchange
       socket!.write(opts.hello)
     }
     /** one step of the upgrade: write what it says, then the hello once the server is ready */
-    const advance = (step: UpgradeStep) => {
-      if (settled) return
-      const name = UPGRADE_NAMES[upgrader!.kind]
-      switch (step.kind) {
-        case 'more':
-          return
-        case 'send':
-          waitingFor = `no answer during the ${name} upgrade`
+    const advance = (step: UpgradeStep) =>
+      !settled &&
+      takeStep(step, UPGRADE_NAMES[upgrader!.kind], {
+        write: (bytes) => socket!.write(bytes),
+        waiting: (what) => {
+          waitingFor = what
           timer.refresh()
-          socket!.write(step.bytes)
-          return
-        case 'ready':
+        },
+        ready: () => {
           upgrading = false
           upgrade = { status: 'done', dialogue: upgrader!.dialogue }
-          if (step.bytes) socket!.write(step.bytes)
-          return sendHello()
-        case 'not-offered':
-          upgrading = false
-          upgrade = { status: 'not-offered', detail: step.detail, dialogue: upgrader!.dialogue }
-          return finish({ outcome: 'error', errorKind: 'protocol', detail: step.detail })
-        case 'error':
-          return finish({ outcome: 'error', errorKind: 'protocol', detail: `${name}: ${step.detail}` })
-      }
-    }
+          sendHello()
+        },
+        refused: (detail, status) => {
+          // `failed` is recorded by finish, the dialogue still under way
+          if (status === 'not-offered') {
+            upgrading = false
+            upgrade = { status, detail, dialogue: upgrader!.dialogue }
+          }
+          finish({ outcome: 'error', errorKind: 'protocol', detail })
+        },
+      })
     const fromReader = (): boolean => {
       const st = reader.state
       if (st.state === 'done') finish({ outcome: 'answer', flight: reader.flight })
@@ -175,6 +173,33 @@ export function exchangeHello(opts: HelloExchangeOptions): Promise<HelloExchange
   })
 }
 
+/**
+ * What a connection does with one step of its upgrade: write what the machine says (each write
+ * restarts the wait for the answer), then `ready` once the server expects the ClientHello, or
+ * `refused` with the reason (`not-offered`, or `failed` for a dialogue that broke).
+ */
+function takeStep(
+  step: UpgradeStep,
+  name: string,
+  c: { write(bytes: Buffer): void; waiting(what: string): void; ready(): void; refused(detail: string, status: 'not-offered' | 'failed'): void },
+): void {
+  switch (step.kind) {
+    case 'more':
+      return
+    case 'send':
+      c.waiting(`no answer during the ${name} upgrade`)
+      c.write(step.bytes)
+      return
+    case 'ready':
+      if (step.bytes) c.write(step.bytes)
+      return c.ready()
+    case 'not-offered':
+      return c.refused(step.detail, 'not-offered')
+    case 'error':
+      return c.refused(`${name}: ${step.detail}`, 'failed')
+  }
+}
+
 /** A machine that throws on some input is a bug of Vigil's, never a crash of the run: the endpoint's error. */
 function pushSafely(upgrader: Upgrader, data: Buffer): UpgradeStep {
   try {
@@ -220,27 +245,18 @@ export function openUpgraded(opts: { host: string; port: number; timeoutMs: numb
     }
     const fail = (kind: 'unreachable' | 'timeout' | 'protocol', detail: string, status: UpgradeRecord['status'] = 'failed') =>
       done({ error: { kind, detail }, ...(connected ? { upgrade: { status, detail, dialogue: upgrader.dialogue } } : {}) })
-    const advance = (step: UpgradeStep) => {
-      if (settled) return
-      switch (step.kind) {
-        case 'more':
-          return
-        case 'send':
-          waitingFor = `no answer during the ${name} upgrade`
+    const advance = (step: UpgradeStep) =>
+      !settled &&
+      takeStep(step, name, {
+        write: (bytes) => socket.write(bytes),
+        waiting: (what) => {
+          waitingFor = what
           timer.refresh()
-          socket.write(step.bytes)
-          return
-        case 'ready':
-          if (step.bytes) socket.write(step.bytes)
-          // nothing is read until the TLS library takes the socket over
-          socket.pause()
-          return done({ socket, upgrade: { status: 'done', dialogue: upgrader.dialogue } })
-        case 'not-offered':
-          return fail('protocol', step.detail, 'not-offered')
-        case 'error':
-          return fail('protocol', `${name}: ${step.detail}`)
-      }
-    }
+        },
+        // nothing is read until the TLS library takes the socket over
+        ready: () => done({ socket: socket.pause(), upgrade: { status: 'done', dialogue: upgrader.dialogue } }),
+        refused: (detail, status) => fail('protocol', detail, status),
+      })
     const onData = (chunk: Buffer) => advance(pushSafely(upgrader, chunk))
     socket.on('data', onData)
     socket.once('connect', () => {
