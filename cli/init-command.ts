@@ -125,6 +125,13 @@ settings:
 `,
     },
     {
+      example: true,
+      text: `    - name: mail-relay                # a service that upgrades to TLS: the same checks, plus tls.required
+      host: mx.example.com
+      starttls: smtp                  # smtp | submission | imap | pop3 | ftp | ldap | postgres | mysql | xmpp
+      tags: [internal]                # port: the protocol's own (25 here) unless given`,
+    },
+    {
       text: `  # SSH servers: offered algorithms are read without logging in; the audit login (key only, the
   # host key pinned first) is needed only for the root-login and key checks.`,
     },

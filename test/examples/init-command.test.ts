@@ -187,7 +187,7 @@ describe('the commented-out examples, once enabled, are valid too', () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=Example Internal CA', '-days', '1', '-keyout', '/dev/null', '-out', join(dir, 'certs/internal-ca.pem')], { stdio: 'ignore' })
     writeFileSync(join(dir, 'vigil.yaml'), inventoryTemplate({ enableExamples: true }))
     const inv = loadInventory(join(dir, 'vigil.yaml'))
-    expect(Object.fromEntries(Object.entries(inv.targets).map(([k, v]) => [k, v.length]))).toEqual({ tls: 1, ssh: 1, keyDirs: 1, aws: 1 })
+    expect(Object.fromEntries(Object.entries(inv.targets).map(([k, v]) => [k, v.length]))).toEqual({ tls: 2, ssh: 1, keyDirs: 1, aws: 1 })
     expect(inv.gate).toEqual({ failOn: ['new'], minSeverity: 'info' })
     expect(inv.retired).toHaveLength(1)
     expect(inv.trust.extraCaPems).toHaveLength(1)

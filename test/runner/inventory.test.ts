@@ -30,6 +30,15 @@ describe('inventory (vigil.yaml)', () => {
     expect(msg).toMatch(/65535/)
   })
 
+  it("starttls: the protocol's own port by default, an unknown protocol named with file, line and the choices", () => {
+    const inv = loadInventory(write('mail.yaml', 'targets:\n  tls:\n    - name: mx\n      host: mx.example.test\n      starttls: smtp\n    - name: db\n      host: db.example.test\n      starttls: postgres\n      port: 6432\n'))
+    expect(inv.targets.tls.map((t) => [t.name, t.starttls, t.port])).toEqual([['mx', 'smtp', 25], ['db', 'postgres', 6432]])
+    const f = write('typo.yaml', 'targets:\n  tls:\n    - name: mx\n      host: mx.example.test\n      starttls: smtps\n')
+    const msg = errorOf(() => loadInventory(f))
+    expect(msg).toContain(`${f}:5: field targets.tls[0].starttls:`)
+    expect(msg).toMatch(/smtp.*submission.*imap.*xmpp/)
+  })
+
   it('names the parent line for a missing field and lists unknown keys', () => {
     const f = write('missing.yaml', 'targets:\n  tls:\n    - name: web\n      hots: typo.example.test\n')
     const msg = errorOf(() => loadInventory(f))
