@@ -5,11 +5,12 @@ import type { CheckDefinition } from './types.ts'
 import { tlsChecks } from './tls/index.ts'
 import { awsChecks } from './aws/index.ts'
 import { sshChecks } from './ssh/index.ts'
+import { hostChecks } from './host/index.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCheck = CheckDefinition<any, any>
 
-export const CHECKS: readonly AnyCheck[] = [...tlsChecks, ...awsChecks, ...sshChecks]
+export const CHECKS: readonly AnyCheck[] = [...tlsChecks, ...awsChecks, ...sshChecks, ...hostChecks]
 
 const byId = new Map(CHECKS.map((c) => [c.id, c]))
 

@@ -37,6 +37,9 @@ export const STEP_DOCS: Record<string, StepDoc> = {
   'the service offers TLS and accepts it': {
     says: "A `starttls:` service offers its protocol's upgrade to TLS (STARTTLS, STLS, AUTH TLS, LDAP StartTLS, PostgreSQL SSLRequest, MySQL CLIENT_SSL) and accepts it; any other endpoint speaks TLS from the first byte.",
   },
+  'only root has UID 0, no account has an empty password and no system account has a login shell': {
+    says: 'Over the audit login: no account but root has UID 0, no account has an empty password (only the status of each password is read, with passwd -S), and accounts below UID 1000 (and nobody) have a no-login shell.',
+  },
   'only TLS 1.2 or TLS 1.3 is accepted': { says: 'The endpoint refuses SSLv2, SSLv3, TLS 1.0 and TLS 1.1, and accepts TLS 1.2 or 1.3.' },
   'every accepted cipher suite uses ephemeral key exchange': { says: 'Every accepted cipher suite uses (EC)DHE key exchange: all sessions are forward secret.' },
   'at least one accepted cipher suite uses ephemeral key exchange': {

@@ -61,3 +61,7 @@ fi
 
 # actionlint, pinned, into the project-local .tools/bin (a no-op when that version is there)
 bash scripts/install-actionlint.sh
+
+# Debian test hosts for the host checks (issue 20): a bookworm root filesystem built once per machine
+# with mmdebstrap into .cache/test-hosts/ (only a stamp check when up to date); root only, as the hosts
+if [ "$(id -u)" = 0 ]; then bash scripts/build-test-hosts.sh; fi

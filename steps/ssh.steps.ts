@@ -61,3 +61,8 @@ Then('every private key is protected by a passphrase', function (this: VigilWorl
 Then('every SSH key is at least {int}-bit RSA or {int}-bit EC, and none is DSA', function (this: VigilWorld, minRsaBits: number, minEcBits: number) {
   return this.judge('ssh.keys.strength', { minRsaBits, minEcBits, allowDsa: false })
 })
+
+// host checks (checks/host): the machine behind the SSH server, read over its audit login
+Then('only root has UID 0, no account has an empty password and no system account has a login shell', function (this: VigilWorld) {
+  return this.judge('host.accounts', {})
+})

@@ -15,6 +15,9 @@ import { withDeadline } from './deadline.ts'
 import { parseSshdT, readSshdConfig } from './sshd-config.ts'
 import { sshFingerprint } from './wire/key-blob.ts'
 import type { Algorithms } from 'ssh2'
+import type { HostCommandId } from '../host/commands.ts'
+import type { HostObservation } from '../host/observation.ts'
+import { runHostCommands } from '../host/run-commands.ts'
 
 export interface AuditLoginOptions {
   host: string
@@ -30,11 +33,14 @@ export interface AuditLoginOptions {
   wantConfig: boolean
   keyPaths?: string[]
   limits?: KeyWalkLimits
+  /** allow-listed host commands to run (checks/host/commands.ts), and whether the login may use sudo */
+  hostCommands?: { ids: HostCommandId[]; sudo: boolean }
 }
 
 export interface AuditLoginResult {
   login: Part<LoginObservation>
   keys?: Part<KeysObservation>
+  host?: Part<HostObservation>
   /** fingerprint of the host key the server presented (also on mismatch) */
   seenFingerprint?: string
 }
@@ -70,9 +76,11 @@ function partError(kind: PartError['kind'], message: string): { error: PartError
 
 export async function auditLogin(o: AuditLoginOptions): Promise<AuditLoginResult> {
   const wantKeys = !!o.keyPaths?.length
+  const wantHost = !!o.hostCommands?.ids.length
   const fail = (e: { error: PartError }, seenFingerprint?: string): AuditLoginResult => ({
     login: e,
     ...(wantKeys ? { keys: e } : {}),
+    ...(wantHost ? { host: e } : {}),
     ...(seenFingerprint ? { seenFingerprint } : {}),
   })
 
@@ -160,7 +168,8 @@ export async function auditLogin(o: AuditLoginOptions): Promise<AuditLoginResult
         keys = partError('protocol', `SFTP key search failed: ${(e as Error).message}`)
       }
     }
-    return { login, ...(keys ? { keys } : {}), seenFingerprint: seen }
+    const host = wantHost ? await runHostCommands(client, o.hostCommands!.ids, { sudo: o.hostCommands!.sudo, root: o.user === 'root', timeoutMs: o.timeoutMs }) : undefined
+    return { login, ...(keys ? { keys } : {}), ...(host ? { host } : {}), seenFingerprint: seen }
   } finally {
     client.end()
     client.destroy()

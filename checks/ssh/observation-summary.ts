@@ -12,7 +12,7 @@ function keyCounts(k: KeysObservation | undefined): Record<string, number> {
 export function summarizeSshObservation(o: SshObservation): { operations: Record<string, unknown>; population: Record<string, number> } {
   const kex = ok(o.kexinit)
   return {
-    operations: { connections: o.connections, hostKeyPin: o.hostKeyPin.status },
+    operations: { connections: o.connections, hostKeyPin: o.hostKeyPin.status, ...(ok(o.host) ? { hostCommands: Object.keys(ok(o.host)!.commands).length } : {}) },
     population: {
       ...(kex ? { kexMethodsOffered: kex.kex.length, hostKeyAlgorithmsOffered: kex.hostKeyAlgorithms.length } : {}),
       ...(ok(o.hostKeys) ? { hostKeysProbed: ok(o.hostKeys)!.keys.length } : {}),

@@ -5,6 +5,7 @@
 // fingerprint, protection), never copied.
 import type { ErrorKind } from '../types.ts'
 import type { KexinitLists } from './wire/kexinit.ts'
+import type { HostObservation } from '../host/observation.ts'
 
 /** Observation parts a check can ask for (CheckDefinition.needs). */
 export const SSH_PARTS = {
@@ -184,6 +185,8 @@ export interface SshObservation {
   authMethods?: Part<AuthMethodsObservation>
   login?: Part<LoginObservation>
   keys?: Part<KeysObservation>
+  /** the host behind the server: allow-listed read-only commands run over the audit login (checks/host) */
+  host?: Part<HostObservation>
   hostKeyPin: HostKeyPin
   /** TCP connections this observation opened (OpenSSH 9.8+ penalises sources that open many) */
   connections: number

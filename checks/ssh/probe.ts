@@ -21,6 +21,8 @@ import {
   type SshObservation,
 } from './observation.ts'
 import { parsePublicKeyBlob, sshFingerprint } from './wire/key-blob.ts'
+import { HOST_COMMANDS, type HostCommandId } from '../host/commands.ts'
+import { HOST_PART_PREFIX } from '../host/observation.ts'
 import { grabKexinit, SshWireError } from './wire/kexinit.ts'
 
 /** Key families: each is one host key on the server, whatever signature algorithms it offers for it. */
@@ -126,13 +128,19 @@ export async function observeSsh(target: SshTarget, ctx: ObserveContext): Promis
 
   const keysWanted = want.keys && !!target.login && target.keyPaths.length > 0
   if (want.keys && !keysWanted) obs.keys = noKeyPaths(target)
+  // host checks: the allow-listed commands their parts name (`host.<command id>`)
+  const hostIds = [...needs].filter((n) => n.startsWith(HOST_PART_PREFIX)).map((n) => n.slice(HOST_PART_PREFIX.length)).filter((id): id is HostCommandId => id in HOST_COMMANDS)
+  const hostWanted = hostIds.length > 0
+  const noLogin = { error: { kind: 'not-observed' as const, message: `no audit login is configured for ${target.name} (inventory: login.user, login.privateKeyFile)` } }
+  if (hostWanted && !target.login) obs.host = noLogin
   if ((want.login || keysWanted) && !target.login) {
-    if (want.login) obs.login = { error: { kind: 'not-observed', message: `no audit login is configured for ${target.name} (inventory: login.user, login.privateKeyFile)` } }
-  } else if (want.login || keysWanted) {
+    if (want.login) obs.login = noLogin
+  } else if (want.login || keysWanted || (hostWanted && target.login)) {
     if (pinMismatch) {
       const err = { error: { kind: 'hostkey-mismatch' as const, message: `none of the host keys ${address}:${port} presented (${[...seen].join(', ')}) is the pinned ${target.hostKey}; no login attempted` } }
       if (want.login) obs.login = err
       if (keysWanted) obs.keys = err
+      if (hostWanted) obs.host = err
     } else {
       // with the host keys known, restrict the login to the algorithm of the pinned key so the
       // server cannot pick another of its keys and turn a valid pin into a mismatch
@@ -149,6 +157,7 @@ export async function observeSsh(target: SshTarget, ctx: ObserveContext): Promis
           algorithms: algorithmsFor(kexinit, pinned ? [pinned.algorithm] : undefined),
           wantConfig: want.login,
           ...(keysWanted ? { keyPaths: target.keyPaths } : {}),
+          ...(hostWanted ? { hostCommands: { ids: hostIds, sudo: target.login!.sudo === true } } : {}),
           limits: DEFAULT_KEY_WALK_LIMITS,
         }),
       )
@@ -156,6 +165,7 @@ export async function observeSsh(target: SshTarget, ctx: ObserveContext): Promis
       if ('error' in r.login && r.login.error.kind === 'hostkey-mismatch') pinMismatch = true
       if (want.login) obs.login = r.login
       if (keysWanted && r.keys) obs.keys = r.keys
+      if (hostWanted && r.host) obs.host = r.host
     }
   }
   return finishPin(obs, seen, pinMismatch)

@@ -22,6 +22,8 @@ export const SshTargetSchema = z
         privateKeyFile: z.string().min(1),
         /** name of the environment variable holding the passphrase; never the passphrase itself */
         passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+        /** the host checks may run their root-only commands as `sudo -n` (the README lists them); default false */
+        sudo: z.boolean().optional(),
       })
       .strict()
       .optional(),

@@ -1,0 +1,7 @@
+// The host family's checks (issue 20): the machine behind an SSH target, read over its audit login
+// with allow-listed read-only commands (checks/host/commands.ts). They judge SSH observations.
+import type { CheckDefinition } from '../types.ts'
+import { hostAccounts } from './accounts.ts'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const hostChecks: CheckDefinition<any, any>[] = [hostAccounts]

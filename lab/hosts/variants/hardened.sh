@@ -1,0 +1,1 @@
+# hardened: every property in its hardened state (redefines nothing)
