@@ -40,6 +40,16 @@ export const STEP_DOCS: Record<string, StepDoc> = {
   'only root has UID 0, no account has an empty password and no system account has a login shell': {
     says: 'Over the audit login: no account but root has UID 0, no account has an empty password (only the status of each password is read, with passwd -S), and accounts below UID 1000 (and nobody) have a no-login shell.',
   },
+  'unattended-upgrades is installed, runs daily and takes updates from the security suite': {
+    says: 'Over the audit login: dpkg shows unattended-upgrades installed; /etc/apt/apt.conf.d/20auto-upgrades and 50unattended-upgrades (only these two files, read as apt reads them: comments ignored, a later setting wins) set APT::Periodic::Update-Package-Lists and ::Unattended-Upgrade to "1" (daily, or more often), and an Unattended-Upgrade::Origins-Pattern entry (or Allowed-Origins on Ubuntu) selects the security suite.',
+  },
+  'inbound traffic is denied by default for IPv4 and IPv6, and the listening ports are listed': {
+    says: 'Over the audit login (nft -j list ruleset through sudo -n, read only): an nftables filter chain on the input hook (family inet, or ip and ip6) drops what its rules do not let through — policy drop, or an unconditional drop or reject with no unconditional accept before it — for IPv4 and for IPv6. The listening ports (ss -H -tuln) are listed with the verdict.',
+  },
+  'no security update is pending on the host, judged from package lists at most {int} days old': {
+    says: "Over the audit login: `apt-get -s dist-upgrade` (never `apt update`) shows no upgrade from a security suite (label Debian-Security, or a suite ending in -security) in the host's own package lists; lists older than that, no lists, or none from a security suite are an error.",
+    params: { maxListAgeDays: `${DAYS}: the greatest age of the newest Release file of the host's package lists (its mtime or Date)` },
+  },
   'only TLS 1.2 or TLS 1.3 is accepted': { says: 'The endpoint refuses SSLv2, SSLv3, TLS 1.0 and TLS 1.1, and accepts TLS 1.2 or 1.3.' },
   'every accepted cipher suite uses ephemeral key exchange': { says: 'Every accepted cipher suite uses (EC)DHE key exchange: all sessions are forward secret.' },
   'at least one accepted cipher suite uses ephemeral key exchange': {

@@ -66,3 +66,15 @@ Then('every SSH key is at least {int}-bit RSA or {int}-bit EC, and none is DSA',
 Then('only root has UID 0, no account has an empty password and no system account has a login shell', function (this: VigilWorld) {
   return this.judge('host.accounts', {})
 })
+
+Then('unattended-upgrades is installed, runs daily and takes updates from the security suite', function (this: VigilWorld) {
+  return this.judge('host.auto-updates', { maxIntervalDays: 1 })
+})
+
+Then('no security update is pending on the host, judged from package lists at most {int} days old', function (this: VigilWorld, maxListAgeDays: number) {
+  return this.judge('host.patches', { maxListAgeDays, securityOnly: true })
+})
+
+Then('inbound traffic is denied by default for IPv4 and IPv6, and the listening ports are listed', function (this: VigilWorld) {
+  return this.judge('host.firewall', {})
+})

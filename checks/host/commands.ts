@@ -23,7 +23,7 @@ export const HOST_COMMANDS = {
   'password-status': { run: 'passwd -S -a', sudo: true, maxBytes: 256 * 1024, why: 'which accounts have no password (the status of each: usable, locked or none)' },
   'apt-upgrades': { run: 'apt-get -s -o Debug::NoLocking=1 dist-upgrade', sudo: false, maxBytes: 2 * 1024 * 1024, why: "pending upgrades from the host's own package lists (never `apt update`)" },
   'apt-lists': {
-    run: 'for f in /var/lib/apt/lists/*Release; do [ -e "$f" ] && printf "%s %s\\n" "$(stat -c %Y "$f")" "$f" && sed -n "s/^Date: /  Date: /p" "$f"; done; true',
+    run: 'for f in /var/lib/apt/lists/*Release; do [ -e "$f" ] && printf "%s %s\\n" "$(stat -c %Y "$f")" "$f" && sed -n -E "s/^(Origin|Label|Suite|Codename|Date): /  \\1: /p" "$f"; done; true',
     sudo: false,
     maxBytes: 256 * 1024,
     why: "the age of the package lists the pending upgrades come from",
@@ -34,7 +34,7 @@ export const HOST_COMMANDS = {
     maxBytes: 256 * 1024,
     why: 'whether unattended-upgrades is installed, enabled and set for the security suite',
   },
-  nftables: { run: 'nft list ruleset', sudo: true, maxBytes: 1024 * 1024, why: 'the firewall rules (read, never changed)' },
+  nftables: { run: 'nft -j list ruleset', sudo: true, maxBytes: 1024 * 1024, why: 'the firewall rules, as JSON (read, never changed)' },
   listening: { run: 'ss -H -tuln', sudo: false, maxBytes: 256 * 1024, why: 'the ports open for listening' },
 } as const satisfies Record<string, HostCommand>
 

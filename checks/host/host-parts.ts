@@ -41,7 +41,7 @@ export function hostCommands(obs: SshObservation, ids: readonly HostCommandId[],
     if (!r) return err('not-observed', `the host command ${id} was not run in this run`, `command/${id}`)
     if ('error' in r) return err(r.error.kind, r.error.message, `command/${id}`)
     if (r.truncated) return err('protocol', `"${r.command}" printed more than Vigil reads of it; the rest is unknown`, `command/${id}`)
-    if (r.exitCode !== 0 && !nonZeroOk.includes(id)) return err(/password is required|not allowed|permission denied/i.test(r.stderr ?? '') ? 'access-denied' : 'protocol', `"${r.command}" failed (exit ${r.exitCode ?? 'none'}): ${(r.stderr ?? '').trim().split('\n')[0]?.slice(0, 200) ?? ''}`, `command/${id}`)
+    if (r.exitCode !== 0 && !nonZeroOk.includes(id)) return err(/password is required|not allowed|permission denied|operation not permitted/i.test(r.stderr ?? '') ? 'access-denied' : 'protocol', `"${r.command}" failed (exit ${r.exitCode ?? 'none'}): ${(r.stderr ?? '').trim().split('\n')[0]?.slice(0, 200) ?? ''}`, `command/${id}`)
     data[id] = r
   }
   const os = osRelease(data['os-release']!.stdout)

@@ -2,6 +2,9 @@
 // with allow-listed read-only commands (checks/host/commands.ts). They judge SSH observations.
 import type { CheckDefinition } from '../types.ts'
 import { hostAccounts } from './accounts.ts'
+import { hostAutoUpdates } from './auto-updates.ts'
+import { hostPatches } from './patches.ts'
+import { hostFirewall } from './firewall.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const hostChecks: CheckDefinition<any, any>[] = [hostAccounts]
+export const hostChecks: CheckDefinition<any, any>[] = [hostPatches, hostAutoUpdates, hostFirewall, hostAccounts]

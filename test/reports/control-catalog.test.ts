@@ -66,7 +66,7 @@ describe('control tags through the command line', () => {
     const all = await runVigil(['controls'], { cwd: dir })
     expect(all.code).toBe(0)
     expect(all.stdout).toMatch(/CC6\.7 +Protection of information in transmission: .*tls\.forward-secrecy/)
-    expect(all.stdout).toMatch(/CC8\.1 +Change management: not tested by any policy/)
+    expect(all.stdout).toMatch(/CC9\.2 +Vendor and business partner risk: not tested by any policy/)
     const untested = await runVigil(['controls', '--untested', '--json'], { cwd: dir })
     const rows = JSON.parse(untested.stdout) as { control: { id: string }; checks: string[] }[]
     expect(rows.length).toBeGreaterThan(50)
