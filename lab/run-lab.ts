@@ -209,6 +209,9 @@ export async function runLab(opts: LabOptions): Promise<number> {
     if (ssh) sections.push(ssh)
     const aws = await startAwsSection(log)
     if (aws) sections.push(aws)
+    const { startHostSection } = await import('./hosts/lab-section.ts')
+    const hosts = await startHostSection(log)
+    if (hosts) sections.push(hosts)
     const targets: Record<string, unknown[]> = {}
     for (const s of sections) for (const [kind, list] of Object.entries(s.targets)) targets[kind] = [...(targets[kind] ?? []), ...list]
     const config = join(dir, 'vigil.yaml')

@@ -43,6 +43,19 @@ export const STEP_DOCS: Record<string, StepDoc> = {
   'unattended-upgrades is installed, runs daily and takes updates from the security suite': {
     says: 'Over the audit login: dpkg shows unattended-upgrades installed; /etc/apt/apt.conf.d/20auto-upgrades and 50unattended-upgrades (only these two files, read as apt reads them: comments ignored, a later setting wins) set APT::Periodic::Update-Package-Lists and ::Unattended-Upgrade to "1" (daily, or more often), and an Unattended-Upgrade::Origins-Pattern entry (or Allowed-Origins on Ubuntu) selects the security suite.',
   },
+  'auditd records every change to the identity files, sudoers, the SSH configuration and the login records': {
+    says: 'Over the audit login: auditd is installed (dpkg) and enabled (systemctl is-enabled), and an audit rule records writes and attribute changes (`-w <path> -p wa`, or `-a always,exit -F path=/dir= -F perm=wa` with no other filter) of /etc/passwd, /etc/group, /etc/shadow, /etc/gshadow, /etc/sudoers, /etc/sudoers.d, /etc/ssh/sshd_config, /var/log/lastlog, /var/run/faillock (or /var/log/faillog), /var/log/wtmp and /var/log/btmp. Judged on the live rules (auditctl -l through sudo -n) when the kernel lets them be read, else on /etc/audit/rules.d/*.rules (or audit.rules).',
+  },
+  'the effective sshd configuration enables nothing the SSH checks deny and agrees with what the server offers': {
+    says: "Over the audit login: `sshd -T` for the daemon that accepted it (as root or through sudo -n; its configuration files over SFTP when that is not allowed) enables no key-exchange method, cipher, MAC or host-key algorithm on the deny lists the ssh.server.* checks use by default, and neither password nor keyboard-interactive authentication (PermitRootLogin is recorded, not judged); and the server's KEXINIT lists (ext-info and strict-kex markers aside, order ignored) and the methods it answers a `none` request with are what that configuration enables.",
+  },
+  'every mounted data filesystem is encrypted with dm-crypt or LUKS': {
+    says: "Over the audit login (lsblk -J and /proc/mounts, no root): every filesystem mounted from a block device — but /boot, /boot/efi, swap and loop devices — has a crypt (dm-crypt/LUKS) device above it on every path of lsblk's device tree; one mounted from a device lsblk does not show is an error.",
+  },
+  'a time service keeps the clock synchronised to within {int} ms': {
+    says: 'Over the audit login (no root): chrony reports the clock synchronised (chronyc -c tracking: leap status not "Not synchronised") with the system clock at most that far from its estimate of true time; without a chronyd answering, timedatectl show reporting NTPSynchronized=yes is an error (the offset is unknown), and no time service answering fails.',
+    params: { maxOffsetMs: 'the greatest offset of the system clock, in milliseconds' },
+  },
   'inbound traffic is denied by default for IPv4 and IPv6, and the listening ports are listed': {
     says: 'Over the audit login (nft -j list ruleset through sudo -n, read only): an nftables filter chain on the input hook (family inet, or ip and ip6) drops what its rules do not let through — policy drop, or an unconditional drop or reject with no unconditional accept before it — for IPv4 and for IPv6. The listening ports (ss -H -tuln) are listed with the verdict.',
   },

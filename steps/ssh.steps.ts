@@ -78,3 +78,19 @@ Then('no security update is pending on the host, judged from package lists at mo
 Then('inbound traffic is denied by default for IPv4 and IPv6, and the listening ports are listed', function (this: VigilWorld) {
   return this.judge('host.firewall', {})
 })
+
+Then('auditd records every change to the identity files, sudoers, the SSH configuration and the login records', function (this: VigilWorld) {
+  return this.judge('host.audit-logging', {})
+})
+
+Then('the effective sshd configuration enables nothing the SSH checks deny and agrees with what the server offers', function (this: VigilWorld) {
+  return this.judge('host.sshd-effective', {})
+})
+
+Then('every mounted data filesystem is encrypted with dm-crypt or LUKS', function (this: VigilWorld) {
+  return this.judge('host.disk-encryption', {})
+})
+
+Then('a time service keeps the clock synchronised to within {int} ms', function (this: VigilWorld, maxOffsetMs: number) {
+  return this.judge('host.time-sync', { maxOffsetMs })
+})

@@ -36,6 +36,29 @@ export const HOST_COMMANDS = {
   },
   nftables: { run: 'nft -j list ruleset', sudo: true, maxBytes: 1024 * 1024, why: 'the firewall rules, as JSON (read, never changed)' },
   listening: { run: 'ss -H -tuln', sudo: false, maxBytes: 256 * 1024, why: 'the ports open for listening' },
+  // host.disk-encryption: the block device tree (a crypt device above a filesystem is dm-crypt/LUKS)
+  // and the mounted filesystems (those on a block device lsblk does not show are undetermined)
+  'block-devices': { run: 'lsblk -J', sudo: false, maxBytes: 1024 * 1024, why: 'the block devices, as a tree, with their mount points' },
+  mounts: { run: 'cat /proc/mounts', sudo: false, maxBytes: 1024 * 1024, why: 'the mounted filesystems, their devices and types' },
+  // host.time-sync: chrony's tracking (synchronised?, offset), else systemd's clock flag; which answered
+  // and how (a missing program, a daemon that does not answer) is in the output, so it always exits 0
+  'time-sync': {
+    run: 'for c in "chronyc -c tracking" "timedatectl show"; do set -- $c; if command -v "$1" >/dev/null 2>&1; then echo "VIGIL-SOURCE $c"; $c 2>&1; echo "VIGIL-EXIT $?"; else echo "VIGIL-MISSING $c"; fi; done; true',
+    sudo: false,
+    maxBytes: 64 * 1024,
+    why: "the time service's state: chronyc -c tracking, else timedatectl show",
+  },
+  // host.audit-logging: the package and its unit; the rules files with their names (grep -r prints
+  // `file:line`, and expands no glob: /etc/audit/rules.d is 0750 root, so a shell glob of the login
+  // would see nothing); the rules loaded in the kernel (refused outside the first PID namespace)
+  auditd: {
+    run: `dpkg-query -W -f '\${Status}\\n' auditd 2>&1; echo VIGIL-SECTION; systemctl is-enabled auditd 2>&1; true`,
+    sudo: false,
+    maxBytes: 16 * 1024,
+    why: 'whether auditd is installed and enabled',
+  },
+  'audit-rules': { run: "grep -r -H --include='*.rules' . /etc/audit", sudo: true, maxBytes: 1024 * 1024, why: 'the configured audit rules: /etc/audit/audit.rules and /etc/audit/rules.d/*.rules, each line with its file' },
+  'audit-live': { run: 'auditctl -l', sudo: true, maxBytes: 1024 * 1024, why: 'the audit rules loaded in the kernel (read, never changed)' },
 } as const satisfies Record<string, HostCommand>
 
 export type HostCommandId = keyof typeof HOST_COMMANDS

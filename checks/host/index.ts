@@ -5,6 +5,10 @@ import { hostAccounts } from './accounts.ts'
 import { hostAutoUpdates } from './auto-updates.ts'
 import { hostPatches } from './patches.ts'
 import { hostFirewall } from './firewall.ts'
+import { hostAuditLogging } from './audit-logging.ts'
+import { hostSshdEffective } from './sshd-effective.ts'
+import { hostDiskEncryption } from './disk-encryption.ts'
+import { hostTimeSync } from './time-sync.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const hostChecks: CheckDefinition<any, any>[] = [hostPatches, hostAutoUpdates, hostFirewall, hostAccounts]
+export const hostChecks: CheckDefinition<any, any>[] = [hostPatches, hostAutoUpdates, hostFirewall, hostAccounts, hostAuditLogging, hostSshdEffective, hostDiskEncryption, hostTimeSync]

@@ -31,7 +31,7 @@ export const KEX_BASELINE = [
   'diffie-hellman-group-exchange-sha256',
 ] as const
 
-const MODERN_KEX = ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com', 'mlkem768x25519-sha256']
+export const MODERN_KEX = ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com', 'mlkem768x25519-sha256']
 
 export interface KexParams extends AlgorithmPolicyParams {
   /** deny `ecdh-sha2-nistp*` when no Curve25519 or PQ-hybrid method is offered beside it (default true) */

@@ -11,6 +11,10 @@ unattended_upgrades() { :; }
 audit_rules() {
   printf '%s\n' '-w /etc/passwd -p wa -k identity' '-w /etc/shadow -p wa -k identity' \
     '-w /etc/sudoers -p wa -k scope' > /etc/audit/rules.d/50-vigil.rules
+  # and the rest of host.audit-logging's list (CIS Debian 12 6.3.3.x; sshd_config as a syscall rule)
+  printf '%s\n' '-w /etc/group -p wa -k identity' '-w /etc/gshadow -p wa -k identity' '-w /etc/sudoers.d -p wa -k scope' \
+    '-a always,exit -F arch=b64 -F path=/etc/ssh/sshd_config -F perm=wa -k sshd' '-w /var/log/lastlog -p wa -k logins' \
+    '-w /var/run/faillock -p wa -k logins' '-w /var/log/wtmp -p wa -k session' '-w /var/log/btmp -p wa -k session' >> /etc/audit/rules.d/50-vigil.rules
   augenrules >/dev/null 2>&1 || true
 }
 # root is the only account with UID 0
@@ -31,6 +35,18 @@ table inet filter {
 NFT
 }
 
+# disk encryption and time sync cannot be staged here (no device-mapper; the clock is never stepped):
+# stand-in programs (lab/hosts/stand-ins/) in /usr/local/bin, ahead of /usr/bin, print real outputs
+# recorded from real systems (test/host/fixtures/); stand_in PROGRAM FIXTURE NAME installs one
+stand_in() {
+  install -m 0755 "/tmp/vigil-host/stand-ins/$1" "/usr/local/bin/$1"
+  mkdir -p /usr/local/share/vigil-stand-ins && install -m 0644 "/tmp/vigil-host/stand-ins/$2" "/usr/local/share/vigil-stand-ins/$3"
+}
+# the data filesystems sit on dm-crypt/LUKS: lsblk shows an encrypted-LVM machine's device tree
+disk_encryption() { stand_in lsblk disk-encryption/luks-lvm.lsblk.json lsblk.json; }
+# chrony reports the clock synchronised, about 0.001 ms off
+time_sync() { stand_in chronyc time-sync/chrony-synchronised.csv chronyc-tracking.csv; }
+
 . /tmp/vigil-host/variant.sh
 
 security_updates
@@ -39,3 +55,5 @@ audit_rules
 uid0_accounts
 passwords
 firewall
+disk_encryption
+time_sync

@@ -31,6 +31,7 @@ ip link set lo up
 # the variant's setup, inside the chroot: offline (dpkg, files, nft in this netns)
 mkdir -p "$R/tmp/vigil-host"
 cp "$H/baseline.sh" "$H/variant.sh" "$R/tmp/vigil-host/"
+cp -r "$H/stand-ins" "$R/tmp/vigil-host/"
 chroot "$R" /bin/sh -eu /tmp/vigil-host/baseline.sh
 rm -rf "$R/tmp/vigil-host"
 chroot "$R" /usr/sbin/sshd -D -e -p 22 -o PidFile=none </dev/null &

@@ -8,7 +8,7 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { copyFile, cp, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -27,10 +27,12 @@ export const BUILD_SCRIPT = join(REPO, 'scripts/build-test-hosts.sh')
  * - `hardened`: every property in its hardened state;
  * - `outdated-package`: vigil-probe-demo 1.0 installed while 1.1 waits in the Debian-Security archive;
  * - `no-unattended-upgrades`: the unattended-upgrades package is purged;
- * - `no-audit-rules`: no auditd watch rules for /etc/passwd, /etc/shadow, /etc/sudoers;
+ * - `no-audit-rules`: no auditd rules file, and a stand-in auditctl printing a recorded empty rule set (`No rules`);
  * - `second-uid0`: a second UID 0 account, `toor`;
  * - `empty-password`: the account `alice` has an empty password field;
  * - `firewall-open`: no nftables ruleset (inbound traffic accepted).
+ * - `unencrypted-disk`: lsblk (a stand-in printing a real output) shows / on a plain disk;
+ * - `no-time-sync`: chronyc (a stand-in printing a real output) reports the clock not synchronised.
  */
 export const TEST_HOST_VARIANTS = [
   'hardened',
@@ -40,6 +42,8 @@ export const TEST_HOST_VARIANTS = [
   'second-uid0',
   'empty-password',
   'firewall-open',
+  'unencrypted-disk',
+  'no-time-sync',
 ] as const
 export type TestHostVariant = (typeof TEST_HOST_VARIANTS)[number]
 
@@ -195,6 +199,9 @@ export async function startTestHost(variant: TestHostVariant, opts: StartTestHos
   for (const d of ['upper', 'work', 'root']) await mkdir(join(dir, d))
   await copyFile(join(HERE, 'baseline.sh'), join(dir, 'baseline.sh'))
   await copyFile(join(HERE, 'variants', `${variant}.sh`), join(dir, 'variant.sh'))
+  // the stand-in programs and the real outputs they print, for baseline.sh (README "Host checks")
+  await cp(join(HERE, 'stand-ins'), join(dir, 'stand-ins'), { recursive: true })
+  for (const f of ['disk-encryption', 'time-sync']) await cp(join(REPO, 'test/host/fixtures', f), join(dir, 'stand-ins', f), { recursive: true })
 
   const child = spawn(
     'unshare',

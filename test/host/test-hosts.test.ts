@@ -37,15 +37,22 @@ interface Observation {
   emptyPasswordAccounts: string[]
   /** policy of the nftables input hook, null when no chain hooks input */
   inputPolicy: string | null
+  /** mount points lsblk -J shows under a crypt device, and under none (the stand-in's recorded output) */
+  lsblkMounts: { encrypted: string[]; plain: string[] }
+  /** chronyc -c tracking's leap status (the stand-in's recorded output) */
+  chronyLeap: string
 }
 
 const HARDENED: Observation = {
   pendingUpdates: [],
   unattendedUpgrades: 'installed',
-  auditWatches: ['/etc/passwd', '/etc/shadow', '/etc/sudoers'],
+  // the -w watches of 50-vigil.rules (sshd_config is watched by an -a rule, not listed here)
+  auditWatches: ['/etc/passwd', '/etc/shadow', '/etc/sudoers', '/etc/group', '/etc/gshadow', '/etc/sudoers.d', '/var/log/lastlog', '/var/run/faillock', '/var/log/wtmp', '/var/log/btmp'],
   uid0Accounts: ['root'],
   emptyPasswordAccounts: [],
   inputPolicy: 'drop',
+  lsblkMounts: { encrypted: ['/'], plain: ['/boot'] },
+  chronyLeap: 'Normal',
 }
 const EXPECTED: Record<TestHostVariant, Observation> = {
   hardened: HARDENED,
@@ -55,6 +62,8 @@ const EXPECTED: Record<TestHostVariant, Observation> = {
   'second-uid0': { ...HARDENED, uid0Accounts: ['root', 'toor'] },
   'empty-password': { ...HARDENED, emptyPasswordAccounts: ['alice'] },
   'firewall-open': { ...HARDENED, inputPolicy: null },
+  'unencrypted-disk': { ...HARDENED, lsblkMounts: { encrypted: [], plain: ['/'] } },
+  'no-time-sync': { ...HARDENED, chronyLeap: 'Not synchronised' },
 }
 
 // one SSH session per host; sections keep the outputs apart. Account names only, never hashes.
@@ -65,6 +74,8 @@ const PROBE = [
   "echo '## uid0'; getent passwd | awk -F: '$3==0{print $1}'",
   "echo '## empty'; sudo -n awk -F: '$2==\"\"{print $1}' /etc/shadow",
   "echo '## nft'; sudo -n nft list ruleset",
+  "echo '## lsblk'; lsblk -J",
+  "echo '## chrony'; chronyc -c tracking | awk -F, '{print $NF}'",
 ].join('\n')
 
 let netns: TestNetns
@@ -125,7 +136,23 @@ function observe(stdout: string): Observation {
     uid0Accounts: s.uid0 ?? [],
     emptyPasswordAccounts: s.empty ?? [],
     inputPolicy: policy?.[1] ?? null,
+    lsblkMounts: lsblkMounts((s.lsblk ?? []).join('\n')),
+    chronyLeap: (s.chrony ?? []).join(' '),
   }
+}
+
+/** mount points of `lsblk -J` (snaps on loop devices aside) below a crypt device or not */
+function lsblkMounts(json: string): { encrypted: string[]; plain: string[] } {
+  const out = { encrypted: [] as string[], plain: [] as string[] }
+  type Dev = { type: string; mountpoints?: (string | null)[]; children?: Dev[] }
+  const walk = (d: Dev, crypt: boolean) => {
+    const c = crypt || d.type === 'crypt'
+    if (d.type !== 'loop') for (const m of d.mountpoints ?? []) if (m) (c ? out.encrypted : out.plain).push(m)
+    for (const k of d.children ?? []) walk(k, c)
+  }
+  for (const d of (JSON.parse(json) as { blockdevices: Dev[] }).blockdevices) walk(d, false)
+  out.plain.sort()
+  return out
 }
 
 /** Every namespace inode of a process, to find any process still in one of them later. */
