@@ -4,17 +4,16 @@
 // account named, a login without sudo is an access-denied error. A password hash planted on a host
 // appears in no output, and the run writes nothing to the hosts (their overlay layers, where every
 // write lands, are the same before and after, but for what a login itself writes).
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { ResultsSchema, type Finding } from '../../reports/model.ts'
-import { buildTestHostBase, inTestNetns, runInTestNetns, startTestHost, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
-import { VIGIL_BIN } from '../run-vigil.ts'
+import { buildTestHostBase, runInTestNetns, startTestHost, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
+import { hostTarget, stopHosts, vigilInNetns } from './host-run.ts'
 
 const skip = testHostsUnavailable()
 if (skip) console.warn(`test/host/accounts-hosts.test.ts skipped: ${skip}`)
@@ -47,20 +46,6 @@ function upperLayer(h: TestHost): Map<string, string> {
   return out
 }
 
-function vigilInNetns(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  const [cmd, argv] = inTestNetns(process.execPath, [VIGIL_BIN, ...args])
-  return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.stdout.resume()
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stderr })
-    })
-  })
-}
 
 describe.skipIf(!!skip)('host.accounts on real Debian hosts', () => {
   beforeAll(async () => {
@@ -73,8 +58,7 @@ describe.skipIf(!!skip)('host.accounts on real Debian hosts', () => {
     const k = hardened!
     await writeFile(join(dir, 'known_hosts'), k.knownHosts)
     await runInTestNetns('ssh', ['-i', k.privateKeyFile, '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', `vigil@${k.address}`, `sudo -n usermod -p '${PLANTED}' vigil`], 20_000)
-    const pin = (h: TestHost) => h.hostKeys.find((x) => x.type.includes('ed25519'))!.fingerprint
-    const t = (name: string, h: TestHost, sudo: boolean) => ({ name, host: h.name, address: h.address, port: 22, hostKey: pin(h), login: { user: 'vigil', privateKeyFile: h.privateKeyFile, sudo } })
+    const t = hostTarget
     await writeFile(
       join(dir, 'vigil.yaml'),
       stringify({ settings: { timeoutMs: 10_000 }, targets: { ssh: [t('hardened', hosts.hardened, true), t('second-uid0', hosts['second-uid0'], true), t('empty-password', hosts['empty-password'], true), t('no-sudo', hosts.hardened, false)] } }),
@@ -91,10 +75,7 @@ describe.skipIf(!!skip)('host.accounts on real Debian hosts', () => {
     outputs += r.stderr
   }, 300_000)
 
-  afterAll(async () => {
-    await Promise.all(Object.values(hosts ?? {}).map((h) => h.stop()))
-    if (dir) await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(() => stopHosts(hosts, dir))
 
   const finding = (target: string) => findings.find((f) => f.target === target && f.checkId === 'host.accounts')!
 

@@ -4,17 +4,16 @@
 // rules files, and the finding says the live rules could not be read. The no-audit-rules host has no
 // rules file and a stand-in auditctl printing a real recorded empty rule set ("No rules"): it fails on
 // its live rules, naming every path. A login without sudo is an access-denied error, never a pass.
-import { execFile, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
-import { ResultsSchema, type Finding } from '../../reports/model.ts'
-import { buildTestHostBase, inTestNetns, startTestHost, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
-import { VIGIL_BIN } from '../run-vigil.ts'
+import { type Finding } from '../../reports/model.ts'
+import { buildTestHostBase, startTestHost, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
+import { hostTarget, runCheckOnHosts, stopHosts } from './host-run.ts'
 
 const skip = testHostsUnavailable()
 if (skip) console.warn(`test/host/audit-logging-hosts.test.ts skipped: ${skip}`)
@@ -25,20 +24,6 @@ let hosts: Record<'hardened' | 'no-audit-rules', TestHost>
 let findings: Finding[] = []
 let realAuditctl: { code: number; stderr: string } | undefined
 
-function vigilInNetns(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  const [cmd, argv] = inTestNetns(process.execPath, [VIGIL_BIN, ...args])
-  return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.stdout.resume()
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stderr })
-    })
-  })
-}
 
 describe.skipIf(!!skip)('host.audit-logging on real Debian hosts', () => {
   beforeAll(async () => {
@@ -47,8 +32,7 @@ describe.skipIf(!!skip)('host.audit-logging on real Debian hosts', () => {
     const [hardened, bare] = await Promise.all([startTestHost('hardened'), startTestHost('no-audit-rules')])
     hosts = { hardened: hardened!, 'no-audit-rules': bare! }
     dir = await mkdtemp(join(tmpdir(), 'vigil-host-audit-'))
-    const pin = (h: TestHost) => h.hostKeys.find((x) => x.type.includes('ed25519'))!.fingerprint
-    const t = (name: string, h: TestHost, sudo: boolean) => ({ name, host: h.name, address: h.address, port: 22, hostKey: pin(h), login: { user: 'vigil', privateKeyFile: h.privateKeyFile, sudo } })
+    const t = hostTarget
     await writeFile(
       join(dir, 'vigil.yaml'),
       stringify({ settings: { timeoutMs: 10_000 }, targets: { ssh: [t('hardened', hosts.hardened, true), t('no-audit-rules', hosts['no-audit-rules'], true), t('no-sudo', hosts.hardened, false)] } }),
@@ -58,15 +42,10 @@ describe.skipIf(!!skip)('host.audit-logging on real Debian hosts', () => {
       (r) => ({ code: 0, stderr: r.stderr }),
       (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }),
     )
-    const r = await vigilInNetns(['run', '-c', 'vigil.yaml', '-o', 'out', '--tags', '@check:host.audit-logging'], dir)
-    expect(r.code, r.stderr).toBe(1)
-    findings = ResultsSchema.parse(JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8'))).findings
+    findings = await runCheckOnHosts(dir, 'host.audit-logging')
   }, 300_000)
 
-  afterAll(async () => {
-    await Promise.all(Object.values(hosts ?? {}).map((h) => h.stop()))
-    if (dir) await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(() => stopHosts(hosts, dir))
 
   const finding = (target: string) => findings.find((f) => f.target === target && f.checkId === 'host.audit-logging')!
 

@@ -4,16 +4,15 @@
 // has no device-mapper and the clock must never be stepped. /proc/mounts and timedatectl are real.
 // The hardened host passes both; unencrypted-disk fails mount//, no-time-sync time/not-synchronised;
 // neither check needs root: a login without sudo is judged the same.
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { ResultsSchema, type Finding } from '../../reports/model.ts'
-import { buildTestHostBase, inTestNetns, startTestHost, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
-import { VIGIL_BIN } from '../run-vigil.ts'
+import { buildTestHostBase, startTestHost, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
+import { hostTarget, stopHosts, vigilInNetns } from './host-run.ts'
 
 const skip = testHostsUnavailable()
 if (skip) console.warn(`test/host/disk-time-hosts.test.ts skipped: ${skip}`)
@@ -22,20 +21,6 @@ let dir: string
 let hosts: Record<'hardened' | 'unencrypted-disk' | 'no-time-sync', TestHost>
 let findings: Finding[] = []
 
-function vigilInNetns(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  const [cmd, argv] = inTestNetns(process.execPath, [VIGIL_BIN, ...args])
-  return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.stdout.resume()
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stderr })
-    })
-  })
-}
 
 describe.skipIf(!!skip)('host.disk-encryption and host.time-sync on real Debian hosts', () => {
   beforeAll(async () => {
@@ -44,8 +29,7 @@ describe.skipIf(!!skip)('host.disk-encryption and host.time-sync on real Debian 
     const [hardened, plain, unsynced] = await Promise.all([startTestHost('hardened'), startTestHost('unencrypted-disk'), startTestHost('no-time-sync')])
     hosts = { hardened: hardened!, 'unencrypted-disk': plain!, 'no-time-sync': unsynced! }
     dir = await mkdtemp(join(tmpdir(), 'vigil-host-disk-time-'))
-    const pin = (h: TestHost) => h.hostKeys.find((x) => x.type.includes('ed25519'))!.fingerprint
-    const t = (name: string, h: TestHost, sudo: boolean) => ({ name, host: h.name, address: h.address, port: 22, hostKey: pin(h), login: { user: 'vigil', privateKeyFile: h.privateKeyFile, sudo } })
+    const t = hostTarget
     await writeFile(
       join(dir, 'vigil.yaml'),
       stringify({
@@ -58,10 +42,7 @@ describe.skipIf(!!skip)('host.disk-encryption and host.time-sync on real Debian 
     findings = ResultsSchema.parse(JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8'))).findings
   }, 300_000)
 
-  afterAll(async () => {
-    await Promise.all(Object.values(hosts ?? {}).map((h) => h.stop()))
-    if (dir) await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(() => stopHosts(hosts, dir))
 
   const finding = (target: string, checkId: string) => findings.find((f) => f.target === target && f.checkId === checkId)!
 

@@ -3,17 +3,17 @@
 // namespaces): the hardened host (inet input chain, policy drop) passes, the host with no ruleset
 // fails with firewall/input-open naming its SSH port, a login without sudo is an access-denied
 // error. The rules are read, never changed: the host's ruleset is the same before and after the run.
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { ResultsSchema, type Finding } from '../../reports/model.ts'
-import { buildTestHostBase, inTestNetns, startTestHost, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
-import { VIGIL_BIN } from '../run-vigil.ts'
+import { buildTestHostBase, startTestHost, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
+import { hostTarget, stopHosts, vigilInNetns } from './host-run.ts'
 
 const skip = testHostsUnavailable()
 if (skip) console.warn(`test/host/firewall-hosts.test.ts skipped: ${skip}`)
@@ -30,20 +30,6 @@ async function ruleset(h: TestHost): Promise<string> {
   return (await run('nsenter', ['-t', String(h.pid1), '-m', '-n', '--', 'chroot', join(h.dir, 'root'), 'nft', '-j', 'list', 'ruleset'])).stdout
 }
 
-function vigilInNetns(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  const [cmd, argv] = inTestNetns(process.execPath, [VIGIL_BIN, ...args])
-  return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.stdout.resume()
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stderr })
-    })
-  })
-}
 
 describe.skipIf(!!skip)('host.firewall on real Debian hosts', () => {
   beforeAll(async () => {
@@ -52,8 +38,7 @@ describe.skipIf(!!skip)('host.firewall on real Debian hosts', () => {
     const [hardened, open] = await Promise.all([startTestHost('hardened'), startTestHost('firewall-open')])
     hosts = { hardened: hardened!, 'firewall-open': open! }
     dir = await mkdtemp(join(tmpdir(), 'vigil-host-firewall-'))
-    const pin = (h: TestHost) => h.hostKeys.find((x) => x.type.includes('ed25519'))!.fingerprint
-    const t = (name: string, h: TestHost, sudo: boolean) => ({ name, host: h.name, address: h.address, port: 22, hostKey: pin(h), login: { user: 'vigil', privateKeyFile: h.privateKeyFile, sudo } })
+    const t = hostTarget
     await writeFile(
       join(dir, 'vigil.yaml'),
       stringify({ settings: { timeoutMs: 10_000 }, targets: { ssh: [t('hardened', hosts.hardened, true), t('firewall-open', hosts['firewall-open'], true), t('no-sudo', hosts.hardened, false)] } }),
@@ -65,10 +50,7 @@ describe.skipIf(!!skip)('host.firewall on real Debian hosts', () => {
     findings = ResultsSchema.parse(JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8'))).findings
   }, 300_000)
 
-  afterAll(async () => {
-    await Promise.all(Object.values(hosts ?? {}).map((h) => h.stop()))
-    if (dir) await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(() => stopHosts(hosts, dir))
 
   const finding = (target: string) => findings.find((f) => f.target === target && f.checkId === 'host.firewall')!
 

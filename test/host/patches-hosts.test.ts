@@ -4,16 +4,15 @@
 // hosts' package lists were fetched when scripts/build-test-hosts.sh built the base, and the base is
 // rebuilt only when the script changes: with a base older than the shipped 7 days, the run raises
 // maxListAgeDays through vigil.yaml's `policies.params` (the way a team would) rather than rebuild it.
-import { spawn } from 'node:child_process'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { readdirSync, statSync } from 'node:fs'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
-import { ResultsSchema, type Finding } from '../../reports/model.ts'
-import { buildTestHostBase, inTestNetns, startTestHost, testHostCacheDir, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
-import { VIGIL_BIN } from '../run-vigil.ts'
+import { type Finding } from '../../reports/model.ts'
+import { buildTestHostBase, startTestHost, testHostCacheDir, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
+import { runCheckOnHosts, stopHosts } from './host-run.ts'
 
 const skip = testHostsUnavailable()
 if (skip) console.warn(`test/host/patches-hosts.test.ts skipped: ${skip}`)
@@ -23,20 +22,6 @@ let hosts: Record<'hardened' | 'outdated-package', TestHost>
 let findings: Finding[] = []
 let baseAgeDays = 0
 
-function vigilInNetns(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  const [cmd, argv] = inTestNetns(process.execPath, [VIGIL_BIN, ...args])
-  return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.stdout.resume()
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stderr })
-    })
-  })
-}
 
 /** Days since the base's package lists were fetched (the newest Release file in the base). */
 function listsAgeOfBase(): number {
@@ -59,15 +44,10 @@ describe.skipIf(!!skip)('host.patches on real Debian hosts', () => {
     const params = baseAgeDays < 6 ? {} : { policies: { params: { 'host.patches': { maxListAgeDays: Math.ceil(baseAgeDays) + 7 } } } }
     if (baseAgeDays >= 6) console.warn(`test/host/patches-hosts.test.ts: the test host base's package lists are ${baseAgeDays.toFixed(1)} days old; maxListAgeDays raised to ${Math.ceil(baseAgeDays) + 7}`)
     await writeFile(join(dir, 'vigil.yaml'), stringify({ settings: { timeoutMs: 20_000 }, targets: { ssh: [t(hosts.hardened), t(hosts['outdated-package'])] }, ...params }))
-    const r = await vigilInNetns(['run', '-c', 'vigil.yaml', '-o', 'out', '--tags', '@check:host.patches'], dir)
-    expect(r.code, r.stderr).toBe(1)
-    findings = ResultsSchema.parse(JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8'))).findings
+    findings = await runCheckOnHosts(dir, 'host.patches')
   }, 300_000)
 
-  afterAll(async () => {
-    await Promise.all(Object.values(hosts ?? {}).map((h) => h.stop()))
-    if (dir) await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(() => stopHosts(hosts, dir))
 
   const finding = (target: string) => findings.find((f) => f.target === target && f.checkId === 'host.patches')!
 

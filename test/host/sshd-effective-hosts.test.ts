@@ -3,7 +3,6 @@
 // through `sudo -n` (NOPASSWD). The test hosts keep bookworm's stock sshd configuration (the baseline
 // hardens no sshd setting), so the effective configuration fails on Debian's default MACs (SHA-1,
 // umac-64, encrypt-and-MAC) and password logins — and agrees with what the server offers outside.
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,8 +10,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { ResultsSchema, type Finding } from '../../reports/model.ts'
-import { buildTestHostBase, inTestNetns, startTestHost, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
-import { VIGIL_BIN } from '../run-vigil.ts'
+import { buildTestHostBase, startTestHost, testHostsUnavailable, testNetns, type TestHost } from '../../lab/hosts/test-hosts.ts'
+import { vigilInNetns } from './host-run.ts'
 
 const skip = testHostsUnavailable()
 if (skip) console.warn(`test/host/sshd-effective-hosts.test.ts skipped: ${skip}`)
@@ -21,20 +20,6 @@ let dir: string
 let host: TestHost | undefined
 let finding: Finding
 
-function vigilInNetns(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  const [cmd, argv] = inTestNetns(process.execPath, [VIGIL_BIN, ...args])
-  return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.stdout.resume()
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stderr })
-    })
-  })
-}
 
 describe.skipIf(!!skip)('host.sshd-effective on a real Debian host', () => {
   beforeAll(async () => {
