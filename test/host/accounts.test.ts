@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import { hostAccounts, parsePasswd, parsePasswordStatus } from '../../checks/host/accounts.ts'
 import { osRelease } from '../../checks/host/host-parts.ts'
-import type { CommandRecord, HostObservation } from '../../checks/host/observation.ts'
 import type { SshObservation } from '../../checks/ssh/observation.ts'
+import { host, rec } from './host-observations.ts'
 
 const NOW = { now: new Date('2026-12-03T12:00:00Z') }
 const DEBIAN = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n'
@@ -18,15 +18,6 @@ const PASSWD = [
 ].join('\n')
 const STATUS = ['root P 2026-11-20 0 99999 7 -1', 'daemon L 2025-05-20 0 99999 7 -1', 'sync L 2025-05-20 0 99999 7 -1', 'sshd L 2025-05-20 0 99999 7 -1', 'nobody L 2025-05-20 0 99999 7 -1', 'vigil L 2026-11-20 0 99999 7 -1'].join('\n') + '\n'
 
-const rec = (command: string, stdout: string, exitCode: number | null = 0, more: Partial<CommandRecord> = {}): CommandRecord => ({ command, exitCode, stdout, durationMs: 3, ...more })
-function host(commands: HostObservation['commands'] | { error: { kind: 'access-denied' | 'not-observed'; message: string } }): SshObservation {
-  return {
-    target: { name: 'db1', host: 'db1.example.test', address: '10.0.0.5', port: 22 },
-    hostKeyPin: { seen: [], status: 'unknown' },
-    connections: 1,
-    host: 'error' in commands ? (commands as { error: { kind: 'access-denied'; message: string } }) : { commands: commands as HostObservation['commands'] },
-  }
-}
 const good = (passwd = PASSWD, shadow = STATUS, os = DEBIAN) =>
   host({ 'os-release': rec('cat /etc/os-release', os), passwd: rec('getent passwd', passwd), 'password-status': rec('passwd -S -a', shadow) })
 const judge = (obs: SshObservation) => hostAccounts.judge(obs, {}, NOW)

@@ -3,8 +3,8 @@
 // listed back. Both verdicts, the IPv6 gap, and every way the host can fail to answer (never a pass).
 import { describe, expect, it } from 'vitest'
 import { hostFirewall, inputChains, parseListening, parseRuleset } from '../../checks/host/firewall.ts'
-import type { CommandRecord, HostObservation } from '../../checks/host/observation.ts'
 import type { SshObservation } from '../../checks/ssh/observation.ts'
+import { host, rec } from './host-observations.ts'
 
 const NOW = { now: new Date('2026-12-03T12:00:00Z') }
 const DEBIAN = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n'
@@ -37,15 +37,6 @@ const SS = [
   'tcp LISTEN 0      128          [::]:22      [::]:*',
 ].join('\n') + '\n'
 
-const rec = (command: string, stdout: string, exitCode: number | null = 0, more: Partial<CommandRecord> = {}): CommandRecord => ({ command, exitCode, stdout, durationMs: 3, ...more })
-function host(commands: HostObservation['commands'] | { error: { kind: 'access-denied' | 'not-observed'; message: string } }): SshObservation {
-  return {
-    target: { name: 'db1', host: 'db1.example.test', address: '10.0.0.5', port: 22 },
-    hostKeyPin: { seen: [], status: 'unknown' },
-    connections: 1,
-    host: 'error' in commands ? (commands as { error: { kind: 'access-denied'; message: string } }) : { commands: commands as HostObservation['commands'] },
-  }
-}
 const nft = (ruleset: string, ss = SS, os = DEBIAN) =>
   host({ 'os-release': rec('cat /etc/os-release', os), nftables: rec('sudo -n nft -j list ruleset', ruleset + '\n'), listening: rec('ss -H -tuln', ss) })
 const judge = (obs: SshObservation) => hostFirewall.judge(obs, {}, NOW)
