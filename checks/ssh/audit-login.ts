@@ -33,8 +33,10 @@ export interface AuditLoginOptions {
   wantConfig: boolean
   keyPaths?: string[]
   limits?: KeyWalkLimits
-  /** allow-listed host commands to run (checks/host/commands.ts), and whether the login may use sudo */
-  hostCommands?: { ids: HostCommandId[]; sudo: boolean }
+  /** allow-listed host commands to run (checks/host/commands.ts) */
+  hostCommands?: { ids: HostCommandId[] }
+  /** the login may run `sudo -n` (the inventory's `login.sudo: true`): for sshd -T and the root-only host commands */
+  sudo?: boolean
 }
 
 export interface AuditLoginResult {
@@ -60,9 +62,17 @@ done
 echo "VIGIL-CONFIG-FILE $cfg"
 a=\${SSH_CONNECTION%% *}
 spec="user=root,host=$a,addr=$a"
-if [ "$(id -u)" = 0 ]; then /usr/sbin/sshd -T -f "$cfg" -C "$spec" 2>&1; else sudo -n /usr/sbin/sshd -T -f "$cfg" -C "$spec" 2>&1; fi
+if [ "$(id -u)" = 0 ]; then /usr/sbin/sshd -T -f "$cfg" -C "$spec" 2>&1
+elif [ VIGIL_SUDO = yes ]; then sudo -n /usr/sbin/sshd -T -f "$cfg" -C "$spec" 2>&1
+else echo "sshd -T needs root and this login may not use sudo (login.sudo)"; false; fi
 echo "VIGIL-EXIT $?"
 `
+
+/**
+ * The configuration script for this login: a non-root login that may not use sudo (`login.sudo` not
+ * true) never runs `sudo`; its configuration files are read over SFTP instead.
+ */
+const configScript = (sudo: boolean) => CONFIG_SCRIPT.replace('VIGIL_SUDO', sudo ? 'yes' : 'no')
 
 const MAX_EXEC_OUTPUT = 256 * 1024
 
@@ -159,7 +169,7 @@ export async function auditLogin(o: AuditLoginOptions): Promise<AuditLoginResult
       return sftp
     }
     const login: LoginObservation = { user: o.user, hostKeyFingerprint: seen! }
-    if (o.wantConfig) login.sshdConfig = await readEffectiveConfig(client, getSftp, o.timeoutMs)
+    if (o.wantConfig) login.sshdConfig = await readEffectiveConfig(client, getSftp, o.timeoutMs, o.sudo === true)
     let keys: Part<KeysObservation> | undefined
     if (wantKeys) {
       try {
@@ -168,7 +178,7 @@ export async function auditLogin(o: AuditLoginOptions): Promise<AuditLoginResult
         keys = partError('protocol', `SFTP key search failed: ${(e as Error).message}`)
       }
     }
-    const host = wantHost ? await runHostCommands(client, o.hostCommands!.ids, { sudo: o.hostCommands!.sudo, root: o.user === 'root', timeoutMs: o.timeoutMs }) : undefined
+    const host = wantHost ? await runHostCommands(client, o.hostCommands!.ids, { sudo: o.sudo === true, root: o.user === 'root', timeoutMs: o.timeoutMs }) : undefined
     return { login, ...(keys ? { keys } : {}), ...(host ? { host } : {}), seenFingerprint: seen }
   } finally {
     client.end()
@@ -192,11 +202,11 @@ function execCapture(client: Client, command: string, timeoutMs: number): Promis
   })
 }
 
-async function readEffectiveConfig(client: Client, getSftp: () => Promise<SFTPWrapper>, timeoutMs: number): Promise<SshdConfigObservation | { error: PartError }> {
+async function readEffectiveConfig(client: Client, getSftp: () => Promise<SFTPWrapper>, timeoutMs: number, sudo: boolean): Promise<SshdConfigObservation | { error: PartError }> {
   let configFile = '/etc/ssh/sshd_config'
   let fallbackReason: string
   try {
-    const { out } = await execCapture(client, CONFIG_SCRIPT, timeoutMs)
+    const { out } = await execCapture(client, configScript(sudo), timeoutMs)
     const found = /^VIGIL-CONFIG-FILE (.+)$/m.exec(out)?.[1]?.trim()
     if (!found) return partError('inconclusive', `the configuration command over the audit login did not report which sshd configuration applies (output: ${JSON.stringify(out.slice(0, 160))})`)
     configFile = found

@@ -157,7 +157,8 @@ export async function observeSsh(target: SshTarget, ctx: ObserveContext): Promis
           algorithms: algorithmsFor(kexinit, pinned ? [pinned.algorithm] : undefined),
           wantConfig: want.login,
           ...(keysWanted ? { keyPaths: target.keyPaths } : {}),
-          ...(hostWanted ? { hostCommands: { ids: hostIds, sudo: target.login!.sudo === true } } : {}),
+          ...(hostWanted ? { hostCommands: { ids: hostIds } } : {}),
+          sudo: target.login!.sudo === true,
           limits: DEFAULT_KEY_WALK_LIMITS,
         }),
       )

@@ -105,6 +105,8 @@ describe('ssh.server.root-login', () => {
     // the daemon that accepted the login was found by walking up the process tree, not assumed
     expect(v.observed['configFile']).toBe(hardened.configFile)
     expect(v.observed['fallbackReason']).toMatch(/sshd -T was not allowed/)
+    // without login.sudo the login never runs sudo at all
+    expect(v.observed['fallbackReason']).toMatch(/this login may not use sudo \(login\.sudo\)/)
     expect(obs.hostKeyPin.status).toBe('match')
     expect(v).not.toHaveProperty('offenders')
   })
