@@ -29,6 +29,16 @@ export function parsePasswd(text: string): Account[] {
     .map((f) => ({ name: f[0]!, uid: Number(f[2]), shell: f[6]!.trim() }))
 }
 
+/** Accounts whose passwd entry holds a password hash itself (field 2 neither empty nor x, * or !…): names only. */
+export function parsePasswdHashes(text: string): Set<string> {
+  const out = new Set<string>()
+  for (const l of text.split('\n')) {
+    const f = l.split(':')
+    if (f.length >= 7 && f[1] !== '' && !/^[x*!]/.test(f[1]!)) out.add(f[0]!)
+  }
+  return out
+}
+
 /** `passwd -S -a`: `name status …` per account; status P (usable password), L (locked), NP (no password). */
 export function parsePasswordStatus(text: string): Map<string, 'usable' | 'locked' | 'empty'> {
   const m = new Map<string, 'usable' | 'locked' | 'empty'>()
@@ -59,7 +69,11 @@ export const hostAccounts: CheckDefinition<SshObservation, AccountsParams> = {
     if ('verdict' in got) return got.verdict
     const accounts = parsePasswd(got.data.passwd!.stdout)
     const kinds = parsePasswordStatus(got.data['password-status']!.stdout)
-    const evidence = commandEvidence(got.data)
+    // a hash in /etc/passwd itself (an unshadowed entry) never reaches the evidence: field 2 is masked
+    const passwdRecord = got.data.passwd!
+    const masked = { ...passwdRecord, stdout: passwdRecord.stdout.replace(/^([^:\n]*):([^:\n]*):/gm, (_m, n: string, f: string) => `${n}:${f === '' || /^[x*!]/.test(f) ? f : '(hash, not shown)'}:`) }
+    const evidence = commandEvidence({ ...got.data, passwd: masked })
+    const inPasswd = parsePasswdHashes(passwdRecord.stdout)
     const observed = {
       endpoint: endpoint(obs),
       accounts: accounts.length,
@@ -68,9 +82,12 @@ export const hostAccounts: CheckDefinition<SshObservation, AccountsParams> = {
     }
     const expected = { uid0: ['root'], emptyPasswordFields: 0, systemAccountShells: noLoginShells }
     if (accounts.length === 0) return { status: 'error', errorKind: 'protocol', summary: 'getent passwd listed no account', expected, actual: {}, observed, evidence, offenders: [{ id: 'command/passwd', why: 'getent passwd listed no account' }] }
+    // no status read at all: empty passwords cannot be told, whatever else is known
+    if (kinds.size === 0) return { status: 'error', errorKind: 'protocol', summary: 'passwd -S -a printed no account status: empty passwords cannot be told', expected, actual: {}, observed, evidence, offenders: [{ id: 'command/password-status', why: 'passwd -S -a printed no account status' }] }
     const offenders: Offender[] = []
     for (const a of accounts) {
       if (a.uid === 0 && a.name !== 'root') offenders.push({ id: `uid0/${a.name}`, why: `${a.name} has UID 0: a second root account` })
+      if (inPasswd.has(a.name)) offenders.push({ id: `passwd-hash/${a.name}`, why: `${a.name} keeps its password hash in the world-readable /etc/passwd (not shown here)`, severity: 'critical' })
       if (kinds.get(a.name) === 'empty') offenders.push({ id: `empty-password/${a.name}`, why: `${a.name} has no password (passwd -S: NP)`, severity: 'critical' })
       const system = (a.uid > 0 && a.uid < 1000) || a.uid === 65534
       if (system && !noLoginShells.includes(a.shell)) offenders.push({ id: `system-shell/${a.name}`, why: `system account ${a.name} (UID ${a.uid}) has the login shell ${a.shell || '(empty: /bin/sh)'}`, severity: 'medium' })

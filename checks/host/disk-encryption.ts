@@ -48,6 +48,8 @@ interface LsblkDevice {
 }
 
 /** Mount points of `lsblk -J` (MOUNTPOINTS of util-linux ≥ 2.37, or MOUNTPOINT), by mount point; undefined when it is not that JSON. */
+class LsblkShapeError extends Error {}
+
 export function parseLsblk(text: string): { devices: number; mounts: Map<string, TreeMount> } | undefined {
   let doc: unknown
   try {
@@ -60,6 +62,9 @@ export function parseLsblk(text: string): { devices: number; mounts: Map<string,
   const mounts = new Map<string, TreeMount>()
   const names = new Set<string>()
   const walk = (d: LsblkDevice, above: { name: string; type: string }[]) => {
+    // lsblk nests a few levels (disk, partition, crypt, LVM); anything else is not its output
+    if (!d || typeof d !== 'object') return
+    if (above.length > 32) throw new LsblkShapeError('lsblk -J nests devices more than 32 levels deep')
     const name = String(d.name ?? '?')
     const type = String(d.type ?? '?')
     names.add(name)
@@ -74,7 +79,12 @@ export function parseLsblk(text: string): { devices: number; mounts: Map<string,
     }
     if (Array.isArray(d.children)) for (const c of d.children as LsblkDevice[]) walk(c, path)
   }
-  for (const d of top as LsblkDevice[]) walk(d, [])
+  try {
+    for (const d of top as LsblkDevice[]) walk(d, [])
+  } catch (e) {
+    if (e instanceof LsblkShapeError) return undefined
+    throw e
+  }
   return { devices: names.size, mounts }
 }
 

@@ -89,20 +89,25 @@ interface Fate {
   by?: string
 }
 
+/** nft refuses jumps deeper than this; a ruleset claiming more cannot be one the kernel runs */
+const MAX_JUMP_DEPTH = 16
+const exprKind = (e: unknown): string => (e && typeof e === 'object' ? (Object.keys(e)[0] ?? '') : '')
+
 function fallThrough(chain: NftChain, chains: Map<string, NftChain>, seen: Set<NftChain>): Fate {
   if (seen.has(chain)) return { fate: 'other', by: `a loop through chain ${chain.name}` }
+  if (seen.size > MAX_JUMP_DEPTH) return { fate: 'other', by: `jumps deeper than ${MAX_JUMP_DEPTH} chains (at ${chain.name})` }
   seen = new Set(seen).add(chain)
   for (const rule of chain.rules) {
     const verdict = rule.expr.at(-1)
-    const kind = verdict ? Object.keys(verdict)[0] : undefined
+    const kind = exprKind(verdict) || undefined
     // a rule without a verdict (counter, log, set a mark…) lets every packet on; a condition, the others
-    if (!verdict || !VERDICTS.includes(kind ?? '') || !rule.expr.slice(0, -1).every((e) => NOT_A_MATCH.includes(Object.keys(e)[0] ?? ''))) continue
+    if (!verdict || !VERDICTS.includes(kind ?? '') || !rule.expr.slice(0, -1).every((e) => NOT_A_MATCH.includes(exprKind(e)))) continue
     const at = `rule ${rule.handle ?? '?'} of ${chain.name}`
     if (kind === 'accept') return { fate: 'accept', by: `an unconditional accept (${at})` }
     if (kind === 'drop' || kind === 'reject') return { fate: 'drop', by: `an unconditional ${kind} (${at})` }
     if (kind === 'return') return { fate: 'end' }
     if (kind === 'jump' || kind === 'goto') {
-      const target = chains.get(`${chain.family} ${chain.table} ${String((verdict[kind] as { target?: unknown })?.target)}`)
+      const target = chains.get(`${chain.family} ${chain.table} ${String(((verdict as Record<string, unknown>)[kind] as { target?: unknown } | null)?.target)}`)
       if (!target) return { fate: 'other', by: `${kind} to a chain not in the ruleset (${at})` }
       const f = fallThrough(target, chains, seen)
       // a jump that falls off its target comes back here; a goto does not

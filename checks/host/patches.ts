@@ -74,6 +74,18 @@ export function parseUpgrades(text: string): PendingUpgrade[] {
  * on a line that starts with one, in whatever language the host's locale speaks. Without it (and
  * without an Inst line) the output is not what apt prints, and "nothing pending" cannot be told.
  */
+/** The names apt lists under "The following packages have been kept back:" (indented lines that follow). */
+export function keptBackPackages(text: string): string[] {
+  const out: string[] = []
+  let inList = false
+  for (const line of text.split('\n')) {
+    if (/^The following packages have been kept back:/.test(line)) inList = true
+    else if (inList && /^\s+\S/.test(line)) out.push(...line.trim().split(/\s+/))
+    else inList = false
+  }
+  return [...new Set(out)].sort()
+}
+
 export const hasAptSummary = (text: string) => text.split('\n').some((l) => /^\d+\D+\d+\D+\d+\D+\d+\D*$/.test(l.trim()))
 
 /** The apt-lists command's output: `<mtime> <path>` per Release file, then its `  Field: value` lines. */
@@ -82,7 +94,9 @@ export function parseLists(text: string): PackageList[] {
   for (const line of text.split('\n')) {
     const head = /^(\d+) (\/\S.*)$/.exec(line.trimEnd())
     if (head) {
-      out.push({ file: head[2]!, mtimeMs: Number(head[1]) * 1000 })
+      // a time no Date can hold (stat printed garbage) is no time: such a list has no mtime
+      const ms = Number(head[1]) * 1000
+      out.push({ file: head[2]!, mtimeMs: Number.isFinite(new Date(ms).getTime()) ? ms : 0 })
       continue
     }
     const field = /^\s+(Origin|Label|Suite|Codename|Date): (.*)$/.exec(line.trimEnd())
@@ -153,6 +167,9 @@ export const hostPatches: CheckDefinition<SshObservation, PatchesParams> = {
     })
     if (freshest === undefined) return error('the host has no package lists (no Release file in /var/lib/apt/lists): whether an update is pending cannot be told', { lists: 0 })
     if (upgrades.length === 0 && !hasAptSummary(apt)) return error('apt-get -s dist-upgrade printed neither an upgrade nor its closing count: its output cannot be read', { lists: lists.length }, 'protocol')
+    // packages apt holds back are upgrades it would not make: whether one is a security fix cannot be told
+    const keptBack = keptBackPackages(apt)
+    if (keptBack.length) return error(`apt keeps back ${keptBack.join(', ')}: whether a security fix is pending for ${keptBack.length === 1 ? 'it' : 'them'} cannot be told from the simulation`, { lists: lists.length, keptBack })
 
     // An update's age is counted from the newest Release of the suite it comes from: it was published
     // at the latest then, so that is how long it has been pending AT LEAST. How long Vigil has seen it

@@ -70,3 +70,16 @@ describe('host.accounts', () => {
     expect(osRelease('ID="debian"\nVERSION_ID=\'12\'\n')).toEqual({ id: 'debian', like: [], version: '12' })
   })
 })
+
+describe('host.accounts on what a reviewer fed it', () => {
+  it('an empty or unreadable password status is an error, not a pass', () => {
+    expect(judge(good(PASSWD, ''))).toMatchObject({ status: 'error', errorKind: 'protocol', offenders: [{ id: 'command/password-status' }] })
+    expect(judge(good(PASSWD, 'passwd: unrecognized option\n'))).toMatchObject({ status: 'error' })
+  })
+  it('a hash kept in /etc/passwd itself is an offender and never reaches the verdict', () => {
+    const hash = '$6$abcdefgh$Q1w2E3r4T5y6U7i8O9p0AaSsDdFfGgHhJjKkLlZzXxCcVvBbNnMm1234567890qwertyuiopASDFGHJKLzxcvbnm'
+    const v = judge(good(`${PASSWD}\nbob:${hash}:1001:1001::/home/bob:/bin/bash`, `${STATUS}bob P 2026-11-20 0 99999 7 -1\n`))
+    expect(v).toMatchObject({ status: 'failed', offenders: [{ id: 'passwd-hash/bob', severity: 'critical' }] })
+    expect(JSON.stringify(v)).not.toContain('abcdefgh')
+  })
+})

@@ -90,3 +90,12 @@ describe('host.disk-encryption', () => {
     expect(hostDiskEncryption.judge({ ...obs(LUKS, LUKS_MOUNTS), host: undefined }, {}, NOW)).toMatchObject({ status: 'error', errorKind: 'not-observed' })
   })
 })
+
+describe('host.disk-encryption on what a reviewer fed it', () => {
+  it('null entries and absurd nesting are unreadable lsblk output, never a throw or a pass', () => {
+    expect(() => parseLsblk('{"blockdevices":[null]}')).not.toThrow()
+    const n = 5_000
+    const deep = `${'{"name":"d","type":"disk","children":['.repeat(n)}{"name":"leaf","type":"part","mountpoints":["/"]}${']}'.repeat(n)}`
+    expect(parseLsblk(`{"blockdevices":[${deep}]}`)).toBeUndefined()
+  })
+})

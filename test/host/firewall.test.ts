@@ -143,3 +143,19 @@ describe('host.firewall', () => {
     ])
   })
 })
+
+describe('host.firewall on what a reviewer fed it', () => {
+  const chain = (name: string, hook?: string) => ({ chain: { family: 'inet', table: 'f', name, handle: 1, ...(hook ? { type: 'filter', hook, prio: 0, policy: 'accept' } : {}) } })
+  const rule = (c: string, expr: unknown[]) => ({ rule: { family: 'inet', table: 'f', chain: c, handle: 2, expr } })
+  const doc = (items: unknown[]) => JSON.stringify({ nftables: [{ metainfo: { json_schema_version: 1 } }, { table: { family: 'inet', name: 'f', handle: 1 } }, ...items] })
+  it('a null expression is no throw and no pass', () => {
+    const v = judge(nft(doc([chain('input', 'input'), rule('input', [null, { accept: null }])])))
+    expect(v.status).not.toBe('passed')
+  })
+  it('4,000 chains jumping one to the next: bounded, no stack overflow, no pass', () => {
+    const items: unknown[] = [chain('input', 'input'), rule('input', [{ jump: { target: 'c0' } }])]
+    for (let i = 0; i < 4000; i++) items.push(chain(`c${i}`), rule(`c${i}`, [{ jump: { target: `c${i + 1}` } }]))
+    items.push(chain('c4000'), rule('c4000', [{ drop: null }]))
+    expect(judge(nft(doc(items))).status).not.toBe('passed')
+  })
+})

@@ -186,3 +186,16 @@ describe('host.patches', () => {
     expect(judge(obs(`${DEBIAN_NONE}Inst ???\n\x00\x01binary\nInst foo [1.0] (\n`, DEBIAN_LISTS)).status).toBe('passed')
   })
 })
+
+describe('host.patches on what a reviewer fed it', () => {
+  it('packages apt keeps back leave the verdict undecided, naming them', () => {
+    const kept = 'Reading package lists...\nThe following packages have been kept back:\n  openssl libssl3\n0 upgraded, 0 newly installed, 0 to remove and 2 not upgraded.\n'
+    const v = judge(obs(kept, DEBIAN_LISTS))
+    expect(v).toMatchObject({ status: 'error', errorKind: 'inconclusive' })
+    expect(v.summary).toMatch(/apt keeps back libssl3, openssl/)
+  })
+  it('a Release time no date can hold is no time, never a throw', () => {
+    expect(() => judge(obs(DEBIAN_NONE, '99999999999999 /var/lib/apt/lists/x_InRelease\n'))).not.toThrow()
+    expect(judge(obs(DEBIAN_NONE, '99999999999999 /var/lib/apt/lists/x_InRelease\n')).status).not.toBe('passed')
+  })
+})
