@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../free-port.ts'
 import type { PeerConfig, StarttlsPeer, StartPeerOptions } from './peer.ts'
+import { signalGroup } from './process-group.ts'
 
 export type DataPeerKind = 'postgres' | 'mysql' | 'ldap'
 
@@ -387,7 +388,7 @@ const LOG_LIMIT = 64 * 1024
 /** the servers still running: killed when the process exits without stopping them */
 const live = new Set<RunningServer>()
 process.once('exit', () => {
-  for (const s of live) killGroup(s.child, 'SIGKILL')
+  for (const s of live) signalGroup(s.child, 'SIGKILL')
 })
 
 function runServer(launch: Launch, dir: string): RunningServer {
@@ -429,13 +430,13 @@ function runServer(launch: Launch, dir: string): RunningServer {
     kill: () =>
       (killing ??= (async () => {
         if (ended === undefined) {
-          killGroup(child, launch.stopSignal)
-          const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000)
+          signalGroup(child, launch.stopSignal)
+          const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 5000)
           await exited
           clearTimeout(timer)
         }
         // workers that outlive their parent
-        killGroup(child, 'SIGKILL')
+        signalGroup(child, 'SIGKILL')
         live.delete(server)
       })()),
   }
@@ -443,14 +444,6 @@ function runServer(launch: Launch, dir: string): RunningServer {
   return server
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return
-  try {
-    process.kill(-child.pid, signal)
-  } catch {
-    // the group is gone
-  }
-}
 
 async function waitUntilAnswering(kind: DataPeerKind, server: RunningServer, port: number, config: PeerConfig, deadline: number, recipe: Recipe): Promise<string> {
   const software = recipe.software?.()

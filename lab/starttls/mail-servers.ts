@@ -11,6 +11,7 @@ import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../free-port.ts'
 import type { StartPeerOptions, StarttlsPeer } from './peer.ts'
+import { signalGroup } from './process-group.ts'
 
 export type MailPeerKind = 'smtp' | 'submission' | 'imap' | 'pop3' | 'ftp' | 'xmpp'
 
@@ -166,14 +167,6 @@ function spawnDaemon(launch: Launch): RunningDaemon {
   return { child, launch, output: () => output, stop }
 }
 
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return
-  try {
-    process.kill(-child.pid, signal)
-  } catch {
-    // the group is gone already
-  }
-}
 
 function logTail(server: RunningDaemon): string {
   const parts = [server.output()]
