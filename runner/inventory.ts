@@ -158,8 +158,23 @@ function policiesOf(p: z.output<typeof PoliciesSchema> | undefined, file: string
   return { ...v, paths: v.paths.map((x) => (isAbsolute(x) ? x : join(baseDir, x))), lines }
 }
 
+/** The last inventory read, by file and text: `vigil run` reads its inventory twice (the locker's flags, then the run). */
+let lastRead: { file: string; text: string; inventory: Inventory } | undefined
+
+/**
+ * Reads and validates an inventory. The same file with the same text is parsed once per process
+ * (parsing a 1,000-target inventory is ~0.1 s of a run's start-up); each caller gets its own top
+ * level and settings, the rest is shared and not to be changed.
+ */
 export function loadInventory(file: string): Inventory {
   const text = readConfigText(file)
+  if (lastRead?.file === file && lastRead.text === text) return { ...lastRead.inventory, settings: { ...lastRead.inventory.settings } }
+  const inventory = parseInventory(file, text)
+  lastRead = { file, text, inventory }
+  return { ...inventory, settings: { ...inventory.settings } }
+}
+
+function parseInventory(file: string, text: string): Inventory {
   const { value, lineOf } = parseYaml(text, file, InventorySchema)
   const baseDir = dirname(resolve(file))
 

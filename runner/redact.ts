@@ -9,6 +9,11 @@ export const REDACTED = '[redacted]'
 /** Keys whose values never leave the process, in the inventory or anywhere a target is described. */
 const SECRET_KEY = /^(externalId|password|passphrase|secret.*|.*Secret.*|.*[Tt]oken|accessKey.*|sessionToken|privateKey)$/
 
+/** Every key SECRET_KEY matches holds one of these words (case aside): text without any has no secret-named key. */
+const MAYBE_SECRET_KEY = /externalid|password|passphrase|secret|token|accesskey|privatekey/i
+/** What redactUrl changes, anywhere in a text */
+const URL_WITH_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/@\s]+@/i
+
 /** `https://user:pass@host/x` → `https://[redacted]@host/x`; anything that is not a URL comes back as is. */
 export function redactUrl(value: string): string {
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/i, `$1${REDACTED}@`)
@@ -31,6 +36,9 @@ export function redactTarget(target: Record<string, unknown>): Record<string, un
  * evidence bundle: an auditor sees exactly what was configured, minus what must not travel.
  */
 export function redactInventoryText(text: string): string {
+  // a file where no key could be secret-named and no URL carries credentials is copied as written
+  // (no parse: a fleet's inventory is thousands of lines); an escape could spell either, so it is parsed
+  if (!MAYBE_SECRET_KEY.test(text) && !URL_WITH_CREDENTIALS.test(text) && !text.includes('\\')) return text
   const doc = parseDocument(text)
   if (doc.errors.length > 0) return `# the inventory could not be parsed, so it is not reproduced here (${doc.errors[0]!.message.split('\n')[0]})\n`
   visit(doc, {

@@ -5,36 +5,13 @@
 import { DescribeKeyCommand, paginateListAliases } from '@aws-sdk/client-kms'
 import type { ObserveContext } from '../types.ts'
 import type { AwsTarget } from './target.ts'
-import type { Fetched, KmsKeyOwner, KmsKeyOwners, PartError } from './observation.ts'
+import type { Fetched, KmsKeyOwner, KmsKeyOwners } from './observation.ts'
 import { toPartError, type AwsClients } from './sdk-clients.ts'
-
-const AWS_ALIAS = /(^|:)alias\/aws\//
-
-/** The id a key reference is resolved under: the reference itself when it is an ARN, else `<region>/<reference>`. */
-export function kmsKeyRefId(region: string, ref: string): string {
-  return ref.startsWith('arn:') ? ref : `${region}/${ref}`
-}
+import { AWS_ALIAS, kmsKeyRefId } from './key-references.ts'
 
 /** The region a key reference lives in: an ARN's own region, else the region of the resource naming it. */
 function refRegion(region: string, ref: string): string {
   return ref.startsWith('arn:') ? (ref.split(':')[3] ?? region) : region
-}
-
-export type KeyManagement = { managed: 'aws' | 'customer'; by: string } | { managed: 'unknown'; error: PartError }
-
-/**
- * Whether a resource's key is AWS-managed: by the reference's name (`alias/aws/…`), an AWS alias
- * pointing at it, or DescribeKey's KeyManager; unknown when none of those could be read.
- */
-export function keyManagement(region: string, ref: string, owners: KmsKeyOwners | undefined): KeyManagement {
-  if (AWS_ALIAS.test(ref)) return { managed: 'aws', by: `the key reference ${ref} is an AWS-managed alias` }
-  const o = owners?.[kmsKeyRefId(region, ref)]
-  if (!o) return { managed: 'unknown', error: { kind: 'not-observed', message: `the owner of KMS key ${ref} was not collected` } }
-  if (!o.ok) return { managed: 'unknown', error: o.error }
-  if (o.value.awsAliases.length) return { managed: 'aws', by: `the key is the target of ${o.value.awsAliases.join(', ')}` }
-  if (o.value.keyManager === 'AWS') return { managed: 'aws', by: 'DescribeKey reports KeyManager AWS' }
-  if (o.value.keyManager === 'CUSTOMER') return { managed: 'customer', by: 'DescribeKey reports KeyManager CUSTOMER' }
-  return { managed: 'unknown', error: { kind: 'inconclusive', message: `DescribeKey did not report who manages KMS key ${ref}` } }
 }
 
 /** Resolves every distinct reference (with the region of the resource naming it); AWS-alias references need no call. */

@@ -7,11 +7,7 @@ import type { ObserveContext } from '../types.ts'
 import type { AwsTarget } from './target.ts'
 import type { Fetched, KmsKeyMetadata, KmsKeyObservation, RegionalInventory } from './observation.ts'
 import { toPartError, type AwsClients } from './sdk-clients.ts'
-
-/** Keys automatic rotation applies to (AWS rotates only symmetric AWS_KMS keys; AWS-managed keys rotate on their own). */
-export function isRotatableCustomerKey(m: KmsKeyMetadata): boolean {
-  return m.KeyManager === 'CUSTOMER' && m.KeySpec === 'SYMMETRIC_DEFAULT' && (m.Origin ?? 'AWS_KMS') === 'AWS_KMS'
-}
+import { isRotatableCustomerKey } from './key-references.ts'
 
 const iso = (d: Date | undefined) => d?.toISOString()
 

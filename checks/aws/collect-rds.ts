@@ -19,14 +19,10 @@ import type { AwsTarget } from './target.ts'
 import type { Fetched, RdsClusterObservation, RdsInstanceObservation, RdsObservation, RdsParameterGroupObservation, RdsSnapshotObservation, RegionalInventory } from './observation.ts'
 import { collectKmsKeyOwners } from './collect-kms-key-owners.ts'
 import { toPartError, type AwsClients } from './sdk-clients.ts'
+import { rdsParameterGroupId } from './key-references.ts'
 
 /** The parameters that force TLS on RDS engines; every other parameter is dropped. */
 export const TLS_PARAMETERS = ['rds.force_ssl', 'require_secure_transport']
-
-/** Key of a parameter group in RdsObservation.parameterGroups. */
-export function rdsParameterGroupId(region: string, kind: 'instance' | 'cluster', name: string): string {
-  return `${region}/${kind}/${name}`
-}
 
 const byArn = (a: { arn: string }, b: { arn: string }) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0)
 

@@ -5,7 +5,7 @@
 // Who manages the named key comes from DescribeKey and the account's `alias/aws/…` aliases.
 import type { CheckDefinition } from '../types.ts'
 import { accountVerdict, isVerdict, partFailure, type Offender, type Undetermined } from './account-verdict.ts'
-import { keyManagement } from './collect-kms-key-owners.ts'
+import { keyManagement } from './key-references.ts'
 import { AWS_PARTS, type AwsObservation, type DynamoObservation, type DynamoSseDescription } from './observation.ts'
 import { regionalItems } from './regional-checks.ts'
 

@@ -4,7 +4,7 @@
 // disabled keys and keys pending deletion are counted and listed, never failed for rotation.
 import type { CheckDefinition } from '../types.ts'
 import { accountVerdict, isVerdict, type Offender, type Undetermined } from './account-verdict.ts'
-import { isRotatableCustomerKey } from './collect-kms.ts'
+import { isRotatableCustomerKey } from './key-references.ts'
 import { AWS_PARTS, type AwsObservation, type KmsKeyObservation } from './observation.ts'
 import { regionalItems } from './regional-checks.ts'
 

@@ -4,7 +4,7 @@
 // cluster's volume: it is judged through its cluster, and counted. Offenders are named by ARN.
 import type { CheckDefinition } from '../types.ts'
 import { accountVerdict, isVerdict, partFailure, type Offender, type Undetermined } from './account-verdict.ts'
-import { keyManagement } from './collect-kms-key-owners.ts'
+import { keyManagement } from './key-references.ts'
 import { AWS_PARTS, type AwsObservation, type RdsObservation } from './observation.ts'
 import { regionalItems } from './regional-checks.ts'
 

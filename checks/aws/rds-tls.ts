@@ -7,7 +7,7 @@
 // undetermined, naming the engine: never a pass.
 import type { CheckDefinition } from '../types.ts'
 import { accountVerdict, isVerdict, partFailure, type Offender, type Undetermined } from './account-verdict.ts'
-import { rdsParameterGroupId } from './collect-rds.ts'
+import { rdsParameterGroupId } from './key-references.ts'
 import { AWS_PARTS, type AwsObservation, type RdsObservation } from './observation.ts'
 import { regionalItems } from './regional-checks.ts'
 

@@ -8,8 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import { tlsForcingParameter } from '../../checks/aws/rds-tls.ts'
 import { tableKey } from '../../checks/aws/dynamodb-encryption.ts'
-import { kmsKeyRefId } from '../../checks/aws/collect-kms-key-owners.ts'
-import { rdsParameterGroupId } from '../../checks/aws/collect-rds.ts'
+import { kmsKeyRefId, rdsParameterGroupId } from '../../checks/aws/key-references.ts'
 import type {
   AwsObservation,
   DynamoSseDescription,

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../core/config-file.ts'
 import { loadInventory } from '../../runner/inventory.ts'
+import { redactInventoryText } from '../../runner/redact.ts'
 import { scratchFolder } from './scratch-folder.ts'
 
 const { dir, write } = scratchFolder('vigil-inv-')
@@ -21,6 +22,33 @@ describe('inventory (vigil.yaml)', () => {
     expect(inv.targets.tls[0]).toEqual({ name: 'web', host: 'web.example.test', port: 443, tags: [] })
     expect(inv.settings).toEqual({ timeoutMs: 5000, concurrency: 200, perHost: 5, perHostRate: 20 })
     expect(inv.targets.ssh).toEqual([])
+  })
+
+  it('parses the same file once while its text is unchanged; each caller gets its own settings', () => {
+    const f = write('again.yaml', 'targets:\n  tls:\n    - name: web\n      host: web.example.test\n')
+    const first = loadInventory(f)
+    first.settings = { ...first.settings, concurrency: 3 }
+    const second = loadInventory(f)
+    expect(second.settings.concurrency).toBe(200)
+    expect(second.targets).toBe(first.targets)
+    write('again.yaml', 'targets:\n  tls:\n    - name: api\n      host: api.example.test\n')
+    expect(loadInventory(f).targets.tls.map((t) => t.name)).toEqual(['api'])
+  })
+
+  it('copies an inventory without secret-named keys or credentials in URLs as written, and redacts the others', () => {
+    const plain = '# the web tier\ntargets:\n  tls:\n    - {name: web, host: web.example.test}   # flow style kept\n'
+    expect(redactInventoryText(plain)).toBe(plain)
+    const withSecrets = [
+      'locker:\n  url: https://keeper:hunter2@locker.example.test/x\n',
+      'targets:\n  aws:\n    - name: prod\n      externalId: ext-hunter2\n',
+      // an escape can spell a secret-named key: still found
+      'x:\n  "pass\\x77ord": hunter2\n',
+    ]
+    for (const t of withSecrets) {
+      const out = redactInventoryText(t)
+      expect(out).not.toContain('hunter2')
+      expect(out).toContain('[redacted]')
+    }
   })
 
   it('names file, line and field for a bad value', () => {

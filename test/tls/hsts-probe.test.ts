@@ -1,5 +1,7 @@
 // probeHsts against real HTTPS peers on 127.0.0.1: header present / absent / short, trust
 // recorded (not enforced), redirects not followed, and hostile peers turned into typed errors.
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -62,6 +64,23 @@ describe('probeHsts', () => {
   it('a certificate for another host is not trusted (browsers ignore HSTS then)', async () => {
     const s = await serve({ certificate: pki.certs['wrong-host'], http: { hsts: 'max-age=63072000' } })
     expect(await probeHsts(target(s.port), ctx([pki.caPem]))).toMatchObject({ header: 'max-age=63072000', certificateTrusted: false })
+  })
+
+  it('checks the name as node would: a leftmost-label wildcard, IP addresses against IP SANs', async () => {
+    // one self-signed certificate for *.wild.test and 127.0.0.1, trusted as its own anchor
+    const cert = join(dir, 'wild.pem')
+    const key = join(dir, 'wild.key')
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=wild', '-addext', 'subjectAltName=DNS:*.wild.test,IP:127.0.0.1'], { stdio: 'ignore' })
+    const s = await serve({ certificate: { cert, key }, http: { hsts: 'max-age=63072000' } })
+    const trusted = async (host: string) => (await probeHsts({ name: 'w', host, address: '127.0.0.1', port: s.port, tags: [] }, ctx([readFileSync(cert, 'utf8')]))).certificateTrusted
+    expect(await trusted('www.wild.test')).toBe(true)
+    expect(await trusted('WWW.Wild.Test')).toBe(true)
+    expect(await trusted('127.0.0.1')).toBe(true)
+    expect(await trusted('a.b.wild.test')).toBe(false)
+    expect(await trusted('wild.test')).toBe(false)
+    // a certificate without IP SANs is not valid for an IP address, whatever its CN
+    const named = await serve({ http: { hsts: 'max-age=63072000' } })
+    expect(await probeHsts({ name: 'ip', host: '127.0.0.1', port: named.port, tags: [] }, ctx([pki.caPem]))).toMatchObject({ certificateTrusted: false })
   })
 
   it('does not follow redirects: the header of the redirect answer is what counts', async () => {
