@@ -76,6 +76,36 @@ export async function writeChunksBounded(file: string, chunks: Iterable<string>,
 }
 
 /**
+ * Writes several files from their chunk streams side by side, taking one chunk from each in turn
+ * (streams that share one reading of their input, reports/findings-tee.ts, stay in step), each file
+ * a megabyte at a time with every write time-bounded, as writeChunksBounded does.
+ */
+export async function writeChunksTogether(outputs: readonly (readonly [file: string, chunks: Iterable<string>])[], timeoutMs = WRITE_TIMEOUT_MS): Promise<void> {
+  const open = outputs.map(([file, chunks]) => ({ out: new AppendOnlyFile(file, timeoutMs), it: chunks[Symbol.iterator](), pending: [] as string[], size: 0, done: false }))
+  const flush = async (w: (typeof open)[number]) => {
+    const text = w.pending.join('')
+    w.pending = []
+    w.size = 0
+    if (text) await w.out.append(text)
+  }
+  try {
+    while (open.some((w) => !w.done))
+      for (const w of open) {
+        if (w.done) continue
+        const r = w.it.next()
+        if (r.done) w.done = true
+        else {
+          w.pending.push(r.value)
+          w.size += r.value.length
+        }
+        if (w.done || w.size >= 1 << 20) await flush(w)
+      }
+  } finally {
+    await Promise.all(open.map((w) => w.out.close()))
+  }
+}
+
+/**
  * A file written by appending, one bounded write at a time, in call order (JSON Lines journals).
  * `append` resolves to where the text landed, so a reader can fetch it back by byte range.
  */

@@ -136,7 +136,7 @@ interface Group {
 }
 
 /** Pass 1: what the summary, the matrix, the filters and the groups need, without keeping any finding. */
-interface Scan {
+export interface Scan {
   counts: Record<Status, number>
   /** control → check → cell, in first-seen order */
   controls: Map<string, Map<string, Cell>>
@@ -147,12 +147,18 @@ interface Scan {
   firstRank: Partial<Record<Status, number>>
 }
 
-function scan(findings: Iterable<Finding>): Scan {
-  const counts = emptyCounts()
-  const controls = new Map<string, Map<string, Cell>>()
-  const groups = new Map<string, Group>()
-  const attention: { id: string; status: Status; checkId: string; target: string }[] = []
-  for (const f of findings) {
+/**
+ * Pass 1, a finding at a time (`add`): a writer that reads the findings for other files can build
+ * the page's first pass in the same reading (reports/write-reports.ts).
+ */
+export class FindingScanner {
+  private readonly counts = emptyCounts()
+  private readonly controls = new Map<string, Map<string, Cell>>()
+  private readonly groups = new Map<string, Group>()
+  private readonly attention: { id: string; status: Status; checkId: string; target: string }[] = []
+
+  add(f: Finding): void {
+    const { counts, controls, groups, attention } = this
     counts[f.status]++
     const passing = isPassing(f.status)
     let c: Chip | undefined
@@ -177,23 +183,33 @@ function scan(findings: Iterable<Finding>): Scan {
       }
     }
   }
-  attention.sort((a, b) => SEVERITY.indexOf(a.status) - SEVERITY.indexOf(b.status) || a.checkId.localeCompare(b.checkId) || a.target.localeCompare(b.target))
-  const ranks = new Map<string, number>()
-  const firstRank: Scan['firstRank'] = {}
-  attention.forEach((a, i) => {
-    ranks.set(a.id, i)
-    firstRank[a.status] ??= i
-  })
-  // group element ids: readable, unique
-  const used = new Set<string>()
-  const sorted = new Map([...groups].sort(([a], [b]) => a.localeCompare(b)))
-  for (const g of sorted.values()) {
-    let id = `passing-${g.checkId.replace(/[^A-Za-z0-9_.:-]/g, '_')}`
-    for (let i = 2; used.has(id); i++) id = `passing-${g.checkId.replace(/[^A-Za-z0-9_.:-]/g, '_')}-${i}`
-    used.add(id)
-    g.id = id
+
+  finish(): Scan {
+    const { counts, controls, groups, attention } = this
+    attention.sort((a, b) => SEVERITY.indexOf(a.status) - SEVERITY.indexOf(b.status) || a.checkId.localeCompare(b.checkId) || a.target.localeCompare(b.target))
+    const ranks = new Map<string, number>()
+    const firstRank: Scan['firstRank'] = {}
+    attention.forEach((a, i) => {
+      ranks.set(a.id, i)
+      firstRank[a.status] ??= i
+    })
+    // group element ids: readable, unique
+    const used = new Set<string>()
+    const sorted = new Map([...groups].sort(([a], [b]) => a.localeCompare(b)))
+    for (const g of sorted.values()) {
+      let id = `passing-${g.checkId.replace(/[^A-Za-z0-9_.:-]/g, '_')}`
+      for (let i = 2; used.has(id); i++) id = `passing-${g.checkId.replace(/[^A-Za-z0-9_.:-]/g, '_')}-${i}`
+      used.add(id)
+      g.id = id
+    }
+    return { counts, controls, groups: sorted, ranks, firstRank }
   }
-  return { counts, controls, groups: sorted, ranks, firstRank }
+}
+
+function scan(findings: Iterable<Finding>): Scan {
+  const s = new FindingScanner()
+  for (const f of findings) s.add(f)
+  return s.finish()
 }
 
 function summarySection(results: ResultsView): string {
@@ -607,10 +623,11 @@ const CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-$
 
 /**
  * The report, a piece at a time: write each chunk as it comes and the page is never held whole.
- * `results.findings` is read twice (counting, then writing); nothing but counts, the non-passing
- * findings' ids and matrix chips, and a bounded buffer of passing rows is kept between readings.
+ * `results.findings` is read twice (counting, then writing; `scanned`: the counting was done by a
+ * FindingScanner in another reading); nothing but counts, the non-passing findings' ids and matrix
+ * chips, and a bounded buffer of passing rows is kept between readings.
  */
-export function* htmlReportChunks(results: ResultsView): Generator<string> {
+export function* htmlReportChunks(results: ResultsView, scanned?: Scan): Generator<string> {
   const r = results.run
   yield `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -624,7 +641,7 @@ export function* htmlReportChunks(results: ResultsView): Generator<string> {
 <nav><a href="#summary">Summary</a><a href="#controls">Control matrix</a><a href="#exceptions">Exceptions</a><a href="#findings">Findings and evidence</a><a href="#passing">Passing findings</a></nav>
 ${summarySection(results)}
 `
-  const s = scan(results.findings)
+  const s = scanned ?? scan(results.findings)
   yield `${controlMatrix(s)}\n${exceptionsSection(results)}\n`
   yield* findingsSection(results.findings, s)
   yield `

@@ -1,7 +1,8 @@
 // JUnit XML: one testcase per (scenario × target), grouped in one testsuite per policy file, so CI
 // systems show each target's verdict. Waived, not-applicable and skipped findings are <skipped> with
 // the reason. An incomplete (interrupted) run says so in a property and in the suite's name.
-import { findingCount, type Finding, type PolicySegment, type ResultsView } from './model.ts'
+import { findingCount, type Finding, type ResultsView } from './model.ts'
+import { countSegments } from './findings-tee.ts'
 
 const escape = (s: string) =>
   s
@@ -77,15 +78,4 @@ export function* junitChunks(results: ResultsView): Generator<string> {
 
 export function junitXml(results: ResultsView): string {
   return [...junitChunks(results)].join('')
-}
-
-/** Consecutive findings of one policy, with their status counts. */
-function countSegments(findings: Iterable<Finding>): PolicySegment[] {
-  const out: PolicySegment[] = []
-  for (const f of findings) {
-    let last = out.at(-1)
-    if (last?.policy !== f.policy) out.push((last = { policy: f.policy, counts: { passed: 0, failed: 0, error: 0, 'not-applicable': 0, skipped: 0, waived: 0 } }))
-    last.counts[f.status]++
-  }
-  return out
 }

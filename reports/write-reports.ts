@@ -3,10 +3,11 @@
 // whole in memory.
 import { join } from 'node:path'
 import type { Finding, ResultsView } from './model.ts'
-import { writeChunksBounded } from '../core/bounded-write.ts'
+import { writeChunksBounded, writeChunksTogether } from '../core/bounded-write.ts'
 import { REPORT_FILES } from './run-files.ts'
 import { junitChunks } from './junit.ts'
-import { htmlReportChunks } from './html-report.ts'
+import { FindingScanner, htmlReportChunks } from './html-report.ts'
+import { teeFindings } from './findings-tee.ts'
 import { markdownSummary } from './markdown-summary.ts'
 import { findingsCsvChunks } from './findings-csv.ts'
 
@@ -49,19 +50,21 @@ export function* resultsJsonChunks(results: ResultsView): Generator<string> {
   yield '}\n'
 }
 
-/** `summaryAppendix`: more Markdown for summary.md (the gate's comparison) */
+/**
+ * `summaryAppendix`: more Markdown for summary.md (the gate's comparison). results.json, junit.xml,
+ * findings.csv and the page's first pass share one reading of the findings; the page's second pass
+ * and the summary's failures read them again.
+ */
 export async function writeReports(dir: string, results: ResultsView, summaryAppendix?: string): Promise<ReportFiles> {
-  const contents: Record<keyof typeof REPORT_FILES, () => Iterable<string>> = {
-    results: () => resultsJsonChunks(results),
-    junit: () => junitChunks(results),
-    html: () => htmlReportChunks(results),
-    summary: () => [summaryAppendix ? `${summaryAppendix}\n${markdownSummary(results)}` : markdownSummary(results)],
-    csv: () => findingsCsvChunks(results),
-  }
-  const files = {} as ReportFiles
-  for (const [key, name] of Object.entries(REPORT_FILES) as [keyof typeof REPORT_FILES, string][]) {
-    files[key] = join(dir, name)
-    await writeChunksBounded(files[key], contents[key]())
-  }
+  const files = Object.fromEntries(Object.entries(REPORT_FILES).map(([key, name]) => [key, join(dir, name)])) as ReportFiles
+  const scanner = new FindingScanner()
+  const [asJson, asJunit, asCsv] = teeFindings(results.findings, 3, (f) => scanner.add(f)).map((findings) => ({ ...results, findings }))
+  await writeChunksTogether([
+    [files.results, resultsJsonChunks(asJson!)],
+    [files.junit, junitChunks(asJunit!)],
+    [files.csv, findingsCsvChunks(asCsv!)],
+  ])
+  await writeChunksBounded(files.html, htmlReportChunks(results, scanner.finish()))
+  await writeChunksBounded(files.summary, [summaryAppendix ? `${summaryAppendix}\n${markdownSummary(results)}` : markdownSummary(results)])
   return files
 }

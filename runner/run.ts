@@ -362,7 +362,7 @@ export function provenanceFor(observations: StoredObservation[], summaries: read
 }
 
 /** How many targets one Cucumber judging pass reads: bounds the memory judging takes, whatever the fleet's size. */
-export const JUDGING_BATCH = 250
+export const JUDGING_BATCH = 100
 
 /**
  * The judging stage: Cucumber judges the stored observations a batch of targets at a time (each
