@@ -2,7 +2,7 @@
 // findings.csv and the page's first pass): each finding is read from the spool and parsed once, not
 // once per report. Each reader gets its own view, to be iterated once; what one reader has not taken
 // yet waits in its queue, so the readers must advance together (writeChunksTogether) to keep the
-// queues short.
+// queues short: a reader with findings waiting is advanced first.
 import type { Finding, FindingSource, PolicySegment } from './model.ts'
 
 interface Entry {
@@ -11,8 +11,11 @@ interface Entry {
   line?: string
 }
 
+/** A reader's view: the findings, and how many wait in its queue (read for another reader, not yet taken by this one). */
+export type TeeView = FindingSource & { waiting(): number }
+
 /** `readers` views of `source`; `onFinding` sees every finding once, as it is read. */
-export function teeFindings(source: FindingSource, readers: number, onFinding?: (f: Finding) => void): FindingSource[] {
+export function teeFindings(source: FindingSource, readers: number, onFinding?: (f: Finding) => void): TeeView[] {
   const lines = source.jsonLines?.()[Symbol.iterator]()
   const objects = lines ? undefined : source[Symbol.iterator]()
   const queues: Entry[][] = Array.from({ length: readers }, () => [])
@@ -58,6 +61,7 @@ export function teeFindings(source: FindingSource, readers: number, onFinding?: 
       for (const e of take(i)) yield e.line ?? JSON.stringify(e.finding)
     },
     policySegments,
+    waiting: () => queues[i]!.length - heads[i]!,
   }))
 }
 

@@ -58,11 +58,12 @@ export function* resultsJsonChunks(results: ResultsView): Generator<string> {
 export async function writeReports(dir: string, results: ResultsView, summaryAppendix?: string): Promise<ReportFiles> {
   const files = Object.fromEntries(Object.entries(REPORT_FILES).map(([key, name]) => [key, join(dir, name)])) as ReportFiles
   const scanner = new FindingScanner()
-  const [asJson, asJunit, asCsv] = teeFindings(results.findings, 3, (f) => scanner.add(f)).map((findings) => ({ ...results, findings }))
+  const views = teeFindings(results.findings, 3, (f) => scanner.add(f))
+  const [json, junit, csv] = views.map((findings) => [{ ...results, findings }, () => findings.waiting() > 0] as const)
   await writeChunksTogether([
-    [files.results, resultsJsonChunks(asJson!)],
-    [files.junit, junitChunks(asJunit!)],
-    [files.csv, findingsCsvChunks(asCsv!)],
+    [files.results, resultsJsonChunks(json![0]), json![1]],
+    [files.junit, junitChunks(junit![0]), junit![1]],
+    [files.csv, findingsCsvChunks(csv![0]), csv![1]],
   ])
   await writeChunksBounded(files.html, htmlReportChunks(results, scanner.finish()))
   await writeChunksBounded(files.summary, [summaryAppendix ? `${summaryAppendix}\n${markdownSummary(results)}` : markdownSummary(results)])

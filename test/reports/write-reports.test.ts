@@ -14,6 +14,7 @@ import { markdownSummary } from '../../reports/markdown-summary.ts'
 import type { Finding, FindingSource, ResultsView } from '../../reports/model.ts'
 import { resultsJsonChunks, writeReports } from '../../reports/write-reports.ts'
 import { teeFindings } from '../../reports/findings-tee.ts'
+import { writeChunksTogether } from '../../core/bounded-write.ts'
 
 const scratch = mkdtempSync(join(tmpdir(), 'vigil-write-reports-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -66,6 +67,26 @@ describe('writeReports', () => {
     const dir = mkdtempSync(join(scratch, 'array-'))
     await writeReports(dir, { ...base, findings })
     expect(read(dir)).toEqual(expected({ ...base, findings }))
+  })
+
+  it('written side by side, no reader falls far behind: what waits for it stays within one chunk of the fastest', async () => {
+    const findings = [...syntheticResults(200).findings]
+    const views = teeFindings(findings, 3)
+    let most = 0
+    // readers that take 10, 100 and 400 findings per chunk
+    function* reader(i: number, per: number): Generator<string> {
+      let n = 0
+      for (const f of views[i]!) {
+        most = Math.max(most, ...views.map((v) => v.waiting()))
+        if (++n % per === 0) yield `${f.id}\n`
+      }
+      yield 'end\n'
+    }
+    const dir = mkdtempSync(join(scratch, 'together-'))
+    await writeChunksTogether([10, 100, 400].map((per, i) => [join(dir, `${i}`), reader(i, per), () => views[i]!.waiting() > 0] as const))
+    for (const [i, per] of [10, 100, 400].entries()) expect(readFileSync(join(dir, `${i}`), 'utf8').split('\n').filter(Boolean)).toHaveLength(Math.floor(findings.length / per) + 1)
+    expect(findings.length).toBeGreaterThan(2000)
+    expect(most).toBeLessThanOrEqual(400)
   })
 
   it('tee: every view sees every finding once, in order, whichever view reads first', () => {
