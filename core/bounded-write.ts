@@ -57,38 +57,17 @@ async function writeAll(file: string, handle: FileHandle, buf: Buffer, position:
  * report is never held whole in memory. Returns the file's size in bytes.
  */
 export async function writeChunksBounded(file: string, chunks: Iterable<string>, timeoutMs = WRITE_TIMEOUT_MS): Promise<{ bytes: number }> {
-  const handle = await bounded(file, open(file, 'w'), timeoutMs)
-  let bytes = 0
-  try {
-    let pending: string[] = []
-    let size = 0
-    const flush = async () => {
-      if (pending.length === 0) return
-      const buf = Buffer.from(pending.join(''), 'utf8')
-      pending = []
-      size = 0
-      bytes += buf.length
-      await writeAll(file, handle, buf, bytes - buf.length, timeoutMs)
-    }
-    for (const c of chunks) {
-      pending.push(c)
-      size += c.length
-      if (size >= WRITE_CHUNK) await flush()
-    }
-    await flush()
-  } finally {
-    await bounded(file, handle.close(), timeoutMs)
-  }
-  return { bytes }
+  const [bytes] = await writeChunksTogether([[file, chunks]], timeoutMs)
+  return { bytes: bytes! }
 }
 
 /**
  * Writes several files from their chunk streams side by side, taking one chunk from each in turn,
  * and more from one while its `behind` says so (streams that share one reading of their input,
  * reports/findings-tee.ts, stay in step and what waits for a slow one stays short), each file
- * WRITE_CHUNK bytes at a time with every write time-bounded, as writeChunksBounded does.
+ * WRITE_CHUNK bytes at a time with every write time-bounded. Returns each file's size in bytes.
  */
-export async function writeChunksTogether(outputs: readonly (readonly [file: string, chunks: Iterable<string>, behind?: () => boolean])[], timeoutMs = WRITE_TIMEOUT_MS): Promise<void> {
+export async function writeChunksTogether(outputs: readonly (readonly [file: string, chunks: Iterable<string>, behind?: () => boolean])[], timeoutMs = WRITE_TIMEOUT_MS): Promise<number[]> {
   const open = outputs.map(([file, chunks, behind]) => ({ out: new AppendOnlyFile(file, timeoutMs), it: chunks[Symbol.iterator](), behind, pending: [] as string[], size: 0, done: false }))
   const flush = async (w: (typeof open)[number]) => {
     const text = w.pending.join('')
@@ -113,6 +92,7 @@ export async function writeChunksTogether(outputs: readonly (readonly [file: str
   } finally {
     await Promise.all(open.map((w) => w.out.close()))
   }
+  return open.map((w) => w.out.bytes)
 }
 
 /**
@@ -133,6 +113,11 @@ export class AppendOnlyFile {
     this.handle = bounded(file, open(file, 'w'), timeoutMs)
     // a failure is reported by the append or close that waits on it
     this.handle.catch(() => undefined)
+  }
+
+  /** bytes appended so far (written once the appends have resolved) */
+  get bytes(): number {
+    return this.size
   }
 
   append(text: string): Promise<{ offset: number; length: number }> {
