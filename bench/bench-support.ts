@@ -22,6 +22,29 @@ export function intFlag(name: string, v: string | undefined, min: number, max: n
   return n
 }
 
+/** The options both fleet benches take: Vigil's `--timeout` and `--per-host`, `--json FILE`, `--keep`, `-h`. */
+export const COMMON_OPTIONS = {
+  'timeout-ms': { type: 'string', default: '3000' },
+  'per-host': { type: 'string', default: '5' },
+  json: { type: 'string' },
+  keep: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const
+
+/** The common options' values, checked; `-h` prints `usage` and exits. */
+export function commonValues(values: { 'timeout-ms': string; 'per-host': string; json?: string; keep: boolean; help: boolean }, usage: string): { timeoutMs: number; perHost: number; json?: string; keep: boolean } {
+  if (values.help) {
+    process.stdout.write(usage)
+    process.exit(0)
+  }
+  return {
+    timeoutMs: intFlag('timeout-ms', values['timeout-ms'], 100, 120_000),
+    perHost: intFlag('per-host', values['per-host'], 1, 64),
+    ...(values.json ? { json: values.json } : {}),
+    keep: values.keep,
+  }
+}
+
 /** The machine a measurement ran on. */
 export function machine() {
   const c = cpus()

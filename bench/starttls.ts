@@ -32,7 +32,7 @@ import type { StoredObservation } from '../runner/observe.ts'
 import type { Finding } from '../reports/model.ts'
 import type { PeerConfig, StarttlsPeer, StartPeerOptions } from '../lab/starttls/peer.ts'
 import { freePort } from '../lab/free-port.ts'
-import { GNU_TIME, REPO, TIME_FORMAT, UsageError, VIGIL_BIN, children, intFlag, kill, machine, track, vigilNodeFlags } from './bench-support.ts'
+import { GNU_TIME, REPO, TIME_FORMAT, UsageError, VIGIL_BIN, children, commonValues, COMMON_OPTIONS, intFlag, kill, machine, track, vigilNodeFlags } from './bench-support.ts'
 
 const LAB_STARTTLS = fileURLToPath(new URL('../lab/starttls/', import.meta.url))
 const TESTSSL = '/usr/bin/testssl'
@@ -86,17 +86,10 @@ function parseOptions(): Options {
       'skip-alone': { type: 'boolean', default: false },
       'testssl-parallel': { type: 'string', default: '2' },
       'testssl-cap-s': { type: 'string', default: '300' },
-      'timeout-ms': { type: 'string', default: '3000' },
-      'per-host': { type: 'string', default: '5' },
-      json: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...COMMON_OPTIONS,
     },
   })
-  if (values.help) {
-    process.stdout.write(USAGE)
-    process.exit(0)
-  }
+  const common = commonValues(values, USAGE)
   const int = intFlag
   let kinds: StarttlsKind[] | undefined
   if (values.kinds !== undefined) {
@@ -111,10 +104,7 @@ function parseOptions(): Options {
     alone: !values['skip-alone'],
     testsslParallel: int('testssl-parallel', values['testssl-parallel'], 1, 16),
     testsslCapMs: int('testssl-cap-s', values['testssl-cap-s'], 10, 3600) * 1000,
-    timeoutMs: int('timeout-ms', values['timeout-ms'], 100, 120_000),
-    perHost: int('per-host', values['per-host'], 1, 64),
-    ...(values.json ? { json: values.json } : {}),
-    keep: values.keep,
+    ...common,
   }
 }
 

@@ -33,7 +33,7 @@ import type { StoredObservation } from '../runner/observe.ts'
 import type { TlsObservation } from '../checks/tls/observation.ts'
 import type { Finding } from '../reports/model.ts'
 import { MAX_ENDPOINTS, openFilesLimit, type BenchEndpoint, type EndpointProfile, type FirstConnection, type FleetReady } from './tls-endpoints.ts'
-import { GNU_TIME, REPO, TIME_FORMAT, UsageError, VIGIL_BIN, children, intFlag, kill, machine, track, vigilNodeFlags } from './bench-support.ts'
+import { GNU_TIME, REPO, TIME_FORMAT, UsageError, VIGIL_BIN, children, commonValues, COMMON_OPTIONS, intFlag, kill, machine, track, vigilNodeFlags } from './bench-support.ts'
 
 const ENDPOINTS_SCRIPT = fileURLToPath(new URL('./tls-endpoints.ts', import.meta.url))
 const SSLSCAN = '/usr/bin/sslscan'
@@ -115,21 +115,14 @@ function parseOptions(): Options {
       'sslscan-parallel': { type: 'string', default: '16' },
       'no-sslscan': { type: 'boolean', default: false },
       'sslscan-live-only': { type: 'boolean', default: false },
-      'timeout-ms': { type: 'string', default: '3000' },
       concurrency: { type: 'string', default: '200' },
-      'per-host': { type: 'string', default: '5' },
       'sslscan-cap-s': { type: 'string', default: '180' },
       'vigil-cap-s': { type: 'string', default: '1800' },
       'cold-cache': { type: 'boolean', default: false },
-      json: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...COMMON_OPTIONS,
     },
   })
-  if (values.help) {
-    process.stdout.write(USAGE)
-    process.exit(0)
-  }
+  const common = commonValues(values, USAGE)
   const int = intFlag
   const list = (name: string, v: string | undefined) => [...new Set((v ?? '').split(',').filter((s) => s.trim() !== '').map((s) => int(name, s.trim(), 1, MAX_ENDPOINTS)))]
   const sizes = list('endpoints', values.endpoints)
@@ -141,14 +134,11 @@ function parseOptions(): Options {
     sslscanParallel: int('sslscan-parallel', values['sslscan-parallel'], 1, 500),
     sslscan: !values['no-sslscan'],
     sslscanLiveOnly: values['sslscan-live-only'],
-    timeoutMs: int('timeout-ms', values['timeout-ms'], 100, 120_000),
     concurrency: int('concurrency', values.concurrency, 1, 2000),
-    perHost: int('per-host', values['per-host'], 1, 64),
     sslscanCapMs: int('sslscan-cap-s', values['sslscan-cap-s'], 1, 3600) * 1000,
     vigilCapMs: int('vigil-cap-s', values['vigil-cap-s'], 10, 24 * 3600) * 1000,
     coldCache: values['cold-cache'],
-    ...(values.json ? { json: values.json } : {}),
-    keep: values.keep,
+    ...common,
   }
 }
 
