@@ -7,7 +7,7 @@ import { writeChunksBounded, writeChunksTogether } from '../core/bounded-write.t
 import { REPORT_FILES } from './run-files.ts'
 import { junitChunks } from './junit.ts'
 import { FindingScanner, htmlReportChunks } from './html-report.ts'
-import { teeFindings } from './findings-tee.ts'
+import { teeFindings, type TeeView } from './findings-tee.ts'
 import { markdownSummary } from './markdown-summary.ts'
 import { findingsCsvChunks } from './findings-csv.ts'
 
@@ -58,13 +58,10 @@ export function* resultsJsonChunks(results: ResultsView): Generator<string> {
 export async function writeReports(dir: string, results: ResultsView, summaryAppendix?: string): Promise<ReportFiles> {
   const files = Object.fromEntries(Object.entries(REPORT_FILES).map(([key, name]) => [key, join(dir, name)])) as ReportFiles
   const scanner = new FindingScanner()
-  const views = teeFindings(results.findings, 3, (f) => scanner.add(f))
-  const [json, junit, csv] = views.map((findings) => [{ ...results, findings }, () => findings.waiting() > 0] as const)
-  await writeChunksTogether([
-    [files.results, resultsJsonChunks(json![0]), json![1]],
-    [files.junit, junitChunks(junit![0]), junit![1]],
-    [files.csv, findingsCsvChunks(csv![0]), csv![1]],
-  ])
+  const [json, junit, csv] = teeFindings(results.findings, 3, (f) => scanner.add(f)) as [TeeView, TeeView, TeeView]
+  // a writer whose view has findings waiting is behind the others
+  const output = (file: string, chunks: (r: ResultsView) => Iterable<string>, view: TeeView) => [file, chunks({ ...results, findings: view }), () => view.waiting() > 0] as const
+  await writeChunksTogether([output(files.results, resultsJsonChunks, json), output(files.junit, junitChunks, junit), output(files.csv, findingsCsvChunks, csv)])
   await writeChunksBounded(files.html, htmlReportChunks(results, scanner.finish()))
   await writeChunksBounded(files.summary, [summaryAppendix ? `${summaryAppendix}\n${markdownSummary(results)}` : markdownSummary(results)])
   return files

@@ -168,9 +168,8 @@ let lastRead: { file: string; text: string; inventory: Inventory } | undefined
  */
 export function loadInventory(file: string): Inventory {
   const text = readConfigText(file)
-  if (lastRead?.file === file && lastRead.text === text) return { ...lastRead.inventory, settings: { ...lastRead.inventory.settings } }
-  const inventory = parseInventory(file, text)
-  lastRead = { file, text, inventory }
+  if (lastRead?.file !== file || lastRead.text !== text) lastRead = { file, text, inventory: parseInventory(file, text) }
+  const { inventory } = lastRead
   return { ...inventory, settings: { ...inventory.settings } }
 }
 

@@ -11,12 +11,14 @@ const SECRET_KEY = /^(externalId|password|passphrase|secret.*|.*Secret.*|.*[Tt]o
 
 /** Every key SECRET_KEY matches holds one of these words (case aside): text without any has no secret-named key. */
 const MAYBE_SECRET_KEY = /externalid|password|passphrase|secret|token|accesskey|privatekey/i
-/** What redactUrl changes, anywhere in a text */
-const URL_WITH_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/@\s]+@/i
+/** Credentials in a URL (`scheme://user:pass@`), anywhere in a text */
+const URL_WITH_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/i
+/** … at the start of a value: what redactUrl replaces */
+const LEADING_URL_CREDENTIALS = new RegExp(`^${URL_WITH_CREDENTIALS.source}`, 'i')
 
 /** `https://user:pass@host/x` → `https://[redacted]@host/x`; anything that is not a URL comes back as is. */
 export function redactUrl(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/i, `$1${REDACTED}@`)
+  return value.replace(LEADING_URL_CREDENTIALS, `$1${REDACTED}@`)
 }
 
 /** A copy of a target's configuration fit for reports: secret-named fields replaced, URLs without credentials. */
