@@ -20,7 +20,11 @@ type Found = Omit<KeyRecord, 'file'>
  * key material. Twenty letters and digits in a row are base64 of the body, not an algorithm name.
  */
 function nameOr(s: string | undefined, fallback: string): string {
-  return s !== undefined && /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(s) && !/[A-Za-z0-9]{20}/.test(s) ? s : fallback
+  return isName(s) ? s : fallback
+}
+
+function isName(s: string | undefined): s is string {
+  return s !== undefined && /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(s) && !/[A-Za-z0-9]{20}/.test(s)
 }
 
 /** Every key the file holds (several for authorized_keys or PEM bundles); empty when it holds none. */
@@ -280,7 +284,7 @@ function classifyOpensshV1(body: Buffer): Found | undefined {
     const cipher = r.string()
     const kdf = r.string()
     // both are names (`none`, `aes256-ctr`, `bcrypt`); anything else means a damaged length field
-    if (nameOr(cipher, '') !== cipher || nameOr(kdf, '') !== kdf) throw new SshDataError('cipher or KDF name is not a name')
+    if (!isName(cipher) || !isName(kdf)) throw new SshDataError('cipher or KDF name is not a name')
     const kdfOptions = r.bytes()
     const nkeys = r.uint32()
     const pub = nkeys >= 1 ? parsePublicKeyBlob(r.bytes()) : undefined
@@ -387,7 +391,7 @@ function classifyRfc4716(b: Rfc4716Block): Found | undefined {
     r.uint32()
     const keyType = r.string()
     const cipher = r.string()
-    if (nameOr(cipher, '') !== cipher) return undefined // a damaged length field, not a cipher name
+    if (!isName(cipher)) return undefined // a damaged length field, not a cipher name
     const data = r.bytes()
     const type = keyType.startsWith('if-modn') ? 'rsa' : keyType.startsWith('dl-modp') ? 'dsa' : 'unknown'
     const encrypted = cipher !== 'none'

@@ -204,6 +204,20 @@ describe('classifyKeyContent: what the fuzzing found (regressions)', () => {
     ])
   })
 
+  it('an OpenSSH key whose cipher and KDF names are empty (zero-length strings) is reported damaged, not encrypted with cipher ""', () => {
+    // the counterexample: the magic's NUL and the cipher length's first two zero bytes repeated
+    // five times, so the cipher name, the KDF name and its options read as empty and no keys
+    // follow; an empty name passed the check for a name
+    const lines = file('id_ed25519').trim().split('\n')
+    const body = Buffer.from(lines.slice(1, -1).join(''), 'base64')
+    const damaged = applyMutation(body, [{ op: 'repeat', at: 14, n: 3, times: 5 }])
+    expect(damaged.subarray(15, 15 + 16)).toEqual(Buffer.alloc(16))
+    const pem = `${lines[0]}\n${damaged.toString('base64')}\n${lines.at(-1)}\n`
+    expect(classifyKeyContent(Buffer.from(pem))).toEqual([
+      { kind: 'private', format: 'openssh-v1', type: 'unknown', protection: { encrypted: false, weaknesses: ['file is damaged: its header could not be parsed'] } },
+    ])
+  })
+
   it('a PuTTY file whose header names a key type that is not a word reports the type as unknown', () => {
     const [k] = classifyKeyContent(Buffer.from('PuTTY-User-Key-File-3: q\x7f\nEncryption: \n', 'latin1'))
     expect(k).toMatchObject({ format: 'putty-v3', type: 'unknown', protection: { encrypted: true, cipher: 'unknown' } })
