@@ -47,7 +47,7 @@ const where = (s: Pick<Scenario, 'file' | 'line' | 'name'>) => `${s.file}:${s.li
 export async function describePolicies(set: PolicySet): Promise<ScenarioDescription[]> {
   const { attachments, stepFailures } = await judgeWithCucumber({ ...set, support: withWorld(set.support, DescribeWorld) }, {}, DESCRIBE_MEDIA_TYPE)
   const judged = new Map<string, DescribeAttachment[]>()
-  for (const a of attachments) judged.set(where(a.scenario), [...(judged.get(where(a.scenario)) ?? []), JSON.parse(a.body) as DescribeAttachment])
+  for (const a of attachments) if ('body' in a) judged.set(where(a.scenario), [...(judged.get(where(a.scenario)) ?? []), JSON.parse(a.body) as DescribeAttachment])
   const failures = new Map<string, string>()
   for (const f of stepFailures) {
     // undefined and ambiguous steps are the dry run's problems already

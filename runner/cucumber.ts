@@ -20,6 +20,7 @@ import {
   type PolicyProblem,
   type Scenario,
 } from './policy-plan.ts'
+import { FINDING_MEDIA_TYPE, receiveVerdicts, type VerdictAttachment } from './verdict-attachment.ts'
 
 export { CONTROL_TAG, DEFAULT_FEATURES, VIGIL_ROOT, displayPath, planPolicies, type ExampleRows, type PolicyNamer, type PolicyPlan, type PolicyProblem, type Scenario } from './policy-plan.ts'
 
@@ -131,10 +132,8 @@ export async function loadPolicies(opts: { features: string[]; tags?: string; po
   return { ...set, problems }
 }
 
-export interface AttachmentRecord {
-  scenario: Scenario
-  body: string
-}
+/** An attachment of the judging run: its text, or (a verdict delivered in-process) the object itself. */
+export type AttachmentRecord = { scenario: Scenario; body: string } | { scenario: Scenario; verdict: VerdictAttachment }
 
 export interface StepFailure {
   scenario: Scenario | undefined
@@ -157,29 +156,43 @@ export async function judgeWithCucumber(
   const stepFailures: StepFailure[] = []
   const withVerdicts = new Set<string>()
   const rows: ExampleRows = new Map()
-  await runCucumber(
-    { ...set.runConfiguration, support: set.support, runtime: { ...set.runConfiguration.runtime, worldParameters: worldParameters as IRunConfiguration['runtime']['worldParameters'] } },
-    env,
-    (e: Envelope) => {
-      if (e.gherkinDocument) collectExampleRows(e.gherkinDocument, rows)
-      if (e.pickle) scenarios.set(e.pickle.id, scenarioOf(e.pickle, set.policyName, rows))
-      if (e.testCase) caseToPickle.set(e.testCase.id, e.testCase.pickleId)
-      if (e.testCaseStarted) startedToPickle.set(e.testCaseStarted.id, caseToPickle.get(e.testCaseStarted.testCaseId) ?? '')
-      if (e.attachment && e.attachment.mediaType === mediaType && e.attachment.testCaseStartedId) {
-        const pickleId = startedToPickle.get(e.attachment.testCaseStartedId) ?? ''
-        const scenario = scenarios.get(pickleId)
-        if (scenario) attachments.push({ scenario, body: e.attachment.body })
-        withVerdicts.add(pickleId)
-      }
-      const r = e.testStepFinished?.testStepResult
-      if (r && e.testStepFinished && r.status !== 'PASSED' && r.status !== 'SKIPPED') {
-        const pickleId = startedToPickle.get(e.testStepFinished.testCaseStartedId) ?? ''
-        // the first line only: Cucumber's message carries the stack, which is for Vigil's developers
-        const reason = (r.message ?? '').split('\n')[0]!.replace(/^Error: /, '')
-        if (!withVerdicts.has(pickleId)) stepFailures.push({ scenario: scenarios.get(pickleId), message: `${r.status}: ${reason}`.trim() })
-      }
-    },
-  )
+  // verdicts come in-process (runner/verdict-attachment.ts), in the order the world judged them
+  const runId = worldParameters.runId
+  const stopReceiving =
+    mediaType === FINDING_MEDIA_TYPE && typeof runId === 'string'
+      ? receiveVerdicts(runId, (pickleId, verdict) => {
+          const scenario = scenarios.get(pickleId)
+          if (scenario) attachments.push({ scenario, verdict })
+          withVerdicts.add(pickleId)
+        })
+      : undefined
+  try {
+    await runCucumber(
+      { ...set.runConfiguration, support: set.support, runtime: { ...set.runConfiguration.runtime, worldParameters: worldParameters as IRunConfiguration['runtime']['worldParameters'] } },
+      env,
+      (e: Envelope) => {
+        if (e.gherkinDocument) collectExampleRows(e.gherkinDocument, rows)
+        if (e.pickle) scenarios.set(e.pickle.id, scenarioOf(e.pickle, set.policyName, rows))
+        if (e.testCase) caseToPickle.set(e.testCase.id, e.testCase.pickleId)
+        if (e.testCaseStarted) startedToPickle.set(e.testCaseStarted.id, caseToPickle.get(e.testCaseStarted.testCaseId) ?? '')
+        if (e.attachment && e.attachment.mediaType === mediaType && e.attachment.testCaseStartedId) {
+          const pickleId = startedToPickle.get(e.attachment.testCaseStartedId) ?? ''
+          const scenario = scenarios.get(pickleId)
+          if (scenario) attachments.push({ scenario, body: e.attachment.body })
+          withVerdicts.add(pickleId)
+        }
+        const r = e.testStepFinished?.testStepResult
+        if (r && e.testStepFinished && r.status !== 'PASSED' && r.status !== 'SKIPPED') {
+          const pickleId = startedToPickle.get(e.testStepFinished.testCaseStartedId) ?? ''
+          // the first line only: Cucumber's message carries the stack, which is for Vigil's developers
+          const reason = (r.message ?? '').split('\n')[0]!.replace(/^Error: /, '')
+          if (!withVerdicts.has(pickleId)) stepFailures.push({ scenario: scenarios.get(pickleId), message: `${r.status}: ${reason}`.trim() })
+        }
+      },
+    )
+  } finally {
+    stopReceiving?.()
+  }
   // A step that attached verdicts failed because of them; any other failure is a policy/runtime problem.
   return { attachments, stepFailures }
 }

@@ -468,8 +468,9 @@ export function findingFingerprint(checkId: string, scenarioKey: string, target:
 
 export function toFindings(attachments: AttachmentRecord[], provenance: ReadonlyMap<string, Pick<Finding, 'provenance' | 'population'>> = new Map()): Finding[] {
   const findings: Finding[] = []
-  for (const { scenario: s, body } of attachments) {
-    const v = JSON.parse(body) as VerdictAttachment
+  for (const a of attachments) {
+    const s = a.scenario
+    const v = 'verdict' in a ? a.verdict : (JSON.parse(a.body) as VerdictAttachment)
     const check = findCheck(v.checkId)
     findings.push({
       id: `${v.checkId}@${v.target}#${s.policy}:${s.line}`,

@@ -361,6 +361,36 @@ export function tidyNetworkMessage(message: string): string {
   return /^(write|read) EPROTO/.test(message) && m ? `TLS error: ${reason}` : reason
 }
 
+/**
+ * The groups of Vigil's full handshakes (node:tls: HSTS, a TLS 1.3-only chain): every group OpenSSL
+ * can negotiate, with a key share for X25519 alone (OpenSSL sends one for the first group of an
+ * explicit list; a server that wants another asks for it with a HelloRetryRequest). OpenSSL's
+ * default list also sends an X25519MLKEM768 share, whose ML-KEM key generation was a tenth of the
+ * client's CPU per handshake to a server that picks X25519 (bench/tls.ts), and leaves out the
+ * brainpool groups, which this one offers.
+ */
+export const HANDSHAKE_GROUPS = [
+  'X25519',
+  'P-256',
+  'X448',
+  'P-384',
+  'P-521',
+  'X25519MLKEM768',
+  'SecP256r1MLKEM768',
+  'SecP384r1MLKEM1024',
+  'ffdhe2048',
+  'ffdhe3072',
+  'ffdhe4096',
+  'ffdhe6144',
+  'ffdhe8192',
+  'brainpoolP256r1tls13',
+  'brainpoolP384r1tls13',
+  'brainpoolP512r1tls13',
+  'brainpoolP256r1',
+  'brainpoolP384r1',
+  'brainpoolP512r1',
+].join(':')
+
 /** The TLS context of every chain fetch, built once: it holds no per-endpoint state. */
 let chainFetchContext: tls.SecureContext | undefined
 
@@ -396,6 +426,7 @@ function handshake(target: TlsTarget, ctx: ObserveContext, upgraded?: Socket): P
         // Old servers must still show their certificate; judging their protocol is another check.
         minVersion: 'TLSv1',
         ciphers: 'DEFAULT:@SECLEVEL=0',
+        ecdhCurve: HANDSHAKE_GROUPS,
       })),
     })
     let settled = false

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { Before, World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber'
 import { getCheck } from '../../checks/catalog.ts'
-import { FINDING_MEDIA_TYPE, type VerdictAttachment } from '../../runner/verdict-attachment.ts'
+import { FINDING_MEDIA_TYPE, deliverVerdict, type VerdictAttachment } from '../../runner/verdict-attachment.ts'
 import { selects } from '../../runner/target-selection.ts'
 import { errorVerdict, type TargetKind, type Verdict } from '../../checks/types.ts'
 import type { StoredObservation } from '../../runner/observe.ts'
@@ -36,6 +36,8 @@ export class VigilWorld extends World<VigilWorldParameters> {
   private selection: { kind: TargetKind; tag?: string }[] = []
   /** the running scenario's `@id:` key, set by the Before hook */
   scenarioId: string | undefined
+  /** the running scenario's pickle, set by the Before hook: where its verdicts are delivered */
+  pickleId: string | undefined
 
   constructor(options: IWorldOptions<VigilWorldParameters>) {
     super(options)
@@ -81,7 +83,7 @@ export class VigilWorld extends World<VigilWorldParameters> {
         verdict = { ...verdict, offenders: [{ id: verdict.status === 'error' ? `error/${verdict.errorKind ?? 'unknown'}` : 'target', why: verdict.summary }] }
       if (verdict.status === 'passed' || verdict.status === 'not-applicable') delete verdict.offenders
       const att: VerdictAttachment = { checkId, target: obs.target, targetKind: obs.kind, params, observedAt: obs.startedAt, verdict }
-      await this.attach(JSON.stringify(att), FINDING_MEDIA_TYPE)
+      if (!deliverVerdict(this.parameters.runId, this.pickleId, att)) await this.attach(JSON.stringify(att), FINDING_MEDIA_TYPE)
     }
   }
 }
@@ -90,4 +92,5 @@ setWorldConstructor(VigilWorld)
 
 Before(function (this: VigilWorld, { pickle }) {
   this.scenarioId = pickle.tags.find((t) => t.name.startsWith('@id:'))?.name.slice('@id:'.length)
+  this.pickleId = pickle.id
 })

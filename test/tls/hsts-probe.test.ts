@@ -61,6 +61,20 @@ describe('probeHsts', () => {
     expect((await probeHsts(target(s.port), ctx([pki.caPem]))).header).toBe('max-age=300')
   })
 
+  it('reads the header from servers whose only group is not X25519: a post-quantum hybrid, P-521, a brainpool curve, finite-field DH', async () => {
+    // the hello carries an X25519 key share only; each of these answers with a HelloRetryRequest
+    // (TLS 1.3) or picks from the offered list (TLS 1.2), and the header is read all the same
+    const servers = [
+      await serve({ ecdhCurve: 'X25519MLKEM768', http: { hsts: 'max-age=1' } }),
+      await serve({ ecdhCurve: 'P-521', http: { hsts: 'max-age=2' } }),
+      await serve({ ecdhCurve: 'brainpoolP256r1tls13', http: { hsts: 'max-age=3' } }),
+      await serve({ ecdhCurve: 'brainpoolP384r1', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', http: { hsts: 'max-age=4' } }),
+      await serve({ ecdhCurve: 'ffdhe3072', minVersion: 'TLSv1.3', http: { hsts: 'max-age=5' } }),
+    ]
+    const found = await Promise.all(servers.map(async (s) => (await probeHsts(target(s.port), ctx([pki.caPem]))).header))
+    expect(found).toEqual(['max-age=1', 'max-age=2', 'max-age=3', 'max-age=4', 'max-age=5'])
+  })
+
   it('a certificate for another host is not trusted (browsers ignore HSTS then)', async () => {
     const s = await serve({ certificate: pki.certs['wrong-host'], http: { hsts: 'max-age=63072000' } })
     expect(await probeHsts(target(s.port), ctx([pki.caPem]))).toMatchObject({ header: 'max-age=63072000', certificateTrusted: false })

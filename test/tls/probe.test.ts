@@ -130,6 +130,26 @@ describe('observeTls against openssl s_server', () => {
     expect(hrrProbes).toHaveLength(8)
   })
 
+  it('a TLS 1.2 server with a weak curve and one outside the Mozilla list: one enumeration finds both', async () => {
+    const srv = await openssl(['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256', '-groups', 'secp224r1:P-521'])
+    const obs = await observe(srv.port, [TLS_PARTS.protocols, TLS_PARTS.keyExchange])
+    const kx = data(obs.keyExchange)
+    expect(new Set(kx.acceptedGroups)).toEqual(new Set(['secp224r1', 'secp521r1']))
+    expect(kx.refusedGroups).toEqual(expect.arrayContaining(['secp192r1', 'brainpoolP256r1']))
+    expect(kx.groupBits).toMatchObject({ secp224r1: 224, secp521r1: 521 })
+    // P-521 is the pick of the protocol hello (its default groups include it), so the curve hellos
+    // ask about the rest: the weak curve is picked and removed, then the refusal ends it
+    expect(obs.hellos[0]).toMatchObject({ purpose: 'protocol support', group: 'secp521r1' })
+    const curveHellos = obs.hellos.filter((h) => h.purpose.startsWith('kex: curves'))
+    expect(curveHellos.map((h) => [h.outcome, h.group])).toEqual([
+      ['accepted', 'secp224r1'],
+      ['refused', undefined],
+    ])
+    expect(curveHellos[0]!.offeredGroups).toEqual(expect.arrayContaining(['secp192r1', 'secp224r1', 'brainpoolP256r1']))
+    expect(curveHellos[0]!.offeredGroups).not.toContain('secp521r1')
+    expect(curveHellos[1]!.offeredGroups).toHaveLength(curveHellos[0]!.offeredGroups!.length - 1)
+  })
+
   it('a Mozilla-intermediate server: handshakes for every TLS part', async () => {
     const srv = await openssl([
       '-no_ssl3',
@@ -154,10 +174,10 @@ describe('observeTls against openssl s_server', () => {
     expect(data(obs.certificate).source).toBe('raw-hello')
     // what a typical modern endpoint costs: 7 protocol hellos (SSLv3 needs two chunks), suites 10
     // (TLS 1.2: weak 1, non-fs 2, fs 3 = two picks + the refusal; TLS 1.3: weak 1, fs 3),
-    // key exchange 3 (weak curves, outside-list curves, TLS 1.3 outside-list groups), chain reused
+    // key exchange 2 (weak and outside-list curves in one hello, TLS 1.3 outside-list groups), chain reused
     const byPart = (prefix: string) => obs.hellos.filter((h) => h.purpose.startsWith(prefix)).length
-    expect([byPart('protocol'), byPart('suites'), byPart('kex')]).toEqual([7, 10, 3])
-    expect(obs.stats.rawHellos).toBe(20)
+    expect([byPart('protocol'), byPart('suites'), byPart('kex')]).toEqual([7, 10, 2])
+    expect(obs.stats.rawHellos).toBe(19)
     expect(obs.stats.fullHandshakes).toBe(0)
     console.log(`Mozilla-intermediate endpoint: ${obs.stats.rawHellos} raw hellos, ${obs.stats.fullHandshakes} full handshakes, ${obs.stats.durationMs} ms`)
   })
