@@ -2,14 +2,16 @@
 // a batch at a time; each batch's findings are appended to one JSON Lines file per scenario, and read
 // back scenario by scenario, targets in plan order: the same order a single judging pass gives. The
 // spool lives in the system's temporary folder and is removed when the process exits (or by `remove`).
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AppendOnlyFile } from '../core/bounded-write.ts'
-import { readLines } from '../core/line-reader.ts'
+import { readLines, readRange } from '../core/line-reader.ts'
 import { FindingStatus, type Finding, type FindingSource, type PolicySegment } from './model.ts'
 
 const STATUS_CODES = FindingStatus.options
+/** the most `withStatus` reads at once */
+const RUN_BYTES = 1 << 20
 const live = new Set<string>()
 let cleanupRegistered = false
 
@@ -18,6 +20,8 @@ export class FindingsSpool implements FindingSource {
   private readonly files: AppendOnlyFile[]
   /** per scenario, the status of each line (one byte each): readers that want some statuses skip parsing the rest */
   private readonly statuses: Uint8Array[]
+  /** per scenario, where each line ends in its file (bytes, past its line break): `withStatus` reads only the lines it wants */
+  private readonly ends: Float64Array[]
   private readonly counts: number[]
   /** the policy (feature file) of each scenario's findings */
   private readonly policies: (string | undefined)[] = []
@@ -34,6 +38,7 @@ export class FindingsSpool implements FindingSource {
     }
     this.files = Array.from({ length: scenarioCount }, (_, i) => new AppendOnlyFile(join(this.dir, `${i}.jsonl`)))
     this.statuses = Array.from({ length: scenarioCount }, () => new Uint8Array(64))
+    this.ends = Array.from({ length: scenarioCount }, () => new Float64Array(64))
     this.counts = Array.from({ length: scenarioCount }, () => 0)
   }
 
@@ -45,16 +50,27 @@ export class FindingsSpool implements FindingSource {
   async add(scenario: number, findings: readonly Finding[]): Promise<void> {
     if (findings.length === 0) return
     let codes = this.statuses[scenario]!
+    let ends = this.ends[scenario]!
     const n = this.counts[scenario]!
     if (n + findings.length > codes.length) {
-      const grown = new Uint8Array(Math.max(codes.length * 2, n + findings.length))
+      const size = Math.max(codes.length * 2, n + findings.length)
+      const grown = new Uint8Array(size)
       grown.set(codes)
       codes = this.statuses[scenario] = grown
+      const grownEnds = new Float64Array(size)
+      grownEnds.set(ends)
+      ends = this.ends[scenario] = grownEnds
     }
-    findings.forEach((f, i) => (codes[n + i] = STATUS_CODES.indexOf(f.status)))
+    let at = n ? ends[n - 1]! : 0
+    const lines = findings.map((f, i) => {
+      codes[n + i] = STATUS_CODES.indexOf(f.status)
+      const line = JSON.stringify(f)
+      ends[n + i] = at += Buffer.byteLength(line) + 1
+      return line
+    })
     this.policies[scenario] ??= findings[0]!.policy
     this.counts[scenario] = n + findings.length
-    await this.files[scenario]!.append(findings.map((f) => JSON.stringify(f)).join('\n') + '\n')
+    await this.files[scenario]!.append(lines.join('\n') + '\n')
   }
 
   /** Waits for every write; the spool is then ready to read. */
@@ -87,13 +103,36 @@ export class FindingsSpool implements FindingSource {
     for (const line of this.jsonLines()) yield JSON.parse(line) as Finding
   }
 
+  /**
+   * The findings with these statuses, in order. Only their lines are read (a run of consecutive
+   * ones in one read, at most RUN_BYTES): the console and summary.md want the few that need
+   * attention, not a fleet's passes.
+   */
   *withStatus(statuses: readonly FindingStatus[]): Generator<Finding> {
     const wanted = new Set(statuses.map((s) => STATUS_CODES.indexOf(s)))
     for (let s = 0; s < this.files.length; s++) {
-      if (!this.counts[s]) continue
+      const n = this.counts[s]!
+      if (!n) continue
       const codes = this.statuses[s]!
-      let i = 0
-      for (const line of readLines(this.files[s]!.file)) if (wanted.has(codes[i++]!)) yield JSON.parse(line) as Finding
+      const ends = this.ends[s]!
+      const fd = openSync(this.files[s]!.file, 'r')
+      try {
+        for (let i = 0; i < n; i++) {
+          if (!wanted.has(codes[i]!)) continue
+          const from = i ? ends[i - 1]! : 0
+          let to = i
+          while (to + 1 < n && wanted.has(codes[to + 1]!) && ends[to + 1]! - from <= RUN_BYTES) to++
+          const text = readRange(fd, from, ends[to]! - from)
+          i = to
+          let start = 0
+          for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+            yield JSON.parse(text.slice(start, nl)) as Finding
+            start = nl + 1
+          }
+        }
+      } finally {
+        closeSync(fd)
+      }
     }
   }
 

@@ -58,7 +58,8 @@ export async function recheckFolder(folder: string): Promise<RecheckReport> {
     FINDING_MEDIA_TYPE,
   )
   for (const f of stepFailures) report.problems.push(`${f.scenario ? `${f.scenario.policy}:${f.scenario.line}` : 'a scenario'}: ${f.message}`)
-  let rederived: Finding[] = toFindings(attachments)
+  // compared as results.json holds them: in their JSON form (a field a check leaves undefined is absent there)
+  let rederived: Finding[] = toFindings(attachments).map((f) => JSON.parse(JSON.stringify(f)) as Finding)
   if (record.inputs.waivers) {
     const set = parseWaivers(readFileSync(join(folder, record.inputs.waivers.file), 'utf8'), record.inputs.waivers.source, CHECKS.map((c) => c.id))
     rederived = applyWaivers(rederived, set, new Date(results.run.startedAt)).findings

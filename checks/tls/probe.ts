@@ -405,14 +405,12 @@ async function observeSuites(s: TlsProbeSession, status: Map<TlsVersion, Version
   const byProtocol: SuitesObservation['byProtocol'] = {}
   const preferred: SuitesObservation['preferred'] = {}
   const undetermined: NonNullable<SuitesObservation['undetermined']> = []
-  // enumerating `all` answers every other category without another hello
-  const order: SuiteCategory[] = categories.includes('all') ? ['all', ...categories.filter((c) => c !== 'all')] : sortCategories(categories)
   await Promise.all(
     [...status].map(async ([v, st]) => {
       if (st.status !== 'accepted') return
       if (st.preferred !== undefined && v !== 'SSLv2') preferred[v] = suiteName(st.preferred)
       const cats: Partial<Record<SuiteCategory, string[]>> = {}
-      for (const c of order) {
+      for (const c of categoryOrder(v, categories)) {
         const r = await s.enumerate(v, c)
         if (Array.isArray(r)) cats[c] = r
         else undetermined.push({ protocol: v, category: c, reason: r.error, ...(r.kind ? { errorKind: r.kind } : {}) })
@@ -423,11 +421,30 @@ async function observeSuites(s: TlsProbeSession, status: Map<TlsVersion, Version
   return { byProtocol, preferred, ...(undetermined.length ? { undetermined } : {}) }
 }
 
-/** Small, usually refused categories first: their one refused hello settles many suites at once. */
-function sortCategories(cats: SuiteCategory[]): SuiteCategory[] {
-  const rank: SuiteCategory[] = ['weak', 'non-fs', 'fs', 'outside-intermediate', 'outside-modern', 'all']
-  return [...cats].sort((a, b) => rank.indexOf(a) - rank.indexOf(b))
+/**
+ * The order in which a version's categories are asked about. Small, usually refused categories
+ * first: their one refused hello settles many suites at once. But a category whose suites are all in
+ * another asked-about category goes after it when that one's enumeration answers it for free: `all`
+ * (which settles every suite anyway), or a category that fits one hello, such as `fs` under TLS 1.3
+ * (every TLS 1.3 suite is forward-secret), whose last refused hello also refuses `weak`. A larger
+ * covering category goes in its turn: asked first, it would take more chunks than the small
+ * categories' refusals leave it (`outside-intermediate` under TLS 1.2 covers `weak` and `non-fs`).
+ */
+function categoryOrder(version: TlsVersion, cats: readonly SuiteCategory[]): readonly SuiteCategory[] {
+  const key = `${version} ${cats.join(' ')}`
+  let order = categoryOrders.get(key)
+  if (!order) {
+    const rank: SuiteCategory[] = ['weak', 'non-fs', 'fs', 'outside-intermediate', 'outside-modern', 'all']
+    const sorted = [...cats].sort((a, b) => rank.indexOf(a) - rank.indexOf(b))
+    const codes = new Map(sorted.map((c) => [c, new Set(categorySuites(version, c).map((s) => s.code))]))
+    const covers = (a: SuiteCategory, b: SuiteCategory) =>
+      a !== b && (a === 'all' || codes.get(a)!.size <= MAX_SUITES_PER_HELLO) && [...codes.get(b)!].every((code) => codes.get(a)!.has(code))
+    const covered = (c: SuiteCategory) => sorted.some((d) => covers(d, c))
+    categoryOrders.set(key, (order = [...sorted.filter((c) => !covered(c)), ...sorted.filter(covered)]))
+  }
+  return order
 }
+const categoryOrders = new Map<string, readonly SuiteCategory[]>()
 
 async function observeKeyExchange(s: TlsProbeSession, status: Map<TlsVersion, VersionStatus>): Promise<KeyExchangeObservation | { error: PartError }> {
   const accepted = (v: TlsVersion) => status.get(v)?.status === 'accepted'

@@ -108,6 +108,37 @@ describe('FindingsSpool', () => {
     ])
     spool.remove()
   })
+
+  it('withStatus reads only the lines it wants and gives what filtering every finding gives: multi-byte text, runs of wanted lines, lines longer than one read', async () => {
+    const statuses = ['passed', 'failed', 'error', 'not-applicable', 'waived'] as const
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            scenario: fc.nat(2),
+            status: fc.constantFrom(...statuses),
+            // a summary with multi-byte characters; now and then longer than withStatus's 1 MiB read
+            summary: fc.oneof({ weight: 20, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) }, { weight: 1, arbitrary: fc.constant('é'.repeat(600_000)) }),
+          }),
+          { maxLength: 40 },
+        ),
+        fc.subarray([...statuses], { minLength: 1 }),
+        async (rows, wanted) => {
+          const spool = new FindingsSpool(3)
+          // added in batches of up to three findings, as judging adds a batch of targets
+          for (let i = 0; i < rows.length; i += 3) {
+            const batch = rows.slice(i, i + 3).map((r, j) => ({ ...finding(`s${r.scenario}`, `t${i + j}`, r.status), summary: r.summary }))
+            for (let sc = 0; sc < 3; sc++) await spool.add(sc, batch.filter((f) => f.checkId === `s${sc}`))
+          }
+          await spool.close()
+          const all = [...spool]
+          expect([...spool.withStatus(wanted)]).toEqual(all.filter((f) => (wanted as readonly string[]).includes(f.status)))
+          spool.remove()
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
 })
 
 describe('evidence store', () => {

@@ -172,12 +172,15 @@ describe('observeTls against openssl s_server', () => {
     expect(kx.dheBits).toEqual({})
     expect(new Set(kx.acceptedGroups)).toEqual(new Set(['x25519']))
     expect(data(obs.certificate).source).toBe('raw-hello')
-    // what a typical modern endpoint costs: 7 protocol hellos (SSLv3 needs two chunks), suites 10
-    // (TLS 1.2: weak 1, non-fs 2, fs 3 = two picks + the refusal; TLS 1.3: weak 1, fs 3),
+    // what a typical modern endpoint costs: 7 protocol hellos (SSLv3 needs two chunks), suites 9
+    // (TLS 1.2: weak 1, non-fs 2, fs 3 = two picks + the refusal; TLS 1.3: fs 3, whose refusal
+    // also settles weak),
     // key exchange 2 (weak and outside-list curves in one hello, TLS 1.3 outside-list groups), chain reused
     const byPart = (prefix: string) => obs.hellos.filter((h) => h.purpose.startsWith(prefix)).length
-    expect([byPart('protocol'), byPart('suites'), byPart('kex')]).toEqual([7, 10, 2])
-    expect(obs.stats.rawHellos).toBe(19)
+    expect([byPart('protocol'), byPart('suites'), byPart('kex')]).toEqual([7, 9, 2])
+    expect(obs.stats.rawHellos).toBe(18)
+    expect(obs.hellos.filter((h) => h.protocol === 'TLSv1.3' && h.purpose.startsWith('suites:weak'))).toEqual([])
+    expect(data(obs.suites).byProtocol['TLSv1.3']?.weak).toEqual([])
     expect(obs.stats.fullHandshakes).toBe(0)
     console.log(`Mozilla-intermediate endpoint: ${obs.stats.rawHellos} raw hellos, ${obs.stats.fullHandshakes} full handshakes, ${obs.stats.durationMs} ms`)
   })
