@@ -8,6 +8,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runVigil } from '../run-vigil.ts'
 import { ResultsSchema } from '../../reports/model.ts'
+import { DEFAULT_FEATURES, judgeWithCucumber, loadPolicies } from '../../runner/cucumber.ts'
+import { toFindings } from '../../runner/run.ts'
+import { FINDING_MEDIA_TYPE } from '../../runner/verdict-attachment.ts'
 
 
 describe('vigil lab', () => {
@@ -29,5 +32,17 @@ describe('vigil lab', () => {
     expect(m![1]).toBe(m![2])
     expect(Number(m![1])).toBe(results.findings.length)
     expect(r.stderr).toMatch(/lab: done\. Report: /)
+
+    // Verdicts reach the runner in-process, as objects, and are written out at the end of their
+    // batch; attached to Cucumber's messages they were JSON at once. Both roads give the same
+    // findings over every kind of lab observation: no check changes an observation, or a verdict
+    // it returned, after the fact.
+    const set = await loadPolicies({ features: DEFAULT_FEATURES })
+    const params = { observationsFile: join(out, 'results', 'observations.json'), paramOverrides: {} }
+    const inProcess = await judgeWithCucumber(set, { ...params, runId: 'lab-in-process' }, FINDING_MEDIA_TYPE)
+    const attached = await judgeWithCucumber(set, params, FINDING_MEDIA_TYPE)
+    expect(inProcess.attachments.length).toBeGreaterThan(results.findings.length / 2)
+    expect(inProcess.attachments.every((a) => 'verdict' in a) && attached.attachments.every((a) => 'body' in a)).toBe(true)
+    expect(JSON.stringify(toFindings(inProcess.attachments))).toBe(JSON.stringify(toFindings(attached.attachments)))
   }, 300_000)
 })
