@@ -16,9 +16,10 @@ export const VERSION_CODES: Record<Exclude<TlsVersion, 'SSLv2'>, number> = {
   'TLSv1.3': 0x0304,
 }
 
+const VERSION_BY_CODE = new Map<number, TlsVersion>([[0x0002, 'SSLv2'], ...(Object.entries(VERSION_CODES) as [TlsVersion, number][]).map(([v, c]) => [c, v] as const)])
+
 export function versionFromCode(code: number): TlsVersion | undefined {
-  if (code === 0x0002) return 'SSLv2'
-  return (Object.entries(VERSION_CODES) as [TlsVersion, number][]).find(([, c]) => c === code)?.[0]
+  return VERSION_BY_CODE.get(code)
 }
 
 export const EXT = {
