@@ -32,6 +32,12 @@ export interface CipherSuite {
   enc: string
   mac: string
   export: boolean
+  /**
+   * A small number for the suite's wire code, the same for every row with that code: an index into
+   * per-code state (the probe's per-version knowledge). SSLv3/TLS codes are numbered 0 … TLS_SUITE_SLOTS−1;
+   * SSLv2 cipher specs, a separate code space, have their own numbers from 0.
+   */
+  slot: number
 }
 
 export const SUITE_CATEGORIES: readonly SuiteCategory[] = ['all', 'fs', 'non-fs', 'weak', 'outside-intermediate', 'outside-modern']
@@ -44,12 +50,17 @@ const MIN_PROTOCOL: Record<string, CipherSuite['protocol']> = {
   'TLSv1.3': 'TLSv1.3',
 }
 
+const slotsByCode = { tls: new Map<number, number>(), sslv2: new Map<number, number>() }
 export const CIPHER_SUITES: readonly CipherSuite[] = rows.map((r) => {
   const bytes = r.code.split(',').map((b) => parseInt(b, 16))
   const protocol = MIN_PROTOCOL[r.protocol]
   if (!protocol) throw new Error(`cipher-suites.json: unknown protocol ${r.protocol} for ${r.code}`)
+  const code = bytes.reduce((acc, b) => acc * 256 + b, 0)
+  const slots = protocol === 'SSLv2' ? slotsByCode.sslv2 : slotsByCode.tls
+  let slot = slots.get(code)
+  if (slot === undefined) slots.set(code, (slot = slots.size))
   return {
-    code: bytes.reduce((acc, b) => acc * 256 + b, 0),
+    code,
     codeHex: r.code,
     name: r.iana ?? r.openssl ?? r.code,
     iana: r.iana,
@@ -60,8 +71,12 @@ export const CIPHER_SUITES: readonly CipherSuite[] = rows.map((r) => {
     enc: r.enc,
     mac: r.mac,
     export: r.export,
+    slot,
   }
 })
+
+/** How many distinct SSLv3/TLS suite codes the catalog has (see CipherSuite.slot). */
+export const TLS_SUITE_SLOTS = slotsByCode.tls.size
 
 /** Suites by wire code: SSLv3/TLS suites and SSLv2 cipher specs are separate code spaces. */
 const byCode = new Map<number, CipherSuite>()

@@ -29,7 +29,7 @@ import {
   type TlsObservation,
   type TlsVersion,
 } from './observation.ts'
-import { SUITE_CATEGORIES, categorySuites, isDhe, isEcdhe, suiteByCode, suiteName, suitesForVersion, type CipherSuite } from './cipher-suites.ts'
+import { SUITE_CATEGORIES, TLS_SUITE_SLOTS, categorySuites, isDhe, isEcdhe, suiteByCode, suiteName, suitesForVersion, type CipherSuite } from './cipher-suites.ts'
 import { DEFAULT_TLS12_GROUPS, DEFAULT_TLS13_GROUPS, NAMED_GROUPS, groupByName, groupName, inMozillaCurves, isWeakGroup } from './named-groups.ts'
 import { MAX_SUITES_PER_HELLO, buildClientHello, buildSslv2ClientHello, chunkSuites } from './wire/client-hello.ts'
 import { parseServerKeyExchange, type ServerFlight, type ServerHello } from './wire/server-messages.ts'
@@ -65,14 +65,18 @@ interface StepError {
 }
 
 interface VersionKnowledge {
-  /** suite codes the server picked under this version */
-  accepted: Set<number>
-  /** suite codes offered in a hello the server refused */
-  refused: Set<number>
+  /**
+   * What the server said of each suite under this version, by CipherSuite.slot: ACCEPTED when it
+   * picked the suite, REFUSED when a hello offering it was refused (both bits can be set)
+   */
+  suites: Uint8Array
   dheBits?: number
   /** SSLv2: cipher specs the server listed */
   sslv2Specs?: number[]
 }
+
+const ACCEPTED = 1
+const REFUSED = 2
 
 type VersionStatus = { status: 'accepted'; preferred?: number } | { status: 'refused' } | { status: 'undetermined'; reason: string; errorKind?: ErrorKind }
 
@@ -146,7 +150,7 @@ class TlsProbeSession {
 
   know(v: TlsVersion): VersionKnowledge {
     let k = this.knowledge.get(v)
-    if (!k) this.knowledge.set(v, (k = { accepted: new Set(), refused: new Set() }))
+    if (!k) this.knowledge.set(v, (k = { suites: new Uint8Array(TLS_SUITE_SLOTS) }))
     return k
   }
 
@@ -203,7 +207,6 @@ class TlsProbeSession {
       const sh = f.sslv2ServerHello
       if (sh && sh.version === 0x0002 && sh.cipherSpecs.length > 0) {
         k.sslv2Specs = sh.cipherSpecs
-        for (const c of sh.cipherSpecs) k.accepted.add(c)
         return { outcome: 'accepted', versionRefused: false, chosen: sh.cipherSpecs[0], flight: f }
       }
       // a TLS-only server answers an SSLv2 hello with a TLS alert or its own ServerHello
@@ -212,17 +215,18 @@ class TlsProbeSession {
     const sh = f.serverHello
     if (!sh) {
       if (!f.alert) return { outcome: 'error', versionRefused: false, errorKind: 'protocol', error: 'the server answered without a ServerHello or an alert', flight: f }
-      addCodes(k.refused, refusable)
+      mark(k, refusable, REFUSED)
       return { outcome: 'refused', versionRefused: f.alert.description === 70, flight: f }
     }
     // an impossible answer is neither an acceptance nor a refusal of what was offered
     const violation = violationOf(version, offered, sh)
     if (violation) return { outcome: 'error', versionRefused: false, errorKind: 'protocol', error: violation.reason, violation, chosen: sh.cipherSuite, flight: f }
     if (sh.version !== version) return { outcome: 'refused', versionRefused: true, otherVersion: sh.version, chosen: sh.cipherSuite, flight: f }
-    k.accepted.add(sh.cipherSuite)
+    // one of the offered suites (violationOf), so in the catalog
+    const suite = suiteByCode(sh.cipherSuite)
+    if (suite) k.suites[suite.slot]! |= ACCEPTED
     const result: HelloResult = { outcome: 'accepted', versionRefused: false, chosen: sh.cipherSuite, flight: f }
     if (sh.keyShareGroup !== undefined) result.group = sh.keyShareGroup
-    const suite = suiteByCode(sh.cipherSuite)
     if (f.serverKeyExchange && suite) {
       const ske = parseServerKeyExchange(f.serverKeyExchange, suite.kx)
       if (ske.kind === 'dhe' && isDhe(suite)) {
@@ -258,16 +262,16 @@ class TlsProbeSession {
     }
     let first = true
     for (;;) {
-      const unknown = members.filter((s) => !k.accepted.has(s.code) && !k.refused.has(s.code))
+      const unknown = members.filter((s) => k.suites[s.slot] === 0)
       if (!unknown.length) break
       const chunk = unknown.slice(0, MAX_SUITES_PER_HELLO)
       const r = await this.hello(first ? `suites:${category}` : `suites:${category} (enumerate)`, version, chunk)
       first = false
       if (r.outcome === 'error') return stepError(r)
       // an accepted pick is one of `chunk` (interpret turns any other pick into a violation)
-      if (r.outcome !== 'accepted') addCodes(k.refused, chunk)
+      if (r.outcome !== 'accepted') mark(k, chunk, REFUSED)
     }
-    return members.filter((s) => k.accepted.has(s.code)).map((s) => s.name)
+    return members.filter((s) => k.suites[s.slot]! & ACCEPTED).map((s) => s.name)
   }
 
   /** DH prime size under `version`, from an earlier DHE answer or one hello offering only DHE suites. */
@@ -276,14 +280,14 @@ class TlsProbeSession {
     if (k.dheBits !== undefined) return k.dheBits
     let first = true
     for (;;) {
-      const candidates = suitesForVersion(version).filter((s) => isDhe(s) && !k.refused.has(s.code))
+      const candidates = suitesForVersion(version).filter((s) => isDhe(s) && !(k.suites[s.slot]! & REFUSED))
       if (!candidates.length) return undefined
       const chunk = candidates.slice(0, MAX_SUITES_PER_HELLO)
       const r = await this.hello(first ? 'kex: DHE group size' : 'kex: DHE group size (next chunk)', version, chunk)
       first = false
       if (r.outcome === 'error') return stepError(r)
       if (r.outcome === 'accepted') return r.dhBits ?? { error: `DHE suite ${suiteName(r.chosen!)} accepted but its ServerKeyExchange was unreadable` }
-      addCodes(k.refused, chunk)
+      mark(k, chunk, REFUSED)
     }
   }
 
@@ -294,7 +298,7 @@ class TlsProbeSession {
   async enumerateGroups(version: TlsVersion, label: string, groups: readonly number[]): Promise<StepError | undefined> {
     const tls13 = version === 'TLSv1.3'
     const k = this.know(version)
-    const suites = suitesForVersion(version).filter((s) => (tls13 || isEcdhe(s)) && !k.refused.has(s.code)).slice(0, MAX_SUITES_PER_HELLO)
+    const suites = suitesForVersion(version).filter((s) => (tls13 || isEcdhe(s)) && !(k.suites[s.slot]! & REFUSED)).slice(0, MAX_SUITES_PER_HELLO)
     if (!suites.length) return undefined // no suite that would use a group is accepted here
     let remaining = groups.filter((g) => !this.acceptedGroups.has(g) && !this.refusedGroups.has(g))
     let first = true
@@ -315,9 +319,9 @@ class TlsProbeSession {
   }
 }
 
-/** Adds the suites' codes to `set` (an indexed loop: this runs for every suite of every refused hello). */
-function addCodes(set: Set<number>, suites: readonly CipherSuite[]): void {
-  for (let i = 0; i < suites.length; i++) set.add(suites[i]!.code)
+/** Records `what` of each suite (an indexed loop: this runs for every suite of every refused hello). */
+function mark(k: VersionKnowledge, suites: readonly CipherSuite[], what: number): void {
+  for (let i = 0; i < suites.length; i++) k.suites[suites[i]!.slot]! |= what
 }
 
 /** The ≤128-suite chunks each version is probed with, computed once per version. */
