@@ -4,32 +4,29 @@
 import { findingCount, type Finding, type ResultsView } from './model.ts'
 import { countSegments } from './findings-tee.ts'
 
-const escape = (s: string) =>
-  s
-    // XML 1.0 cannot carry most control characters, even escaped
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
+const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }
+
+// XML 1.0 cannot carry most control characters, even escaped: they are dropped
+export const xmlEscape = (s: string): string => s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F&<>"]/g, (c) => XML_ENTITIES[c] ?? '')
 
 function testcase(f: Finding): string {
   const name = `${f.scenario} [${f.target}]`
-  const open = `    <testcase classname="${escape(f.checkId)}" name="${escape(name)}" file="${escape(f.policy)}">`
-  const detail = escape(JSON.stringify({ expected: f.expected, actual: f.actual }, null, 1))
+  const open = `    <testcase classname="${xmlEscape(f.checkId)}" name="${xmlEscape(name)}" file="${xmlEscape(f.policy)}">`
+  // what was expected and seen, for a failure or an error only
+  const detail = () => xmlEscape(JSON.stringify({ expected: f.expected, actual: f.actual }, null, 1))
   switch (f.status) {
     case 'passed':
       return `${open}</testcase>`
     case 'failed':
-      return `${open}\n      <failure message="${escape(f.summary)}" type="failed">${detail}</failure>\n    </testcase>`
+      return `${open}\n      <failure message="${xmlEscape(f.summary)}" type="failed">${detail()}</failure>\n    </testcase>`
     case 'error':
-      return `${open}\n      <error message="${escape(f.summary)}" type="${escape(f.errorKind ?? 'error')}">${detail}</error>\n    </testcase>`
+      return `${open}\n      <error message="${xmlEscape(f.summary)}" type="${xmlEscape(f.errorKind ?? 'error')}">${detail()}</error>\n    </testcase>`
     case 'waived':
-      return `${open}\n      <skipped message="${escape(`waived by ${f.waiver?.id ?? '?'}: ${f.waiver?.justification ?? ''} (approved by ${f.waiver?.approver ?? '?'}, ${f.waiver?.ticket ?? ''}, until ${f.waiver?.expires ?? '?'}); verdict was ${f.verdict}: ${f.summary}`)}"/>\n    </testcase>`
+      return `${open}\n      <skipped message="${xmlEscape(`waived by ${f.waiver?.id ?? '?'}: ${f.waiver?.justification ?? ''} (approved by ${f.waiver?.approver ?? '?'}, ${f.waiver?.ticket ?? ''}, until ${f.waiver?.expires ?? '?'}); verdict was ${f.verdict}: ${f.summary}`)}"/>\n    </testcase>`
     case 'skipped':
-      return `${open}\n      <skipped message="${escape(f.summary)}"/>\n    </testcase>`
+      return `${open}\n      <skipped message="${xmlEscape(f.summary)}"/>\n    </testcase>`
     case 'not-applicable':
-      return `${open}\n      <skipped message="${escape(`not applicable: ${f.summary}`)}" type="not-applicable"/>\n    </testcase>`
+      return `${open}\n      <skipped message="${xmlEscape(`not applicable: ${f.summary}`)}" type="not-applicable"/>\n    </testcase>`
   }
 }
 
@@ -59,9 +56,9 @@ export function* junitChunks(results: ResultsView): Generator<string> {
       const c = segments[++segment]!.counts
       const n = Object.values(c).reduce((a, b) => a + b, 0)
       lines.push(
-        `  <testsuite name="${escape(f.policy)}" tests="${n}" failures="${c.failed}" errors="${c.error}" skipped="${c.skipped + c.waived + c['not-applicable']}" timestamp="${results.run.startedAt}">`,
+        `  <testsuite name="${xmlEscape(f.policy)}" tests="${n}" failures="${c.failed}" errors="${c.error}" skipped="${c.skipped + c.waived + c['not-applicable']}" timestamp="${results.run.startedAt}">`,
         '    <properties>',
-        `      <property name="vigil.run.id" value="${escape(results.run.id)}"/>`,
+        `      <property name="vigil.run.id" value="${xmlEscape(results.run.id)}"/>`,
         `      <property name="vigil.run.incomplete" value="${results.run.incomplete ? 'true' : 'false'}"/>`,
         '    </properties>',
       )
