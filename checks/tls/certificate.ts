@@ -369,7 +369,7 @@ export function tidyNetworkMessage(message: string): string {
  * client's CPU per handshake to a server that picks X25519 (bench/tls.ts), and leaves out the
  * brainpool groups, which this one offers.
  */
-export const HANDSHAKE_GROUPS = [
+const HANDSHAKE_GROUP_NAMES = [
   'X25519',
   'P-256',
   'X448',
@@ -389,7 +389,40 @@ export const HANDSHAKE_GROUPS = [
   'brainpoolP256r1',
   'brainpoolP384r1',
   'brainpoolP512r1',
-].join(':')
+]
+
+/**
+ * The groups of `names` this Node's OpenSSL knows, as an `ecdhCurve` list; undefined (OpenSSL's
+ * default) when it knows none. A Node linked against an older OpenSSL (a distribution's build on
+ * OpenSSL 3.0 has no ML-KEM groups) refuses a list naming a group it lacks, which would make every
+ * full handshake fail.
+ */
+export function knownGroups(names: readonly string[]): string | undefined {
+  const all = names.join(':')
+  if (accepts(all)) return all
+  const known = names.filter(accepts)
+  return known.length ? known.join(':') : undefined
+}
+function accepts(list: string): boolean {
+  try {
+    tls.createSecureContext({ ecdhCurve: list })
+    return true
+  } catch {
+    return false
+  }
+}
+
+let handshakeGroups: { list: string | undefined } | undefined
+/** HANDSHAKE_GROUP_NAMES as this process's OpenSSL takes them, worked out once. */
+function handshakeGroupList(): string | undefined {
+  return (handshakeGroups ??= { list: knownGroups(HANDSHAKE_GROUP_NAMES) }).list
+}
+
+/** `{ ecdhCurve }` for a full handshake's secure context, or nothing (OpenSSL's default). */
+export function ecdhCurveOption(): { ecdhCurve?: string } {
+  const list = handshakeGroupList()
+  return list ? { ecdhCurve: list } : {}
+}
 
 /** The TLS context of every chain fetch, built once: it holds no per-endpoint state. */
 let chainFetchContext: tls.SecureContext | undefined
@@ -426,7 +459,7 @@ function handshake(target: TlsTarget, ctx: ObserveContext, upgraded?: Socket): P
         // Old servers must still show their certificate; judging their protocol is another check.
         minVersion: 'TLSv1',
         ciphers: 'DEFAULT:@SECLEVEL=0',
-        ecdhCurve: HANDSHAKE_GROUPS,
+        ...ecdhCurveOption(),
       })),
     })
     let settled = false

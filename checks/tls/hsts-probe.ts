@@ -8,7 +8,7 @@ import tls, { type SecureContext, type TLSSocket } from 'node:tls'
 import type { TlsTarget } from './target.ts'
 import type { ErrorKind, ObserveContext } from '../types.ts'
 import type { HstsObservation } from './observation.ts'
-import { HANDSHAKE_GROUPS, ProbeError, networkErrorKind, systemRootPems, tidyNetworkMessage } from './certificate.ts'
+import { ProbeError, ecdhCurveOption, networkErrorKind, systemRootPems, tidyNetworkMessage } from './certificate.ts'
 
 /**
  * One TLS context per set of extra CAs, shared by every HSTS request of a run: building it parses
@@ -21,7 +21,7 @@ function secureContextFor(extraCaPems: string[]): SecureContext {
   const key = extraCaPems.join('\n')
   let c = contexts.get(key)
   if (!c) {
-    c = tls.createSecureContext({ ca: [...systemRootPems(), ...extraCaPems], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', ecdhCurve: HANDSHAKE_GROUPS })
+    c = tls.createSecureContext({ ca: [...systemRootPems(), ...extraCaPems], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', ...ecdhCurveOption() })
     contexts.set(key, c)
   }
   return c

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ProbeError } from '../../checks/tls/certificate.ts'
+import { ProbeError, knownGroups } from '../../checks/tls/certificate.ts'
 import { probeHsts } from '../../checks/tls/hsts-probe.ts'
 import type { ObserveContext } from '../../checks/types.ts'
 import { generateLabPki, type LabPki } from '../../lab/tls/certificates.ts'
@@ -73,6 +73,13 @@ describe('probeHsts', () => {
     ]
     const found = await Promise.all(servers.map(async (s) => (await probeHsts(target(s.port), ctx([pki.caPem]))).header))
     expect(found).toEqual(['max-age=1', 'max-age=2', 'max-age=3', 'max-age=4', 'max-age=5'])
+  })
+
+  it('offers only the groups this OpenSSL knows: a list naming one it lacks would fail every handshake', () => {
+    expect(knownGroups(['X25519', 'P-256'])).toBe('X25519:P-256')
+    // as a Node on an older OpenSSL would see an ML-KEM name: dropped, the rest kept in order
+    expect(knownGroups(['X25519', 'NoSuchGroup768', 'P-256'])).toBe('X25519:P-256')
+    expect(knownGroups(['NoSuchGroup768'])).toBeUndefined()
   })
 
   it('a certificate for another host is not trusted (browsers ignore HSTS then)', async () => {
