@@ -215,7 +215,7 @@ class TlsProbeSession {
     const sh = f.serverHello
     if (!sh) {
       if (!f.alert) return { outcome: 'error', versionRefused: false, errorKind: 'protocol', error: 'the server answered without a ServerHello or an alert', flight: f }
-      mark(k, refusable, REFUSED)
+      markRefused(k, refusable)
       return { outcome: 'refused', versionRefused: f.alert.description === 70, flight: f }
     }
     // an impossible answer is neither an acceptance nor a refusal of what was offered
@@ -269,7 +269,7 @@ class TlsProbeSession {
       first = false
       if (r.outcome === 'error') return stepError(r)
       // an accepted pick is one of `chunk` (interpret turns any other pick into a violation)
-      if (r.outcome !== 'accepted') mark(k, chunk, REFUSED)
+      if (r.outcome !== 'accepted') markRefused(k, chunk)
     }
     return members.filter((s) => k.suites[s.slot]! & ACCEPTED).map((s) => s.name)
   }
@@ -287,7 +287,7 @@ class TlsProbeSession {
       first = false
       if (r.outcome === 'error') return stepError(r)
       if (r.outcome === 'accepted') return r.dhBits ?? { error: `DHE suite ${suiteName(r.chosen!)} accepted but its ServerKeyExchange was unreadable` }
-      mark(k, chunk, REFUSED)
+      markRefused(k, chunk)
     }
   }
 
@@ -319,9 +319,9 @@ class TlsProbeSession {
   }
 }
 
-/** Records `what` of each suite (an indexed loop: this runs for every suite of every refused hello). */
-function mark(k: VersionKnowledge, suites: readonly CipherSuite[], what: number): void {
-  for (let i = 0; i < suites.length; i++) k.suites[suites[i]!.slot]! |= what
+/** Records that the suites were refused (an indexed loop: this runs for every suite of every refused hello). */
+function markRefused(k: VersionKnowledge, suites: readonly CipherSuite[]): void {
+  for (let i = 0; i < suites.length; i++) k.suites[suites[i]!.slot]! |= REFUSED
 }
 
 /** The ≤128-suite chunks each version is probed with, computed once per version. */
@@ -336,8 +336,11 @@ function stepError(r: HelloResult): StepError {
   return { error: r.error ?? 'error', ...(r.errorKind ? { kind: r.errorKind } : {}) }
 }
 
-const WEAK_TLS12_GROUPS = NAMED_GROUPS.filter((g) => g.tls12 && isWeakGroup(g)).map((g) => g.code)
-const OUTSIDE_TLS12_GROUPS = NAMED_GROUPS.filter((g) => g.tls12 && !isWeakGroup(g) && !inMozillaCurves(g.name)).map((g) => g.code)
+/** TLS ≤ 1.2 curves asked about in one enumeration: the weak ones first, then the others outside the Mozilla list. */
+const ASKED_TLS12_GROUPS = [
+  ...NAMED_GROUPS.filter((g) => g.tls12 && isWeakGroup(g)),
+  ...NAMED_GROUPS.filter((g) => g.tls12 && !isWeakGroup(g) && !inMozillaCurves(g.name)),
+].map((g) => g.code)
 const OUTSIDE_TLS13_GROUPS = NAMED_GROUPS.filter((g) => g.tls13 && !inMozillaCurves(g.name)).map((g) => g.code)
 
 export async function observeTls(target: TlsTarget, ctx: ObserveContext): Promise<TlsObservation> {
@@ -472,7 +475,7 @@ async function observeKeyExchange(s: TlsProbeSession, status: Map<TlsVersion, Ve
   if (ecVersion) {
     const label = 'curves below 256 bits or outside the Mozilla list'
     tasks.push(
-      s.enumerateGroups(ecVersion, label, [...WEAK_TLS12_GROUPS, ...OUTSIDE_TLS12_GROUPS]).then((r) => {
+      s.enumerateGroups(ecVersion, label, ASKED_TLS12_GROUPS).then((r) => {
         if (r) problem(`${label} under ${ecVersion}`, r)
       }),
     )
