@@ -412,16 +412,14 @@ function accepts(list: string): boolean {
   }
 }
 
-let handshakeGroups: { list: string | undefined } | undefined
-/** HANDSHAKE_GROUP_NAMES as this process's OpenSSL takes them, worked out once. */
-function handshakeGroupList(): string | undefined {
-  return (handshakeGroups ??= { list: knownGroups(HANDSHAKE_GROUP_NAMES) }).list
-}
-
-/** `{ ecdhCurve }` for a full handshake's secure context, or nothing (OpenSSL's default). */
+let handshakeCurve: { ecdhCurve?: string } | undefined
+/** `{ ecdhCurve }` for a full handshake's secure context (HANDSHAKE_GROUP_NAMES as this OpenSSL takes them, worked out once), or nothing: OpenSSL's default. */
 export function ecdhCurveOption(): { ecdhCurve?: string } {
-  const list = handshakeGroupList()
-  return list ? { ecdhCurve: list } : {}
+  if (!handshakeCurve) {
+    const list = knownGroups(HANDSHAKE_GROUP_NAMES)
+    handshakeCurve = list ? { ecdhCurve: list } : {}
+  }
+  return handshakeCurve
 }
 
 /** The TLS context of every chain fetch, built once: it holds no per-endpoint state. */
