@@ -68,16 +68,16 @@ export async function writeChunksBounded(file: string, chunks: Iterable<string>,
  * WRITE_CHUNK bytes at a time with every write time-bounded. Returns each file's size in bytes.
  */
 export async function writeChunksTogether(outputs: readonly (readonly [file: string, chunks: Iterable<string>, behind?: () => boolean])[], timeoutMs = WRITE_TIMEOUT_MS): Promise<number[]> {
-  const open = outputs.map(([file, chunks, behind]) => ({ out: new AppendOnlyFile(file, timeoutMs), it: chunks[Symbol.iterator](), behind, pending: [] as string[], size: 0, done: false }))
-  const flush = async (w: (typeof open)[number]) => {
+  const writers = outputs.map(([file, chunks, behind]) => ({ out: new AppendOnlyFile(file, timeoutMs), it: chunks[Symbol.iterator](), behind, pending: [] as string[], size: 0, done: false }))
+  const flush = async (w: (typeof writers)[number]) => {
     const text = w.pending.join('')
     w.pending = []
     w.size = 0
     if (text) await w.out.append(text)
   }
   try {
-    while (open.some((w) => !w.done))
-      for (const w of open)
+    while (writers.some((w) => !w.done))
+      for (const w of writers)
         // one chunk, and more while the stream is `behind` the others (what they read waits for it)
         do {
           if (w.done) break
@@ -90,9 +90,9 @@ export async function writeChunksTogether(outputs: readonly (readonly [file: str
           if (w.done || w.size >= WRITE_CHUNK) await flush(w)
         } while (w.behind?.())
   } finally {
-    await Promise.all(open.map((w) => w.out.close()))
+    await Promise.all(writers.map((w) => w.out.close()))
   }
-  return open.map((w) => w.out.bytes)
+  return writers.map((w) => w.out.bytes)
 }
 
 /**
