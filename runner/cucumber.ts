@@ -140,6 +140,18 @@ export interface StepFailure {
   message: string
 }
 
+/**
+ * The feature files the judging run reads: only those holding a selected scenario (a TLS run of the
+ * shipped library parses 12 of its 48 files, once per judging batch). The tag expression and names
+ * still apply, so the same scenarios are selected. Paths with line filters (`file.feature:12`) are
+ * kept as they are: a file named without its filter would select more.
+ */
+export function judgedSources(set: PolicySet): IRunConfiguration['sources'] {
+  const sources = set.runConfiguration.sources
+  if (set.scenarios.length === 0 || sources.paths.some((p) => /:\d+$/.test(p))) return sources
+  return { ...sources, paths: [...new Set(set.scenarios.map((s) => s.file))] }
+}
+
 /** The judging run: Cucumber executes the scenarios against the stored observations. */
 export async function judgeWithCucumber(
   set: PolicySet,
@@ -168,7 +180,12 @@ export async function judgeWithCucumber(
       : undefined
   try {
     await runCucumber(
-      { ...set.runConfiguration, support: set.support, runtime: { ...set.runConfiguration.runtime, worldParameters: worldParameters as IRunConfiguration['runtime']['worldParameters'] } },
+      {
+        ...set.runConfiguration,
+        sources: judgedSources(set),
+        support: set.support,
+        runtime: { ...set.runConfiguration.runtime, worldParameters: worldParameters as IRunConfiguration['runtime']['worldParameters'] },
+      },
       env,
       (e: Envelope) => {
         if (e.gherkinDocument) collectExampleRows(e.gherkinDocument, rows)
