@@ -100,8 +100,9 @@ ratios, and every target of issue "Fleet scale" met or not met.
   --sslscan-cap-s S       kill an sslscan process after S seconds (default 180)
   --vigil-cap-s S         kill a Vigil run after S seconds (default 1800)
   --cold-cache            no warm-up run, and every Vigil run starts with an empty Node compile
-                          cache (default: one untimed 1-endpoint run first warms the cache, as on
-                          any run after the first)
+                          cache and an empty inventory parse cache (default: before each size, one
+                          untimed run of the same inventory that probes one endpoint (--targets)
+                          warms both, as on any run after the first with the inventory unchanged)
   --json FILE             also write every figure as JSON
   --keep                  keep the scratch folder (Vigil's output at each size)
   -h, --help              this text
@@ -508,17 +509,23 @@ function vigilEnv(dir: string, opts: Options): NodeJS.ProcessEnv {
   // the project's compile cache (bin/vigil.mjs turns it on) lives in NODE_COMPILE_CACHE or tmpdir
   const env: NodeJS.ProcessEnv = { ...process.env }
   delete env.GITHUB_STEP_SUMMARY // Vigil would append its summary to a CI job page
-  if (opts.coldCache) env.NODE_COMPILE_CACHE = mkdtempSync(join(dir, 'compile-cache-'))
+  if (opts.coldCache) {
+    env.NODE_COMPILE_CACHE = mkdtempSync(join(dir, 'compile-cache-'))
+    env.VIGIL_YAML_CACHE = mkdtempSync(join(dir, 'yaml-cache-'))
+  }
   return env
 }
 
-/** One untimed 1-endpoint run so that Node's compile cache holds Vigil's modules, as on any run after the first. */
-async function warmUp(fleet: Fleet, dir: string, opts: Options): Promise<void> {
+/**
+ * One untimed run of the measured inventory that probes one endpoint (`--targets`): Node's compile
+ * cache holds Vigil's modules and the inventory's parse is kept (core/yaml-cache.ts), as on any run
+ * after the first with the inventory unchanged (a nightly run's case).
+ */
+async function warmUp(fleet: Fleet, config: string, dir: string, opts: Options): Promise<void> {
   const wdir = join(dir, 'warm-up')
   mkdirSync(wdir, { recursive: true })
-  const config = join(wdir, 'vigil.yaml')
-  writeVigilConfig(config, fleet, fleet.ready.endpoints.filter((e) => e.profile === 'hardened').slice(0, 1))
-  const run = await timed(process.execPath, vigilArgs(config, join(wdir, 'out'), opts), {
+  const one = fleet.ready.endpoints.find((e) => e.profile === 'hardened') ?? fleet.ready.endpoints[0]!
+  const run = await timed(process.execPath, [...vigilArgs(config, join(wdir, 'out'), opts), '--targets', one.name], {
     timeFile: join(wdir, 'time'),
     capMs: 120_000,
     stdout: { file: join(wdir, 'stdout.txt') },
@@ -528,11 +535,9 @@ async function warmUp(fleet: Fleet, dir: string, opts: Options): Promise<void> {
   if (run.exit === null || run.exit > 3) throw new Error(`the warm-up Vigil run failed (exit ${run.exit}); see ${wdir}`)
 }
 
-async function measureVigil(fleet: Fleet, dir: string, opts: Options): Promise<VigilFigures> {
+async function measureVigil(fleet: Fleet, config: string, dir: string, opts: Options): Promise<VigilFigures> {
   const endpoints = fleet.ready.endpoints
-  const config = join(dir, 'vigil.yaml')
   const out = join(dir, 'vigil-out')
-  writeVigilConfig(config, fleet, endpoints)
   const args = vigilArgs(config, out, opts)
   const stderrTail: string[] = []
   const marks: { policies?: number; observe?: number; judge?: number } = {}
@@ -822,8 +827,6 @@ interface SizeResult {
   sslscan: SslscanFigures[]
 }
 
-let warmedUp = false
-
 async function benchSize(endpoints: number, withSslscan: boolean, dir: string, opts: Options, wrapperCpuMs: number): Promise<SizeResult> {
   const sdir = join(dir, String(endpoints))
   mkdirSync(sdir, { recursive: true })
@@ -832,13 +835,14 @@ async function benchSize(endpoints: number, withSslscan: boolean, dir: string, o
   try {
     const eps = fleet.ready.endpoints
     process.stderr.write(`bench: fleet up in ${(fleet.ready.startMs / 1000).toFixed(1)} s\n`)
-    if (!opts.coldCache && !warmedUp) {
-      process.stderr.write('bench: warming the compile cache (one untimed 1-endpoint Vigil run) …\n')
-      await warmUp(fleet, dir, opts)
-      warmedUp = true
+    const config = join(sdir, 'vigil.yaml')
+    writeVigilConfig(config, fleet, eps)
+    if (!opts.coldCache) {
+      process.stderr.write('bench: warming the caches (one untimed Vigil run of this inventory, one endpoint probed) …\n')
+      await warmUp(fleet, config, sdir, opts)
     }
     process.stderr.write(`bench: running Vigil over ${eps.length} endpoints …\n`)
-    const vigil = await measureVigil(fleet, sdir, opts)
+    const vigil = await measureVigil(fleet, config, sdir, opts)
     process.stderr.write(`bench: Vigil done in ${(vigil.wallMs / 1000).toFixed(1)} s\n`)
     const sslscan: SslscanFigures[] = []
     if (withSslscan) {
@@ -1009,7 +1013,7 @@ function report(results: SizeResult[], targets: TargetLine[], opts: Options, wra
   out.push(`machine: ${m.cpus} CPU (${m.cpuModel}), ${m.memGb} GiB, Linux ${m.kernel}, Node ${m.node} (OpenSSL ${m.openssl}), load average ${m.loadAverage.join(' ')} at the end`)
   out.push(`command: node bench/tls.ts ${process.argv.slice(2).join(' ')}`.trimEnd())
   out.push('how: every tool is a child process. Vigil: wall, CPU and peak RSS from GNU time (rusage of Vigil and the children it waited')
-  out.push('  for, i.e. git; 10 ms resolution), compile cache ' + (opts.coldCache ? 'empty at every run (--cold-cache).' : 'warmed by one untimed run first.'))
+  out.push('  for, i.e. git; 10 ms resolution), compile cache and inventory parse cache ' + (opts.coldCache ? 'empty at every run (--cold-cache).' : 'warmed by one untimed run of the same inventory first (one endpoint probed).'))
   out.push('  CPU before the first connection: read by the endpoint fleet from /proc/<Vigil pid>/stat (utime+stime, plus cutime+cstime')
   out.push(`  of reaped children) when the first connection reaches a server; start-up and planning included; ${f0(1000 / CLK_TCK)} ms clock ticks.`)
   if (wrapperCpuMs !== undefined)

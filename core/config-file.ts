@@ -3,6 +3,7 @@
 import { closeSync, openSync, readSync } from 'node:fs'
 import { LineCounter, parseDocument, isAlias, isCollection, isMap, isNode, isPair, isScalar, type Alias, type Document } from 'yaml'
 import type * as z from 'zod'
+import { keepParsedYaml, lineIn, readParsedYaml, type LineTree } from './yaml-cache.ts'
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -26,8 +27,13 @@ export interface YamlDocument {
   lineOf(path: readonly PropertyKey[]): number | undefined
 }
 
-/** Parses YAML keeping source positions; a syntax error is a ConfigError naming the file and line. */
+/**
+ * Parses YAML keeping source positions; a syntax error is a ConfigError naming the file and line.
+ * A large text parsed before is read back from the parse cache (core/yaml-cache.ts).
+ */
 export function parseYamlDocument(text: string, file: string): YamlDocument {
+  const kept = readParsedYaml(text)
+  if (kept) return { raw: kept.raw ?? {}, lineOf: (path) => lineIn(kept.lines, path) }
   const lines = new LineCounter()
   // duplicate keys are found by inspectDocument: yaml's own check compares every key with every
   // earlier key of its map, which takes seconds on a map of a few thousand keys
@@ -59,7 +65,18 @@ export function parseYamlDocument(text: string, file: string): YamlDocument {
     }
     return undefined
   }
+  keepParsedYaml(text, () => ({ raw, lines: lineTree(doc.contents, lines) }))
   return { raw: raw ?? {}, lineOf }
+}
+
+/** The document's lines, shaped like it (yaml-cache.ts's LineTree): what lineOf reads, for the parse cache. */
+export function lineTree(node: unknown, lines: LineCounter): LineTree {
+  if (!isNode(node) || !node.range) return null
+  const line = lines.linePos(node.range[0]).line
+  if (isMap(node))
+    return [line, node.items.flatMap((p): [unknown, LineTree][] => (isScalar(p.key) || !isNode(p.key) ? [[isScalar(p.key) ? p.key.value : p.key, lineTree(p.value, lines)]] : [])), 'map']
+  if (isCollection(node)) return [line, (node.items as unknown[]).map((n) => lineTree(n, lines))]
+  return line
 }
 
 /** Most values aliases may add to a document once expanded; a real inventory needs a few thousand. */
