@@ -1,28 +1,38 @@
 // Reading a text file line by line, a chunk at a time: a JSON Lines file of any size is read in
 // constant memory. Synchronous, so a report generator can pull lines as it writes.
 import { closeSync, openSync, readSync } from 'node:fs'
-import { StringDecoder } from 'node:string_decoder'
 
-/** The file's lines, without their line ends; an empty last line is not yielded. */
+/**
+ * The file's lines, without their line ends; an empty last line is not yielded. Lines are cut from
+ * the bytes (a newline byte never occurs inside a UTF-8 character) and each is decoded alone: no
+ * decoded chunk is made only to be sliced.
+ */
 export function* readLines(file: string, chunkBytes = 1 << 16): Generator<string> {
   const fd = openSync(file, 'r')
   try {
-    const buf = Buffer.allocUnsafe(chunkBytes)
-    const decoder = new StringDecoder('utf8')
-    let rest = ''
+    let buf = Buffer.allocUnsafe(chunkBytes)
+    /** bytes in buf: [0, kept) the start of a line read earlier, then what the last read added */
+    let kept = 0
     for (;;) {
-      const n = readSync(fd, buf, 0, chunkBytes, null)
+      // a line longer than the buffer: a larger one
+      if (kept === buf.length) {
+        const larger = Buffer.allocUnsafe(buf.length * 2)
+        buf.copy(larger, 0, 0, kept)
+        buf = larger
+      }
+      const n = readSync(fd, buf, kept, buf.length - kept, null)
       if (n === 0) break
-      const text = rest + decoder.write(buf.subarray(0, n))
+      const end = kept + n
       let start = 0
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        yield text.slice(start, nl)
+      for (let nl = buf.indexOf(0x0a, kept); nl >= 0 && nl < end; nl = buf.indexOf(0x0a, start)) {
+        yield buf.toString('utf8', start, nl)
         start = nl + 1
       }
-      rest = text.slice(start)
+      // the unfinished line moves to the front; the next read follows it
+      kept = end - start
+      if (start > 0 && kept > 0) buf.copy(buf, 0, start, end)
     }
-    rest += decoder.end()
-    if (rest) yield rest
+    if (kept > 0) yield buf.toString('utf8', 0, kept)
   } finally {
     closeSync(fd)
   }

@@ -28,6 +28,14 @@ describe('readLines', () => {
       { numRuns: 200 },
     )
   })
+
+  it('gives the last line without its line end, and reads lines longer than its buffer', () => {
+    const file = join(scratch(), 'lines.txt')
+    const long = 'ü'.repeat(100_000)
+    writeFileSync(file, `a\n${long}\n\nlast`)
+    expect([...readLines(file, 16)]).toEqual(['a', long, '', 'last'])
+    expect([...readLines(file)]).toEqual(['a', long, '', 'last'])
+  })
 })
 
 describe('bounded writes', () => {
@@ -38,6 +46,15 @@ describe('bounded writes', () => {
     const text = readFileSync(file, 'utf8')
     expect(text).toBe(chunks.join(''))
     expect(sha256File(file)).toBe(sha256(text))
+    expect(r.bytes).toBe(Buffer.byteLength(text))
+  })
+
+  it('writeChunksBounded writes chunks larger than one write, in order, multi-byte text included', async () => {
+    const file = join(scratch(), 'out.txt')
+    const chunks = ['head ', '€'.repeat(200_000), ' middle ', 'x'.repeat(90_000), ...Array.from({ length: 200 }, (_, i) => `${'ü'.repeat(i * 7)}\n`), '𝄞'.repeat(70_000)]
+    const r = await writeChunksBounded(file, chunks)
+    const text = readFileSync(file, 'utf8')
+    expect(text === chunks.join('')).toBe(true)
     expect(r.bytes).toBe(Buffer.byteLength(text))
   })
 
