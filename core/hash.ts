@@ -1,8 +1,8 @@
 // SHA-256 as lower-case hex: file hashes in run.json, manifests, fingerprints, report anchors.
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 import { closeSync, openSync, readSync } from 'node:fs'
 
-export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex')
+export const sha256 = (data: string | Uint8Array): string => hash('sha256', data, 'hex')
 
 /** SHA-256 of a file, read a chunk at a time (a large results file is never held whole). */
 export function sha256File(file: string): string {

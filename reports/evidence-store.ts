@@ -32,6 +32,8 @@ export class EvidenceWriter {
   private pending: string[] = []
   /** content → its citation, within one batch (a chain is cited by five findings of a target) */
   private recent = new Map<string, { sha256: string; bytes: number }>()
+  /** the same for data cited as the same object (a target's hellos, cited by several checks): not even stringified again */
+  private byObject = new WeakMap<object, { sha256: string; bytes: number }>()
 
   constructor(file: string) {
     this.out = new AppendOnlyFile(file)
@@ -40,9 +42,14 @@ export class EvidenceWriter {
   /** The items as citations (content replaced by its hash and size); new content is queued for writing. */
   cite(items: readonly { kind: string; description: string; mediaType?: string; data?: unknown }[]): EvidenceRef[] {
     return items.map((item) => {
-      const content = evidenceContent(item.data)
-      let known = this.recent.get(content)
-      if (!known) this.recent.set(content, (known = { sha256: sha256(content), bytes: Buffer.byteLength(content) }))
+      const object = typeof item.data === 'object' && item.data !== null ? item.data : undefined
+      let known = object && this.byObject.get(object)
+      if (!known) {
+        const content = evidenceContent(item.data)
+        known = this.recent.get(content)
+        if (!known) this.recent.set(content, (known = { sha256: sha256(content), bytes: Buffer.byteLength(content) }))
+        if (object) this.byObject.set(object, known)
+      }
       const hash = known.sha256
       if (!this.seen.has(hash)) {
         this.seen.add(hash)

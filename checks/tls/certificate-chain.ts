@@ -3,12 +3,17 @@ import { notApplicableVerdict, type EvidenceItem, type Verdict } from '../types.
 import type { CertificateObservation, TlsObservation } from './observation.ts'
 import { handshakePart } from './observation-parts.ts'
 
+/** Each served chain's PEM text, made once: five checks cite it (the evidence store then knows the same text again at once). */
+const chainText = new WeakMap<CertificateObservation, string>()
+
 export function chainEvidence(cert: CertificateObservation): EvidenceItem {
+  let data = chainText.get(cert)
+  if (data === undefined) chainText.set(cert, (data = cert.chainPem.join('')))
   return {
     kind: 'pem-chain',
     description: `certificate chain as served (${cert.chainPem.length} certificate(s), via ${cert.source} ${cert.protocol}), leaf first`,
     mediaType: 'application/x-pem-file',
-    data: cert.chainPem.join(''),
+    data,
   }
 }
 

@@ -106,8 +106,18 @@ export function missingSuitesKind(su: SuitesObservation, versions: readonly TlsV
   return undecidedKind((su.undetermined ?? []).filter((u) => versions.includes(u.protocol)))
 }
 
+/** A target's hellos by purpose prefix: several checks cite the same ones, as the same array (the evidence store knows it again without reading it). */
+const hellosByPrefix = new WeakMap<TlsObservation['hellos'], Map<string, TlsObservation['hellos']>>()
+
 export function helloEvidence(obs: TlsObservation, purposePrefix?: string) {
-  const hellos = purposePrefix ? obs.hellos.filter((h) => h.purpose.startsWith(purposePrefix)) : obs.hellos
+  let hellos = obs.hellos
+  if (purposePrefix) {
+    let byPrefix = hellosByPrefix.get(obs.hellos)
+    if (!byPrefix) hellosByPrefix.set(obs.hellos, (byPrefix = new Map()))
+    let some = byPrefix.get(purposePrefix)
+    if (!some) byPrefix.set(purposePrefix, (some = obs.hellos.filter((h) => h.purpose.startsWith(purposePrefix))))
+    hellos = some
+  }
   return {
     kind: 'tls-hellos',
     description: `${hellos.length} ClientHello(s) sent to ${obs.target.address}:${obs.target.port} (SNI ${obs.target.host}) and the server's answers`,
