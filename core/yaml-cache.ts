@@ -10,8 +10,9 @@
 // code and no more (never a shared temporary folder, where another user could plant an answer);
 // VIGIL_YAML_CACHE names another folder, or `off`. At most MAX_ENTRIES files, the oldest removed.
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { VIGIL_ROOT } from './vigil-root.ts'
 
 /** Texts shorter than this parse in a few milliseconds: not worth a file. */
@@ -59,14 +60,20 @@ function cacheFolder(): string | undefined {
 }
 
 let identity: string | undefined
-/** This parser's code and the yaml library's version: part of every key. */
+/** This parser's code and the yaml library's package.json (its version), wherever npm put it: part of every key. */
 function codeIdentity(): string {
   if (identity === undefined) {
     const h = createHash('sha256')
-    for (const f of ['core/config-file.ts', 'core/yaml-cache.ts', 'node_modules/yaml/package.json']) h.update(readFileSync(join(VIGIL_ROOT, f))).update('\0')
+    for (const f of [join(VIGIL_ROOT, 'core/config-file.ts'), join(VIGIL_ROOT, 'core/yaml-cache.ts'), packageJsonOf(fileURLToPath(import.meta.resolve('yaml')))]) h.update(readFileSync(f)).update('\0')
     identity = h.digest('hex')
   }
   return identity
+}
+
+/** The package.json of the package holding `file`. */
+function packageJsonOf(file: string): string {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return join(dir, 'package.json')
+  throw new Error(`no package.json above ${file}`)
 }
 
 function entryFile(folder: string, text: string): string {

@@ -35,17 +35,14 @@ export function* resultsJsonChunks(results: ResultsView): Generator<string> {
       for (const f of source as Iterable<Finding>) yield JSON.stringify(f)
     })()
     yield '  "findings": ['
+    // a line at a time: the writer encodes each into its buffer (no joined megabyte strings)
     let first = true
-    let batch: string[] = []
     for (const line of lines) {
-      batch.push(`${first ? '\n' : ',\n'}    ${line}`)
+      yield first ? '\n    ' : ',\n    '
+      yield line
       first = false
-      if (batch.length >= 500) {
-        yield batch.join('')
-        batch = []
-      }
     }
-    yield batch.join('') + (first ? `]${comma}\n` : `\n  ]${comma}\n`)
+    yield first ? `]${comma}\n` : `\n  ]${comma}\n`
   }
   yield '}\n'
 }

@@ -76,8 +76,6 @@ export interface RunOutcome {
   /** the findings are read back from disk on each pass (`materialize` for an array) */
   results: ResultsView
   files: ReportFiles & { observations: string; evidence: string; run: string }
-  /** the observations the findings were derived from, without their raw data (in observations.json) */
-  observations: StoredObservation[]
   /** line of each target's entry in the inventory, by name (annotations of built-in policies point there) */
   targetLines: Record<string, number>
 }
@@ -196,7 +194,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     summaries[i] = summarizeObservation(o.kind, o.data)
     void journal.add(i, o)
   }
-  const observations = await (opts.observer ?? observeAll)(inv, plan.targets, {
+  let observations = await (opts.observer ?? observeAll)(inv, plan.targets, {
     onProgress: (d, t, name) => opts.onProgress?.('observe', d, t, name),
     signal: stop.signal,
     onObservation: keep,
@@ -227,6 +225,13 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   // written before judging: whatever happens next, what was collected is kept
   const stored = await journal.finish(observationsFile, { runId, collectedAt: startedAt.toISOString() })
 
+  const population: Results['population'] = {}
+  for (const p of plan.targets) {
+    const row = (population[p.entry.kind] ??= { planned: 0, observed: 0 })
+    row.planned++
+  }
+  for (const o of observations) if (!o.probeError) population[o.kind]!.observed++
+
   collectGarbage()
   opts.onStage?.(interruptedAt ? `interrupted: judging what was observed (${unobserved.length} target(s) not observed)` : 'judging')
   const { WaiverApplier } = await import('../reports/waivers.ts')
@@ -242,6 +247,9 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     waivers: new WaiverApplier(waivers, startedAt),
     evidence: new EvidenceWriter(join(opts.out, EVIDENCE_FILE)),
   })
+  // what was kept per target is in the findings now: the reports of a large fleet start from a smaller heap
+  observations = []
+  summaries.length = 0
   const problems: Results['problems'] = [
     ...judged.stepFailures.map((f) => {
       const s = f.scenario
@@ -249,13 +257,6 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     }),
     ...judged.waivers.problems.map((p) => ({ ...p, severity: 'warning' as const })),
   ]
-
-  const population: Results['population'] = {}
-  for (const p of plan.targets) {
-    const row = (population[p.entry.kind] ??= { planned: 0, observed: 0 })
-    row.planned++
-  }
-  for (const o of observations) if (!o.probeError) population[o.kind]!.observed++
 
   const branch = branchName()
   const results: ResultsView = {
@@ -294,7 +295,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const reports = await writeReports(opts.out, results, opts.summaryPrefix?.(results))
   const files = { ...reports, observations: observationsFile, evidence: join(opts.out, EVIDENCE_FILE), run: join(opts.out, RUN_RECORD_FILE) }
   await finishRunFolder(opts.out, results.run, inputs)
-  return { results, files, observations, targetLines: inv.targetLines }
+  return { results, files, targetLines: inv.targetLines }
 }
 
 /** One paragraph saying what selected nothing, or undefined when the plan judges something. */
