@@ -5,6 +5,7 @@
 // Cucumber's API and Vigil's step library are loaded on first use (dynamic import): which scenarios a
 // run judges is known without them (runner/policy-plan.ts), so a run plans and starts probing first
 // and loads Cucumber while its first probes are under way.
+import { globSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import type { IRunEnvironment, IRunConfiguration, ISupportCodeLibrary } from '@cucumber/cucumber/api'
 import type { Envelope, Pickle } from '@cucumber/messages'
@@ -24,7 +25,12 @@ import { FINDING_MEDIA_TYPE, receiveVerdicts, type VerdictAttachment } from './v
 
 export { CONTROL_TAG, DEFAULT_FEATURES, VIGIL_ROOT, displayPath, planPolicies, type ExampleRows, type PolicyNamer, type PolicyPlan, type PolicyProblem, type Scenario } from './policy-plan.ts'
 
-const STEP_FILES = [`${VIGIL_ROOT}steps/**/*.ts`]
+/**
+ * The step library's files, listed once: Cucumber resolves its support paths again for every run,
+ * and a judging run per batch would walk the folder each time.
+ */
+let stepFiles: string[] | undefined
+const STEP_FILES = () => (stepFiles ??= globSync('steps/**/*.ts', { cwd: VIGIL_ROOT }).map((f) => `${VIGIL_ROOT}${f}`).sort())
 
 const sink = () =>
   new Writable({
@@ -56,7 +62,7 @@ async function cucumberFor(plan: Pick<PolicyPlan, 'features' | 'tags'>): Promise
   const { runConfiguration } = await loadConfiguration(
     {
       file: false,
-      provided: { paths: plan.features, import: STEP_FILES, tags: plan.tags, format: [], strict: true },
+      provided: { paths: plan.features, import: STEP_FILES(), tags: plan.tags, format: [], strict: true },
     },
     env,
   )

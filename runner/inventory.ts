@@ -161,6 +161,11 @@ function policiesOf(p: z.output<typeof PoliciesSchema> | undefined, file: string
 /** The last inventory read, by file and text: `vigil run` reads its inventory twice (the locker's flags, then the run). */
 let lastRead: { file: string; text: string; inventory: Inventory } | undefined
 
+/** Forgets the last inventory read: a run that has judged lets its targets go (a large fleet's reports start from a smaller heap). */
+export function forgetInventory(): void {
+  lastRead = undefined
+}
+
 /**
  * Reads and validates an inventory. The same file with the same text is parsed once per process
  * (parsing a 1,000-target inventory is ~0.1 s of a run's start-up); each caller gets its own top

@@ -10,7 +10,7 @@ import { CHECK_IDS, findCheckMetadata as findCheck } from '../checks/check-metad
 import { SEVERITIES, type Severity } from '../checks/types.ts'
 import { summarizeObservation, type ObservationSummary } from '../checks/observation-summary.ts'
 import { ConfigError } from '../core/config-file.ts'
-import { allTargets, loadInventory, type AnyTarget, type Inventory, type Settings } from './inventory.ts'
+import { allTargets, forgetInventory, loadInventory, type AnyTarget, type Inventory, type Settings } from './inventory.ts'
 import { selects } from './target-selection.ts'
 import { DEFAULT_FEATURES, VIGIL_ROOT, judgeWithCucumber, type AttachmentRecord, type PolicyNamer, type PolicySet, type Scenario, type StepFailure } from './cucumber.ts'
 import { PROBE_MODULES, observeAll, type ObserveOptions, type PlannedTarget, type StoredObservation } from './observe.ts'
@@ -247,9 +247,14 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     waivers: new WaiverApplier(waivers, startedAt),
     evidence: new EvidenceWriter(join(opts.out, EVIDENCE_FILE)),
   })
-  // what was kept per target is in the findings now: the reports of a large fleet start from a smaller heap
+  // what was kept per target is in the findings now: the reports of a large fleet start from a smaller
+  // heap (peak memory at 5,000 endpoints is set while the reports are written)
   observations = []
   summaries.length = 0
+  plan.targets = []
+  inv.targets = { tls: [], ssh: [], keyDirs: [], aws: [] }
+  inv.text = ''
+  forgetInventory()
   const problems: Results['problems'] = [
     ...judged.stepFailures.map((f) => {
       const s = f.scenario
