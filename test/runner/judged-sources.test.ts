@@ -9,7 +9,7 @@ import { judgeWithCucumber, judgedSources, loadPolicies } from '../../runner/cuc
 import { toFindings } from '../../runner/run.ts'
 import { FINDING_MEDIA_TYPE } from '../../runner/verdict-attachment.ts'
 import { DEFAULT_FEATURES } from '../../runner/policy-plan.ts'
-import type { StoredObservation } from '../../runner/observe.ts'
+import { storedObservation } from './stored-observation.ts'
 import { tlsObservation } from '../tls/observations.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-judged-sources-'))
@@ -17,16 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const store = (names: string[]) => {
   const file = join(dir, `observations-${names.join('-')}.json`)
-  const targets: StoredObservation[] = names.map((name) => ({
-    target: name,
-    kind: 'tls',
-    tags: [],
-    startedAt: '2026-12-03T10:00:00.000Z',
-    finishedAt: '2026-12-03T10:00:01.000Z',
-    durationMs: 1000,
-    parts: ['tls.protocols'],
-    data: tlsObservation({ target: { name, host: `${name}.test`, address: '127.0.0.1', port: 443 } }),
-  }))
+  const targets = names.map((name) => storedObservation(name, tlsObservation({ target: { name, host: `${name}.test`, address: '127.0.0.1', port: 443 } })))
   writeFileSync(file, JSON.stringify({ schemaVersion: 1, targets }))
   return file
 }

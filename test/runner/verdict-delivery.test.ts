@@ -9,7 +9,7 @@ import { judgeWithCucumber, loadPolicies } from '../../runner/cucumber.ts'
 import { toFindings } from '../../runner/run.ts'
 import { FINDING_MEDIA_TYPE, deliverVerdict, receiveVerdicts, type VerdictAttachment } from '../../runner/verdict-attachment.ts'
 import { VIGIL_ROOT } from '../../core/vigil-root.ts'
-import type { StoredObservation } from '../../runner/observe.ts'
+import { storedObservation } from './stored-observation.ts'
 import { tlsObservation } from '../tls/observations.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-verdicts-'))
@@ -32,17 +32,7 @@ describe('verdict delivery', () => {
   })
 
   it('in-process and through Cucumber attachments, the same findings in the same order', async () => {
-    const observed = (name: string, data: unknown, probeError?: StoredObservation['probeError']): StoredObservation => ({
-      target: name,
-      kind: 'tls',
-      tags: [],
-      startedAt: '2026-12-03T10:00:00.000Z',
-      finishedAt: '2026-12-03T10:00:01.000Z',
-      durationMs: 1000,
-      parts: ['tls.protocols'],
-      data,
-      ...(probeError ? { probeError } : {}),
-    })
+    const observed = storedObservation
     const store = {
       schemaVersion: 1,
       targets: [
