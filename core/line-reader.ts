@@ -23,11 +23,7 @@ export function* readLines(file: string, chunkBytes = 1 << 16): Generator<string
       const n = readSync(fd, buf, kept, buf.length - kept, null)
       if (n === 0) break
       const end = kept + n
-      let start = 0
-      for (let nl = buf.indexOf(0x0a, kept); nl >= 0 && nl < end; nl = buf.indexOf(0x0a, start)) {
-        yield buf.toString('utf8', start, nl)
-        start = nl + 1
-      }
+      const start = yield* completeLines(buf, end, kept)
       // the unfinished line moves to the front; the next read follows it
       kept = end - start
       if (start > 0 && kept > 0) buf.copy(buf, 0, start, end)
@@ -38,8 +34,22 @@ export function* readLines(file: string, chunkBytes = 1 << 16): Generator<string
   }
 }
 
-/** One byte range of a file, as text. */
-export function readRange(fd: number, offset: number, length: number): string {
+/**
+ * The lines of buf[0, end) that end in a newline, each decoded alone (a newline byte never occurs
+ * inside a UTF-8 character); `searchFrom`: no newline comes before it. Returns where the unfinished
+ * rest begins.
+ */
+export function* completeLines(buf: Buffer, end: number, searchFrom = 0): Generator<string, number> {
+  let start = 0
+  for (let nl = buf.indexOf(0x0a, searchFrom); nl >= 0 && nl < end; nl = buf.indexOf(0x0a, start)) {
+    yield buf.toString('utf8', start, nl)
+    start = nl + 1
+  }
+  return start
+}
+
+/** One byte range of a file, as bytes. */
+export function readRangeBytes(fd: number, offset: number, length: number): Buffer {
   const buf = Buffer.allocUnsafe(length)
   let got = 0
   while (got < length) {
@@ -47,5 +57,10 @@ export function readRange(fd: number, offset: number, length: number): string {
     if (n === 0) throw new Error(`unexpected end of file at byte ${offset + got}`)
     got += n
   }
-  return buf.toString('utf8')
+  return buf
+}
+
+/** One byte range of a file, as text. */
+export function readRange(fd: number, offset: number, length: number): string {
+  return readRangeBytes(fd, offset, length).toString('utf8')
 }

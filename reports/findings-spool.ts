@@ -6,7 +6,7 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AppendOnlyFile } from '../core/bounded-write.ts'
-import { readLines, readRange } from '../core/line-reader.ts'
+import { completeLines, readLines, readRangeBytes } from '../core/line-reader.ts'
 import { FindingStatus, type Finding, type FindingSource, type PolicySegment } from './model.ts'
 
 const STATUS_CODES = FindingStatus.options
@@ -130,13 +130,9 @@ export class FindingsSpool implements FindingSource {
           const from = i ? ends[i - 1]! : 0
           let to = i
           while (to + 1 < n && wanted.has(codes[to + 1]!) && ends[to + 1]! - from <= RUN_BYTES) to++
-          const text = readRange(fd, from, ends[to]! - from)
+          const bytes = readRangeBytes(fd, from, ends[to]! - from)
           i = to
-          let start = 0
-          for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-            yield JSON.parse(text.slice(start, nl)) as Finding
-            start = nl + 1
-          }
+          for (const line of completeLines(bytes, bytes.length)) yield JSON.parse(line) as Finding
         }
       } finally {
         closeSync(fd)
