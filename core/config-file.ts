@@ -3,7 +3,7 @@
 import { closeSync, openSync, readSync } from 'node:fs'
 import { LineCounter, parseDocument, isAlias, isCollection, isMap, isNode, isPair, isScalar, type Alias, type Document } from 'yaml'
 import type * as z from 'zod'
-import { keepParsedYaml, lineIn, readParsedYaml, type LineTree } from './yaml-cache.ts'
+import { lineIn, parsedYamlEntry, type LineTree } from './yaml-cache.ts'
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -32,7 +32,8 @@ export interface YamlDocument {
  * A large text parsed before is read back from the parse cache (core/yaml-cache.ts).
  */
 export function parseYamlDocument(text: string, file: string): YamlDocument {
-  const kept = readParsedYaml(text)
+  const cached = parsedYamlEntry(text)
+  const kept = cached?.kept
   if (kept) return { raw: kept.raw ?? {}, lineOf: (path) => lineIn(kept.lines, path) }
   const lines = new LineCounter()
   // duplicate keys are found by inspectDocument: yaml's own check compares every key with every
@@ -65,7 +66,7 @@ export function parseYamlDocument(text: string, file: string): YamlDocument {
     }
     return undefined
   }
-  keepParsedYaml(text, () => ({ raw, lines: lineTree(doc.contents, lines) }))
+  cached?.keep(() => ({ raw, lines: lineTree(doc.contents, lines) }))
   return { raw: raw ?? {}, lineOf }
 }
 

@@ -80,12 +80,21 @@ function entryFile(folder: string, text: string): string {
   return join(folder, `${createHash('sha256').update(codeIdentity()).update('\0').update(text).digest('hex')}.json`)
 }
 
-/** The kept parse of this text, if there is one. */
-export function readParsedYaml(text: string): ParsedYaml | undefined {
+/**
+ * The cache's entry for this text: what was kept, and how to keep this text's parse (`build` makes
+ * it). Undefined when there is no cache or the text is too small to be worth one. The entry's name
+ * (a hash of the whole text) is worked out once, for both.
+ */
+export function parsedYamlEntry(text: string): { kept: ParsedYaml | undefined; keep(build: () => ParsedYaml): void } | undefined {
   const folder = cacheFolder()
   if (!folder || text.length < CACHE_MIN_CHARS) return undefined
+  const file = entryFile(folder, text)
+  return { kept: readEntry(file), keep: (build) => writeEntry(folder, file, build) }
+}
+
+function readEntry(file: string): ParsedYaml | undefined {
   try {
-    const entry = JSON.parse(readFileSync(entryFile(folder, text), 'utf8')) as Partial<ParsedYaml> | null
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as Partial<ParsedYaml> | null
     if (!entry || typeof entry !== 'object' || !('raw' in entry) || !('lines' in entry)) return undefined
     return { raw: entry.raw, lines: entry.lines as LineTree }
   } catch {
@@ -93,10 +102,7 @@ export function readParsedYaml(text: string): ParsedYaml | undefined {
   }
 }
 
-/** Keeps this parse of this text (`build` makes it, only when the text is worth keeping). */
-export function keepParsedYaml(text: string, build: () => ParsedYaml): void {
-  const folder = cacheFolder()
-  if (!folder || text.length < CACHE_MIN_CHARS) return
+function writeEntry(folder: string, file: string, build: () => ParsedYaml): void {
   try {
     const parsed = build()
     // only data that JSON gives back unchanged (a `%YAML 1.1` document may hold dates, sets, binary, .inf)
@@ -104,7 +110,6 @@ export function keepParsedYaml(text: string, build: () => ParsedYaml): void {
     const body = JSON.stringify(parsed)
     if (Buffer.byteLength(body) > MAX_ENTRY_BYTES) return
     mkdirSync(folder, { recursive: true })
-    const file = entryFile(folder, text)
     const partial = `${file}.${process.pid}.tmp`
     writeFileSync(partial, body)
     renameSync(partial, file)
