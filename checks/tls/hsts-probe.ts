@@ -1,13 +1,14 @@
-// The `http.hsts` part of a TLS observation: one HTTPS GET of `/`, recording the raw
-// Strict-Transport-Security header and whether a browser would have trusted the certificate
-// (browsers ignore HSTS on a connection with certificate errors, RFC 6797 §8.1).
-import https from 'node:https'
+// The `http.hsts` part of a TLS observation: one HTTPS GET of `/` (a node:tls connection, its response
+// head read by wire/http-head.ts), recording the raw Strict-Transport-Security header and whether a
+// browser would have trusted the certificate (browsers ignore HSTS on a connection with certificate
+// errors, RFC 6797 §8.1).
 import dns from 'node:dns'
 import { isIP, type LookupFunction } from 'node:net'
 import tls, { type SecureContext, type TLSSocket } from 'node:tls'
 import type { TlsTarget } from './target.ts'
 import type { ErrorKind, ObserveContext } from '../types.ts'
 import type { HstsObservation } from './observation.ts'
+import { HttpHeadReader, fieldValue, type HeadState } from './wire/http-head.ts'
 import { ProbeError, ecdhCurveOption, networkErrorKind, systemRootPems, tidyNetworkMessage } from './certificate.ts'
 
 /**
@@ -69,30 +70,41 @@ interface Attempt {
 }
 
 /**
- * Request headers: a plain client's, so the server answers as it would to one. The body is never
- * read, whatever encoding it comes in.
+ * The request: one GET of `/` with a plain client's headers, so the server answers as it would to
+ * one, and `Connection: close`. The body is never read, whatever encoding it comes in.
  */
-const REQUEST_HEADERS = { 'user-agent': 'vigil-compliance-probe', accept: '*/*', 'accept-encoding': 'gzip, deflate, br, zstd' }
+function requestBytes(target: TlsTarget): Buffer {
+  const host = isIP(target.host) === 6 ? `[${target.host}]` : target.host
+  return Buffer.from(
+    'GET / HTTP/1.1\r\n' +
+      `Host: ${target.port === 443 ? host : `${host}:${target.port}`}\r\n` +
+      'User-Agent: vigil-compliance-probe\r\n' +
+      'Accept: */*\r\n' +
+      'Accept-Encoding: gzip, deflate, br, zstd\r\n' +
+      'Connection: close\r\n\r\n',
+    'latin1',
+  )
+}
 
 /**
- * One GET over a fresh TLS connection of our own: no agent, no pooling, nothing read past the
- * response head (which node's HTTP parser caps at 16 KiB). Each phase (connect, handshake, response head) gets `timeoutMs`, the whole request
- * twice that; one timer, re-armed at each phase, enforces both.
+ * One GET over a fresh TLS connection of our own: the request written once the handshake is done,
+ * nothing read past the response head (HttpHeadReader, at most 16 KiB). Each phase (connect,
+ * handshake, response head) gets `timeoutMs`, the whole request twice that; one timer, re-armed at
+ * each phase, enforces both.
  */
 function attempt(url: string, target: TlsTarget, ctx: ObserveContext): Promise<Attempt> {
   return new Promise((resolve, reject) => {
     const t = ctx.timeoutMs
     const overallAt = performance.now() + 2 * t
+    const reader = new HttpHeadReader()
     let trusted: boolean | undefined
     let settled = false
     let timer: NodeJS.Timeout | undefined
-    let socket: TLSSocket | undefined
     const settle = (err: Error | undefined, value?: Attempt) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
-      req.destroy()
-      socket?.destroy()
+      socket.destroy()
       if (err) reject(err)
       else resolve(value!)
     }
@@ -104,46 +116,39 @@ function attempt(url: string, target: TlsTarget, ctx: ObserveContext): Promise<A
       const [what, ms] = phaseMs < t ? ['request', 2 * t] : [phase, t]
       timer = setTimeout(() => fail('timeout', `Timeout awaiting '${what}' for ${ms}ms`), Math.max(0, phaseMs))
     }
-    const req = https.request({
+    const answered = (st: HeadState) => {
+      if (st.state === 'done') settle(undefined, { status: st.head.status, header: fieldValue(st.head, 'strict-transport-security'), trusted })
+      else if (st.state === 'error') fail('protocol', st.message)
+    }
+    awaiting('connect')
+    const socket: TLSSocket = tls.connect({
       host: target.host,
       port: target.port,
-      path: '/',
-      method: 'GET',
-      headers: REQUEST_HEADERS,
-      createConnection: () => {
-        socket = tls.connect({
-          host: target.host,
-          port: target.port,
-          ...(target.address ? { lookup: pinnedLookup(target.address) } : {}),
-          // SNI must be a DNS name (RFC 6066); an IP host is still what the certificate is checked against
-          ...(isIP(target.host) ? {} : { servername: target.host }),
-          // the trust store, protocol floor and ciphers live in the shared secure context
-          secureContext: secureContextFor(ctx.extraCaPems),
-          // Trust is recorded, not enforced: HSTS is read either way and the verdict says which.
-          rejectUnauthorized: false,
-          checkServerIdentity: (hostname) => nameMismatch(socket!, hostname),
-        })
-        // Once OpenSSL has verified the chain, node copies the whole verified chain into JS objects
-        // (getPeerCertificate(true): every field, three fingerprints per certificate; ~0.3 ms of CPU,
-        // a fifth of the handshake) only to hand it to checkServerIdentity. The name is checked on the
-        // native certificate instead (nameMismatch), so that one call gets an empty stand-in.
-        socket.getPeerCertificate = (() => ({})) as TLSSocket['getPeerCertificate']
-        socket.once('connect', () => awaiting('secureConnect'))
-        // `authorized` covers chain and hostname: node runs checkServerIdentity before setting it
-        socket.once('secureConnect', () => {
-          trusted = socket!.authorized
-          awaiting('response')
-        })
-        return socket
-      },
+      ...(target.address ? { lookup: pinnedLookup(target.address) } : {}),
+      // SNI must be a DNS name (RFC 6066); an IP host is still what the certificate is checked against
+      ...(isIP(target.host) ? {} : { servername: target.host }),
+      // the trust store, protocol floor and ciphers live in the shared secure context
+      secureContext: secureContextFor(ctx.extraCaPems),
+      // Trust is recorded, not enforced: HSTS is read either way and the verdict says which.
+      rejectUnauthorized: false,
+      checkServerIdentity: (hostname) => nameMismatch(socket, hostname),
     })
-    awaiting('connect')
-    req.once('response', (res) => {
-      const raw = res.headers['strict-transport-security']
-      settle(undefined, { status: res.statusCode ?? 0, header: raw === undefined ? null : Array.isArray(raw) ? raw.join(', ') : raw, trusted })
+    // Once OpenSSL has verified the chain, node copies the whole verified chain into JS objects
+    // (getPeerCertificate(true): every field, three fingerprints per certificate; ~0.3 ms of CPU,
+    // a fifth of the handshake) only to hand it to checkServerIdentity. The name is checked on the
+    // native certificate instead (nameMismatch), so that one call gets an empty stand-in.
+    socket.getPeerCertificate = (() => ({})) as TLSSocket['getPeerCertificate']
+    socket.once('connect', () => awaiting('secureConnect'))
+    // `authorized` covers chain and hostname: node runs checkServerIdentity before setting it
+    socket.once('secureConnect', () => {
+      trusted = socket.authorized
+      awaiting('response')
+      socket.write(requestBytes(target))
     })
-    req.on('error', (err: NodeJS.ErrnoException) => fail(networkErrorKind(err), tidyNetworkMessage(err.message), err))
-    req.end()
+    socket.on('data', (chunk: Buffer) => answered(reader.push(chunk)))
+    socket.once('end', () => answered(reader.end()))
+    socket.once('close', () => answered(reader.end()))
+    socket.on('error', (err: NodeJS.ErrnoException) => fail(networkErrorKind(err), tidyNetworkMessage(err.message), err))
   })
 }
 

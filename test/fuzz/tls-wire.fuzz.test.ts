@@ -2,12 +2,14 @@
 // bytes, on generated handshakes and on mutations of real flights recorded from openssl s_server
 // (test/tls/fixtures/*.hex): bit flips, truncations, insertions and corrupted length fields. The
 // parsers may throw only TlsDecodeError; the reader and parseServerKeyExchange throw nothing at all
-// (their problems are data); no input takes a second.
+// (their problems are data); no input takes a second. The HSTS probe's HTTP response-head reader
+// (checks/tls/wire/http-head.ts) gets random bytes and mutated heads the same way.
 import { readdirSync, readFileSync } from 'node:fs'
 import { X509Certificate } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { exchangeHello } from '../../checks/tls/wire/raw-connection.ts'
+import { HttpHeadReader, type HeadState } from '../../checks/tls/wire/http-head.ts'
 import {
   ServerFlightReader,
   TlsDecodeError,
@@ -328,4 +330,40 @@ describe('exchangeHello against a peer answering with a mutated flight', () => {
       { numRuns: runs(150) },
     )
   }, 60_000)
+})
+
+describe('HttpHeadReader (the HSTS probe reads the response head with it)', () => {
+  const seeds = [
+    'HTTP/1.1 200 OK\r\nServer: nginx\r\nStrict-Transport-Security: max-age=63072000; includeSubDomains\r\nContent-Length: 0\r\n\r\n',
+    'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.0 301 Moved\nLocation: /x\n strict-transport-security: max-age=1\n\n',
+  ].map((s) => Buffer.from(s, 'latin1'))
+
+  /** Never throws; once decided, stays decided; the status of a head it read is a 3-digit number. */
+  function checkHead(chunks: readonly Buffer[]): HeadState {
+    const r = only(() => {
+      const reader = new HttpHeadReader()
+      let st: HeadState = reader.state
+      for (const c of chunks) {
+        const next = reader.push(c)
+        if (st.state !== 'need-more') expect(next).toBe(st)
+        st = next
+      }
+      return reader.end()
+    }, nothing, 'HttpHeadReader')
+    if (!r.ok) throw r.error
+    const st = r.value
+    expect(['done', 'error']).toContain(st.state)
+    if (st.state === 'done') expect(st.head.status).toBeGreaterThanOrEqual(100)
+    return st
+  }
+
+  it('never throws on random bytes or on mutations of real heads, in any chunking, and answers alike whole or cut', () => {
+    const text = fc.oneof(bytes(600), mutation(seeds.length).map((m) => applyMutation(seeds[m.seed]!, m.ops)))
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(), { maxLength: 6 }), (b, cuts) => {
+        expect(checkHead(chunked(b, cuts))).toEqual(checkHead([b]))
+      }),
+      { numRuns: runs(1000) },
+    )
+  })
 })
