@@ -252,8 +252,12 @@ class TlsProbeSession {
     return { status: 'refused' }
   }
 
-  /** Accepted suites of one category under one version: one hello, enumerated only when accepted. */
-  async enumerate(version: TlsVersion, category: SuiteCategory): Promise<string[] | StepError> {
+  /**
+   * Accepted suites of one category under one version: one hello, enumerated only when accepted.
+   * `padding`: suites of the categories asked about next; a hello with room left offers the unknown
+   * ones among them too (see categoryPadding).
+   */
+  async enumerate(version: TlsVersion, category: SuiteCategory, padding: readonly CipherSuite[] = []): Promise<string[] | StepError> {
     const k = this.know(version)
     const members = categorySuites(version, category)
     if (version === 'SSLv2') {
@@ -264,7 +268,13 @@ class TlsProbeSession {
     for (;;) {
       const unknown = members.filter((s) => k.suites[s.slot] === 0)
       if (!unknown.length) break
-      const chunk = unknown.slice(0, MAX_SUITES_PER_HELLO)
+      let chunk = unknown.slice(0, MAX_SUITES_PER_HELLO)
+      if (chunk.length < MAX_SUITES_PER_HELLO && padding.length) {
+        const room = MAX_SUITES_PER_HELLO - chunk.length
+        const extra: CipherSuite[] = []
+        for (let i = 0; i < padding.length && extra.length < room; i++) if (k.suites[padding[i]!.slot] === 0) extra.push(padding[i]!)
+        if (extra.length) chunk = chunk.concat(extra)
+      }
       const r = await this.hello(first ? `suites:${category}` : `suites:${category} (enumerate)`, version, chunk)
       first = false
       if (r.outcome === 'error') return stepError(r)
@@ -417,8 +427,9 @@ async function observeSuites(s: TlsProbeSession, status: Map<TlsVersion, Version
       if (st.status !== 'accepted') return
       if (st.preferred !== undefined && v !== 'SSLv2') preferred[v] = suiteName(st.preferred)
       const cats: Partial<Record<SuiteCategory, string[]>> = {}
-      for (const c of categoryOrder(v, categories)) {
-        const r = await s.enumerate(v, c)
+      const order = categoryOrder(v, categories)
+      for (const [i, c] of order.entries()) {
+        const r = await s.enumerate(v, c, categoryPadding(v, order, i))
         if (Array.isArray(r)) cats[c] = r
         else undetermined.push({ protocol: v, category: c, reason: r.error, ...(r.kind ? { errorKind: r.kind } : {}) })
       }
@@ -452,6 +463,28 @@ function categoryOrder(version: TlsVersion, cats: readonly SuiteCategory[]): rea
   return order
 }
 const categoryOrders = new Map<string, readonly SuiteCategory[]>()
+
+/**
+ * What a hello about `order[i]` may offer besides that category's own unknown suites, when it has room
+ * (fewer than 128): the suites of the categories asked about after it, in their order. Each hello
+ * then either finds one more accepted suite or refuses up to 128 at once, so the suites a category
+ * leaves over (TLS 1.2's `non-fs` is 129: a second hello for one suite) ride along with another
+ * category's hello instead of costing one of their own. A padded hello that is accepted found a suite
+ * the later category would have needed a hello for anyway; the category it asked about is then asked
+ * again. Only categories the checks need: nothing is asked that was not going to be.
+ */
+function categoryPadding(version: TlsVersion, order: readonly SuiteCategory[], i: number): readonly CipherSuite[] {
+  const key = `${version} ${order.join(' ')} ${i}`
+  let padding = categoryPaddings.get(key)
+  if (!padding) {
+    const own = new Set(categorySuites(version, order[i]!).map((s) => s.slot))
+    const seen = new Set<number>()
+    padding = order.slice(i + 1).flatMap((c) => categorySuites(version, c)).filter((s) => !own.has(s.slot) && !seen.has(s.slot) && (seen.add(s.slot), true))
+    categoryPaddings.set(key, padding)
+  }
+  return padding
+}
+const categoryPaddings = new Map<string, readonly CipherSuite[]>()
 
 async function observeKeyExchange(s: TlsProbeSession, status: Map<TlsVersion, VersionStatus>): Promise<KeyExchangeObservation | { error: PartError }> {
   const accepted = (v: TlsVersion) => status.get(v)?.status === 'accepted'
