@@ -99,13 +99,16 @@ function attempt(url: string, target: TlsTarget, ctx: ObserveContext): Promise<A
     const overallAt = performance.now() + 2 * t
     const reader = new HttpHeadReader()
     let trusted: boolean | undefined
+    /** the handshake is done and the request written */
+    let requested = false
     let settled = false
     let timer: NodeJS.Timeout | undefined
+    let socket: TLSSocket | undefined
     const settle = (err: Error | undefined, value?: Attempt) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
-      socket.destroy()
+      socket?.destroy()
       if (err) reject(err)
       else resolve(value!)
     }
@@ -121,35 +124,45 @@ function attempt(url: string, target: TlsTarget, ctx: ObserveContext): Promise<A
       if (st.state === 'done') settle(undefined, { status: st.head.status, header: fieldValue(st.head, 'strict-transport-security'), trusted })
       else if (st.state === 'error') fail('protocol', st.message)
     }
+    // a close before the request was written is the handshake's failure, as node's own client says it
+    const ended = () =>
+      requested ? answered(reader.end()) : fail('unreachable', 'Client network socket disconnected before secure TLS connection was established')
+    try {
+      socket = tls.connect({
+        host: target.host,
+        port: target.port,
+        ...(target.address ? { lookup: pinnedLookup(target.address) } : {}),
+        // SNI must be a DNS name (RFC 6066); an IP host is still what the certificate is checked against
+        ...(isIP(target.host) ? {} : { servername: target.host }),
+        // the trust store, protocol floor and ciphers live in the shared secure context
+        secureContext: secureContextFor(ctx.extraCaPems),
+        // Trust is recorded, not enforced: HSTS is read either way and the verdict says which.
+        rejectUnauthorized: false,
+        checkServerIdentity: (hostname) => nameMismatch(socket!, hostname),
+      })
+    } catch (e) {
+      fail(networkErrorKind(e as NodeJS.ErrnoException), tidyNetworkMessage((e as Error).message), e)
+      return
+    }
+    const s = socket
     awaiting('connect')
-    const socket: TLSSocket = tls.connect({
-      host: target.host,
-      port: target.port,
-      ...(target.address ? { lookup: pinnedLookup(target.address) } : {}),
-      // SNI must be a DNS name (RFC 6066); an IP host is still what the certificate is checked against
-      ...(isIP(target.host) ? {} : { servername: target.host }),
-      // the trust store, protocol floor and ciphers live in the shared secure context
-      secureContext: secureContextFor(ctx.extraCaPems),
-      // Trust is recorded, not enforced: HSTS is read either way and the verdict says which.
-      rejectUnauthorized: false,
-      checkServerIdentity: (hostname) => nameMismatch(socket, hostname),
-    })
     // Once OpenSSL has verified the chain, node copies the whole verified chain into JS objects
     // (getPeerCertificate(true): every field, three fingerprints per certificate; ~0.3 ms of CPU,
     // a fifth of the handshake) only to hand it to checkServerIdentity. The name is checked on the
     // leaf alone instead (nameMismatch), so that one call gets an empty stand-in.
-    socket.getPeerCertificate = (() => ({})) as TLSSocket['getPeerCertificate']
-    socket.once('connect', () => awaiting('secureConnect'))
+    s.getPeerCertificate = (() => ({})) as TLSSocket['getPeerCertificate']
+    s.once('connect', () => awaiting('secureConnect'))
     // `authorized` covers chain and hostname: node runs checkServerIdentity before setting it
-    socket.once('secureConnect', () => {
-      trusted = socket.authorized
+    s.once('secureConnect', () => {
+      trusted = s.authorized
       awaiting('response')
-      socket.write(requestBytes(target))
+      requested = true
+      s.write(requestBytes(target))
     })
-    socket.on('data', (chunk: Buffer) => answered(reader.push(chunk)))
-    socket.once('end', () => answered(reader.end()))
-    socket.once('close', () => answered(reader.end()))
-    socket.on('error', (err: NodeJS.ErrnoException) => fail(networkErrorKind(err), tidyNetworkMessage(err.message), err))
+    s.on('data', (chunk: Buffer) => answered(reader.push(chunk)))
+    s.once('end', ended)
+    s.once('close', ended)
+    s.on('error', (err: NodeJS.ErrnoException) => fail(networkErrorKind(err), tidyNetworkMessage(err.message), err))
   })
 }
 

@@ -1,6 +1,7 @@
 // probeHsts against real HTTPS peers on 127.0.0.1: header present / absent / short, trust
 // recorded (not enforced), redirects not followed, and hostile peers turned into typed errors.
 import { execFileSync } from 'node:child_process'
+import net from 'node:net'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -130,6 +131,22 @@ describe('probeHsts', () => {
     const err = await probeHsts(target(s.port), ctx([], 500)).catch((e: unknown) => e)
     expect(err).toMatchObject({ kind: 'timeout' })
     expect(Date.now() - started).toBeLessThan(2500)
+  })
+
+  it('a peer that hangs up during the handshake → unreachable, as node\'s own client said it', async () => {
+    // one closes after reading the ClientHello, the other resets
+    const closing = net.createServer((socket) => {
+      socket.on('error', () => {})
+      socket.once('data', () => socket.end())
+    })
+    await new Promise<void>((r) => closing.listen(0, '127.0.0.1', r))
+    const resetting = await startGarbageServer({ mode: 'reset' })
+    servers.push(resetting, { host: '127.0.0.1', port: 0, stop: () => new Promise<void>((r) => closing.close(() => r())) } as RunningServer)
+    for (const port of [(closing.address() as net.AddressInfo).port, resetting.port]) {
+      const err = await probeHsts(target(port), ctx([], 2000)).catch((e: unknown) => e)
+      expect(err, String(port)).toBeInstanceOf(ProbeError)
+      expect(err, String(port)).toMatchObject({ kind: 'unreachable' })
+    }
   })
 
   it('plain HTTP or junk on the port → protocol error', async () => {

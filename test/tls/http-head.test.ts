@@ -84,6 +84,34 @@ describe('HttpHeadReader', () => {
     expect(r.push(Buffer.from('\r\n\r\n')).state).toBe('error')
   })
 
+  it('holds a head to 16 KiB the same way whole or cut, and reads one that arrives a byte at a time', () => {
+    // the last field line ends exactly at 16 KiB: accepted, whether the empty line comes with it or after
+    const start = 'HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=5\r\nX: '
+    const atLimit = start + 'a'.repeat(MAX_HEAD_BYTES - start.length)
+    for (const cuts of [[], [MAX_HEAD_BYTES], [MAX_HEAD_BYTES + 1], [MAX_HEAD_BYTES + 2], [MAX_HEAD_BYTES + 3]])
+      expect(head(read(`${atLimit}\r\n\r\n`, cuts)), String(cuts)).toMatchObject({ status: 200, sts: 'max-age=5' })
+    // one byte more is refused, however it is cut
+    for (const cuts of [[], [MAX_HEAD_BYTES + 1], [MAX_HEAD_BYTES + 3]])
+      expect(read(`${atLimit}a\r\n\r\n`, cuts), String(cuts)).toEqual({ state: 'error', message: 'the response head is larger than 16 KiB' })
+    const r = new HttpHeadReader()
+    const bytes = Buffer.from(`${atLimit}\r\n\r\n`, 'latin1')
+    let st: HeadState = r.state
+    for (let i = 0; i < bytes.length; i++) st = r.push(bytes.subarray(i, i + 1))
+    expect(head(st)).toMatchObject({ status: 200, sts: 'max-age=5' })
+  })
+
+  it('refuses control characters (NUL, a bare CR) in the head, as node does', () => {
+    expect(read('HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=1\u0000x\r\n\r\n')).toEqual({ state: 'error', message: 'the response head has a control character in its field lines' })
+    expect(read('HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=1\rx\r\n\r\n')).toMatchObject({ state: 'error' })
+    expect(read('HTTP/1.1 200 O\u0001K\r\n\r\n')).toEqual({ state: 'error', message: 'the response head has a control character in its status line' })
+    // a tab is whitespace, not a control character
+    expect(head(read('HTTP/1.1 200 OK\r\nStrict-Transport-Security:\tmax-age=1;\tpreload\r\n\r\n')).sts).toBe('max-age=1;\tpreload')
+  })
+
+  it('takes a status below 100 as the answer, as node does', () => {
+    expect(head(read('HTTP/1.1 099 Odd\r\nStrict-Transport-Security: max-age=7\r\n\r\n'))).toMatchObject({ status: 99, sts: 'max-age=7' })
+  })
+
   it('says how the connection ended when it ends before the head does', () => {
     expect(read('', [], true)).toEqual({ state: 'error', message: 'the server closed the connection without answering the request' })
     expect(read('HTTP/1.1 200 OK\r\nStrict-Tra', [], true)).toEqual({ state: 'error', message: 'the server closed the connection in the middle of the response head' })

@@ -181,7 +181,6 @@ describe('observeTls against openssl s_server', () => {
     const byPart = (prefix: string) => obs.hellos.filter((h) => h.purpose.startsWith(prefix)).length
     expect([byPart('protocol'), byPart('suites'), byPart('kex')]).toEqual([7, 8, 2])
     expect(obs.stats.rawHellos).toBe(17)
-    // every TLS 1.2 suites hello offered a full 128 but the last
     // every TLS 1.2 suites hello but the last offered a full 128
     expect(obs.hellos.filter((h) => h.protocol === 'TLSv1.2' && h.purpose.startsWith('suites')).map((h) => h.offeredSuites)).toEqual([128, 128, 128, 128, 93])
     expect(obs.hellos.filter((h) => h.protocol === 'TLSv1.3' && h.purpose.startsWith('suites:weak'))).toEqual([])

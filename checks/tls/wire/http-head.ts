@@ -26,11 +26,17 @@ export interface HttpHead {
 export type HeadState = { state: 'need-more' } | { state: 'done'; head: HttpHead } | { state: 'error'; message: string }
 
 const STATUS_LINE = /^HTTP\/1\.[0-9] ([0-9]{3})(?:[ \t].*)?$/
+/** Control characters other than HT: a line with one (NUL, a bare CR…) is refused, as node refuses it. */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /** Reads one response head; `push` every chunk until the state is no longer `need-more`. */
 export class HttpHeadReader {
-  private text = ''
+  /** bytes of the head being read; room for the largest head and the empty line that ends it */
+  private readonly buf = Buffer.allocUnsafe(MAX_HEAD_BYTES + 4)
+  private len = 0
+  /** where the search for the end of the head resumes: every byte is looked at once */
+  private scanned = 0
   private interim = 0
   private result: HeadState = { state: 'need-more' }
 
@@ -39,42 +45,77 @@ export class HttpHeadReader {
   }
 
   push(chunk: Buffer): HeadState {
-    if (this.result.state !== 'need-more') return this.result
-    // latin1 keeps every byte as one character, as node hands header values over
-    this.text += chunk.toString('latin1')
+    for (let at = 0; this.result.state === 'need-more' && at < chunk.length; ) {
+      const n = Math.min(chunk.length - at, this.buf.length - this.len)
+      chunk.copy(this.buf, this.len, at, at + n)
+      this.len += n
+      at += n
+      this.readHeads()
+    }
+    return this.result
+  }
+
+  /** Every complete head in the buffer: interim ones dropped, the final one parsed. */
+  private readHeads(): void {
     for (;;) {
-      const end = headEnd(this.text)
-      if (end === undefined) {
-        if (this.text.length > MAX_HEAD_BYTES) return (this.result = { state: 'error', message: `the response head is larger than ${MAX_HEAD_BYTES / 1024} KiB` })
-        return this.result
+      const end = this.headEnd()
+      if (!end) {
+        // an end still to come starts at len - 3 at the earliest
+        if (this.len > MAX_HEAD_BYTES + 3) this.result = { state: 'error', message: `the response head is larger than ${MAX_HEAD_BYTES / 1024} KiB` }
+        return
       }
-      if (end.at > MAX_HEAD_BYTES) return (this.result = { state: 'error', message: `the response head is larger than ${MAX_HEAD_BYTES / 1024} KiB` })
-      const parsed = parseHead(this.text.slice(0, end.at))
-      if ('message' in parsed) return (this.result = { state: 'error', message: parsed.message })
-      // 101 (an upgrade nobody asked for) is a final answer; other 1xx are interim
-      if (parsed.status >= 200 || parsed.status === 101) return (this.result = { state: 'done', head: parsed })
-      if (++this.interim > MAX_INTERIM) return (this.result = { state: 'error', message: `the server sent more than ${MAX_INTERIM} interim (1xx) responses` })
-      this.text = this.text.slice(end.after)
+      if (end.at > MAX_HEAD_BYTES) return void (this.result = { state: 'error', message: `the response head is larger than ${MAX_HEAD_BYTES / 1024} KiB` })
+      // latin1 keeps every byte as one character, as node hands header values over
+      const parsed = parseHead(this.buf.toString('latin1', 0, end.at))
+      if ('message' in parsed) return void (this.result = { state: 'error', message: parsed.message })
+      // 1xx but 101 (an upgrade nobody asked for) is interim; anything else is the answer, as node takes it
+      if (parsed.status < 100 || parsed.status >= 200 || parsed.status === 101) return void (this.result = { state: 'done', head: parsed })
+      if (++this.interim > MAX_INTERIM) return void (this.result = { state: 'error', message: `the server sent more than ${MAX_INTERIM} interim (1xx) responses` })
+      this.buf.copy(this.buf, 0, end.after, this.len)
+      this.len -= end.after
+      this.scanned = 0
+    }
+  }
+
+  /**
+   * Where the head ends (the empty line, CRLF or bare LF): `at` is the end of its last line, `after`
+   * the first byte past the empty line. A head that starts with an empty line is malformed; parseHead
+   * says so.
+   */
+  private headEnd(): { at: number; after: number } | undefined {
+    const b = this.buf.subarray(0, this.len)
+    for (let i = this.scanned; ; ) {
+      const lf = b.indexOf(0x0a, i)
+      if (lf < 0) {
+        this.scanned = this.len
+        return undefined
+      }
+      const at = lf > 0 && b[lf - 1] === 0x0d ? lf - 1 : lf
+      const next = b[lf + 1]
+      const third = b[lf + 2]
+      if (next === 0x0a) return { at, after: lf + 2 }
+      if (next === 0x0d && third === 0x0a) return { at, after: lf + 3 }
+      if (next === undefined || (next === 0x0d && third === undefined)) {
+        // the line after this one has not arrived yet: look again from here
+        this.scanned = lf
+        return undefined
+      }
+      i = lf + 1
     }
   }
 
   /** The connection ended: a head not yet complete never will be. */
   end(): HeadState {
     if (this.result.state === 'need-more')
-      this.result = { state: 'error', message: this.text.length ? 'the server closed the connection in the middle of the response head' : 'the server closed the connection without answering the request' }
+      this.result = { state: 'error', message: this.len ? 'the server closed the connection in the middle of the response head' : 'the server closed the connection without answering the request' }
     return this.result
   }
 }
 
-/** Where the head ends (the empty line): `at` is the end of its last field line, `after` the first byte past the empty line. */
-function headEnd(text: string): { at: number; after: number } | undefined {
-  // a head that starts with an empty line is malformed; parseHead says so
-  const m = /\r?\n\r?\n/.exec(text)
-  return m ? { at: m.index, after: m.index + m[0].length } : undefined
-}
-
 function parseHead(head: string): HttpHead | { message: string } {
   const lines = head.split(/\r?\n/)
+  const bad = lines.findIndex((l) => CONTROL.test(l))
+  if (bad >= 0) return { message: `the response head has a control character in its ${bad ? 'field lines' : 'status line'}` }
   const statusLine = lines[0]!
   const status = STATUS_LINE.exec(statusLine)
   if (!status) return { message: `the answer is not an HTTP/1.x response (it begins ${JSON.stringify(statusLine.slice(0, 40))})` }
