@@ -477,9 +477,9 @@ function categoryPadding(version: TlsVersion, order: readonly SuiteCategory[], i
   const key = `${version} ${order.join(' ')} ${i}`
   let padding = categoryPaddings.get(key)
   if (!padding) {
-    const own = new Set(categorySuites(version, order[i]!).map((s) => s.slot))
-    const seen = new Set<number>()
-    padding = order.slice(i + 1).flatMap((c) => categorySuites(version, c)).filter((s) => !own.has(s.slot) && !seen.has(s.slot) && (seen.add(s.slot), true))
+    // the category's own suites, then each suite once
+    const seen = new Set(categorySuites(version, order[i]!).map((s) => s.slot))
+    padding = order.slice(i + 1).flatMap((c) => categorySuites(version, c)).filter((s) => !seen.has(s.slot) && !!seen.add(s.slot))
     categoryPaddings.set(key, padding)
   }
   return padding

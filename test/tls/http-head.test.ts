@@ -6,17 +6,13 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HttpHeadReader, MAX_HEAD_BYTES, fieldValue, type HeadState } from '../../checks/tls/wire/http-head.ts'
+import { chunked } from '../fuzz/fuzz-kit.ts'
 
-/** Feeds `text` to a fresh reader in the given pieces (byte offsets), then ends it when asked. */
+/** Feeds `text` to a fresh reader cut at the given byte offsets (fuzz-kit's chunked), then ends it when asked. */
 function read(text: string, cuts: number[] = [], end = false): HeadState {
-  const bytes = Buffer.from(text, 'latin1')
   const r = new HttpHeadReader()
-  let at = 0
   let st: HeadState = r.state
-  for (const cut of [...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length]) {
-    st = r.push(bytes.subarray(at, cut))
-    at = cut
-  }
+  for (const piece of chunked(Buffer.from(text, 'latin1'), cuts)) st = r.push(piece)
   return end ? r.end() : st
 }
 

@@ -4,13 +4,14 @@
 // it every chunk it reads until it says `done` or `error`.
 //
 // Why not node:http: the probe sends one fixed GET and reads one head, and node's client machinery
-// around that (ClientRequest, an llhttp parser per socket, IncomingMessage streams) was about 0.2 ms
-// of client CPU per endpoint, a seventh of a TLS endpoint's observation (README "Performance").
+// around that (ClientRequest, an llhttp parser per socket, IncomingMessage streams) was about 0.3 ms
+// of client CPU per endpoint in a fleet run (README "Performance").
 //
 // What it accepts is what a recipient may (RFC 9112): CRLF or a bare LF as line end, obs-fold
 // continuation lines joined to their field with one space, whitespace around a field value dropped,
 // interim 1xx responses (100 Continue, 103 Early Hints) skipped. What it refuses is an answer that is
-// not HTTP/1.x or a head larger than node's own limit (16 KiB).
+// not HTTP/1.x, a control character other than HT in the head, and a head larger than node's own
+// limit (16 KiB).
 
 /** Largest response head read, as node's `--max-http-header-size` default. */
 export const MAX_HEAD_BYTES = 16 * 1024
