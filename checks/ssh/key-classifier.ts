@@ -6,7 +6,7 @@
 // ssh2's parseKey cannot tell plain from encrypted PKCS#8 or read PuTTY v3, and node:crypto cannot
 // read OpenSSH v1 or say why a key is encrypted, so the headers are read here directly.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
-import { derInteger, oidString, parseDer, type DerNode } from './der.ts'
+import { derInteger, oidString, parseDer, type DerNode } from '../../core/der.ts'
 import type { KeyFormat, KeyProtection, KeyRecord } from './observation.ts'
 import { parsePublicKeyBlob, publicBlobFromKeyObject, sshFingerprint, SshDataError, SshReader } from './wire/key-blob.ts'
 

@@ -1,6 +1,6 @@
 // Property tests of the SSH wire parsers: KEXINIT (checks/ssh/wire/kexinit.ts, payload parser and
 // the framing in grabKexinit against a scripted peer), public key blobs and SshReader
-// (checks/ssh/wire/key-blob.ts) and DER (checks/ssh/der.ts). Inputs: random bytes, generated
+// (checks/ssh/wire/key-blob.ts) and DER (core/der.ts). Inputs: random bytes, generated
 // structures, and mutations of real ones — KEXINIT payloads recorded from OpenSSH 9.2p1 (the lab
 // sshd profiles, test/fuzz/fixtures/), key and certificate blobs made by ssh-keygen and encrypted
 // PKCS#8 keys made by openssl in beforeAll. Each parser may throw only its own typed error
@@ -16,7 +16,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SshWireError, grabKexinit, kexinitObservation, parseKexinitPayload } from '../../checks/ssh/wire/kexinit.ts'
 import { SshDataError, SshReader, mpintBits, parsePublicKeyBlob } from '../../checks/ssh/wire/key-blob.ts'
-import { DerError, derInteger, oidString, parseDer, type DerNode } from '../../checks/ssh/der.ts'
+import { DerError, derInteger, oidString, parseDer, type DerNode } from '../../core/der.ts'
 import { applyMutation, bytes, derLengthFields, mutation, nothing, only, onlyAsync, runs, sshStringFields, usePeer, type LengthField } from './fuzz-kit.ts'
 
 const run = promisify(execFile)

@@ -1,6 +1,8 @@
 // probeHsts against real HTTPS peers on 127.0.0.1: header present / absent / short, trust
 // recorded (not enforced), redirects not followed, and hostile peers turned into typed errors.
 import { execFileSync } from 'node:child_process'
+import { X509Certificate } from 'node:crypto'
+import tls from 'node:tls'
 import net from 'node:net'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -8,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ProbeError, knownGroups } from '../../checks/tls/certificate.ts'
-import { probeHsts } from '../../checks/tls/hsts-probe.ts'
+import { leafMatchesName, probeHsts, sessionLeaf } from '../../checks/tls/hsts-probe.ts'
 import type { ObserveContext } from '../../checks/types.ts'
 import { generateLabPki, type LabPki } from '../../lab/tls/certificates.ts'
 import { deadPort, startGarbageServer, startNodeTlsServer, startSilentServer, type NodeTlsServerOptions, type RunningServer } from '../../lab/tls/servers.ts'
@@ -92,7 +94,7 @@ describe('probeHsts', () => {
     // one self-signed certificate for *.wild.test and 127.0.0.1, trusted as its own anchor
     const cert = join(dir, 'wild.pem')
     const key = join(dir, 'wild.key')
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=wild', '-addext', 'subjectAltName=DNS:*.wild.test,IP:127.0.0.1'], { stdio: 'ignore' })
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=wild', '-addext', 'subjectAltName=DNS:*.wild.test,IP:127.0.0.1,DNS:a*b.mid.test'], { stdio: 'ignore' })
     const s = await serve({ certificate: { cert, key }, http: { hsts: 'max-age=63072000' } })
     const trusted = async (host: string) => (await probeHsts({ name: 'w', host, address: '127.0.0.1', port: s.port, tags: [] }, ctx([readFileSync(cert, 'utf8')]))).certificateTrusted
     expect(await trusted('www.wild.test')).toBe(true)
@@ -100,6 +102,9 @@ describe('probeHsts', () => {
     expect(await trusted('127.0.0.1')).toBe(true)
     expect(await trusted('a.b.wild.test')).toBe(false)
     expect(await trusted('wild.test')).toBe(false)
+    // a wildcard inside a label: OpenSSL's check says no, node's says yes, and node's is the answer
+    expect(await trusted('acb.mid.test')).toBe(true)
+    expect(await trusted('ac.mid.test')).toBe(false)
     // a certificate without IP SANs is not valid for an IP address, whatever its CN
     const named = await serve({ http: { hsts: 'max-age=63072000' } })
     expect(await probeHsts({ name: 'ip', host: '127.0.0.1', port: named.port, tags: [] }, ctx([pki.caPem]))).toMatchObject({ certificateTrusted: false })
@@ -156,5 +161,88 @@ describe('probeHsts', () => {
       const err = await probeHsts(target(s.port), ctx([], 2000)).catch((e: unknown) => e)
       expect(err, mode).toMatchObject({ kind: 'protocol' })
     }
+  })
+})
+
+describe('the HSTS name check (leafMatchesName on the leaf read from the session, node\'s check when it says no)', () => {
+  /** One self-signed P-256 certificate with this subject and these subjectAltNames, as DER. */
+  function certificate(name: string, subject: string, san?: string): Buffer {
+    const cert = join(dir, `${name}.pem`)
+    const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, `${name}.key`), '-out', cert, '-days', '2', '-subj', subject]
+    execFileSync('openssl', san ? [...args, '-addext', `subjectAltName=${san}`] : args, { stdio: 'ignore' })
+    return new X509Certificate(readFileSync(cert)).raw
+  }
+
+  it('never accepts a name node\'s checkServerIdentity refuses, and refuses only wildcards inside a label that node accepts (wildcards, CN fallback, IP SANs, case, IDNA)', () => {
+    const certs = {
+      wildcard: certificate('n-wild', '/CN=wild', 'DNS:*.wild.test,IP:127.0.0.1'),
+      cnOnly: certificate('n-cn', '/CN=cn.example.test'),
+      twoCns: certificate('n-cns', '/CN=a.example.test/CN=b.example.test'),
+      ipSanWithDnsCn: certificate('n-ipcn', '/CN=host.example.test', 'IP:10.0.0.1'),
+      dnsSanOverCn: certificate('n-dnscn', '/CN=cn.example.test', 'DNS:san.example.test'),
+      partial: certificate('n-part', '/CN=part', 'DNS:w*.part.test,DNS:*x.part.test,DNS:a*b.part.test'),
+      tooWide: certificate('n-wide', '/CN=wide', 'DNS:*.test,DNS:*.*.multi.test,DNS:foo.*.mid.test'),
+      idna: certificate('n-idna', '/CN=idna', 'DNS:xn--*.idn.test,DNS:*.xn--bcher-kva.test'),
+      upper: certificate('n-upper', '/CN=upper', 'DNS:UPPER.Example.Test'),
+      ipv6: certificate('n-v6', '/CN=v6', 'IP:::1,IP:2001:db8::1'),
+    }
+    const names = [
+      'www.wild.test', 'WWW.Wild.Test', 'wild.test', 'a.b.wild.test', '127.0.0.1', '127.0.0.2',
+      'cn.example.test', 'a.example.test', 'b.example.test', 'c.example.test', 'host.example.test', '10.0.0.1',
+      'san.example.test', 'w.part.test', 'www.part.test', 'x.part.test', 'box.part.test', 'ab.part.test', 'acb.part.test', 'c.part.test',
+      'any.test', 'a.b.multi.test', 'foo.x.mid.test', 'xn--abc.idn.test', 'www.xn--bcher-kva.test', 'upper.example.test',
+      '::1', '2001:db8:0:0:0:0:0:1', '2001:db8::2', 'www.wild.test.', '',
+    ]
+    const disagreements: string[] = []
+    let accepted = 0
+    for (const [what, der] of Object.entries(certs)) {
+      const legacy = new X509Certificate(der).toLegacyObject()
+      for (const name of names) {
+        const ours = leafMatchesName(der, name)
+        const nodes = tls.checkServerIdentity(name.replace(/\.$/, ''), legacy) === undefined
+        if (ours !== nodes) disagreements.push(`${what} × ${JSON.stringify(name)}: ours ${ours}, node ${nodes}`)
+        if (ours) accepted++
+      }
+    }
+    // where they differ, node decides (the probe asks it whenever OpenSSL says no): only a*b.part.test
+    expect(disagreements).toEqual(['partial × "ab.part.test": ours false, node true', 'partial × "acb.part.test": ours false, node true'])
+    // the table has both answers in it, many times
+    expect(accepted).toBeGreaterThan(15)
+  })
+
+  it('reads the leaf from node\'s session bytes in a real handshake, TLS 1.3 and 1.2 (so the fast path is the one taken)', async () => {
+    for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
+      const s = await serve({ maxVersion })
+      const [leaf, raw] = await new Promise<[Buffer | undefined, Buffer]>((resolve, reject) => {
+        const c = tls.connect({ host: '127.0.0.1', port: s.port, servername: pki.host, rejectUnauthorized: false }, () => {
+          resolve([sessionLeaf(c.getSession()), c.getPeerCertificate(false).raw])
+          c.destroy()
+        })
+        c.on('error', reject)
+      })
+      expect(leaf?.equals(raw)).toBe(true)
+    }
+  })
+
+  it('sessionLeaf: OpenSSL session bytes with or without node\'s prefix; anything else is undefined, never a throw', () => {
+    const leaf = certificate('n-sess', '/CN=sess.example.test')
+    const tlv = (tag: number, value: Buffer) => {
+      const len = value.length < 0x80 ? Buffer.from([value.length]) : Buffer.from([0x82, value.length >> 8, value.length & 0xff])
+      return Buffer.concat([Buffer.from([tag]), len, value])
+    }
+    // version, ssl_version, cipher, session id, master key, [1] time, [2] timeout, [3] peer
+    const session = tlv(0x30, Buffer.concat([tlv(0x02, Buffer.from([1])), tlv(0x02, Buffer.from([3, 4])), tlv(0x04, Buffer.from([0x13, 0x02])), tlv(0x04, Buffer.alloc(0)), tlv(0x04, Buffer.alloc(48)), tlv(0xa1, tlv(0x02, Buffer.from([1]))), tlv(0xa2, tlv(0x02, Buffer.from([2]))), tlv(0xa3, leaf)]))
+    const prefixed = Buffer.concat([Buffer.from('\0nodejs:tls:session:1\0', 'latin1'), Buffer.from([0, 4]), Buffer.from('host'), session])
+    expect(sessionLeaf(session)?.equals(leaf)).toBe(true)
+    expect(sessionLeaf(prefixed)?.equals(leaf)).toBe(true)
+    expect(sessionLeaf(undefined)).toBeUndefined()
+    expect(sessionLeaf(Buffer.alloc(0))).toBeUndefined()
+    // no peer, a truncated session, a prefix cut short, garbage
+    expect(sessionLeaf(tlv(0x30, tlv(0x02, Buffer.from([1]))))).toBeUndefined()
+    expect(sessionLeaf(session.subarray(0, session.length - 10))).toBeUndefined()
+    expect(sessionLeaf(prefixed.subarray(0, 23))).toBeUndefined()
+    expect(sessionLeaf(Buffer.from('not a session at all'))).toBeUndefined()
+    // a [3] that is not a certificate-shaped element
+    expect(sessionLeaf(tlv(0x30, tlv(0xa3, Buffer.from([0x02, 0x01, 0x00]))))).toBeUndefined()
   })
 })

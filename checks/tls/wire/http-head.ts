@@ -32,9 +32,16 @@ const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /** Reads one response head; `push` every chunk until the state is no longer `need-more`. */
+/** The buffer's size at first (most heads fit) and at most: the largest head and the empty line after it. */
+const INITIAL_BYTES = 1024
+const LIMIT_BYTES = MAX_HEAD_BYTES + 4
+
 export class HttpHeadReader {
-  /** bytes of the head being read; room for the largest head and the empty line that ends it */
-  private readonly buf = Buffer.allocUnsafe(MAX_HEAD_BYTES + 4)
+  /**
+   * bytes of the head being read, grown on demand (most heads are a few hundred bytes) up to room
+   * for the largest head and the empty line that ends it
+   */
+  private buf = Buffer.allocUnsafe(INITIAL_BYTES)
   private len = 0
   /** where the search for the end of the head resumes: every byte is looked at once */
   private scanned = 0
@@ -47,6 +54,7 @@ export class HttpHeadReader {
 
   push(chunk: Buffer): HeadState {
     for (let at = 0; this.result.state === 'need-more' && at < chunk.length; ) {
+      if (chunk.length - at > this.buf.length - this.len) this.grow(chunk.length - at)
       const n = Math.min(chunk.length - at, this.buf.length - this.len)
       chunk.copy(this.buf, this.len, at, at + n)
       this.len += n
@@ -54,6 +62,17 @@ export class HttpHeadReader {
       this.readHeads()
     }
     return this.result
+  }
+
+  /** Room for `more` bytes past what the buffer holds, as far as the limit allows. */
+  private grow(more: number): void {
+    let size = this.buf.length
+    while (size < this.len + more && size < LIMIT_BYTES) size *= 2
+    size = Math.min(size, LIMIT_BYTES)
+    if (size === this.buf.length) return
+    const larger = Buffer.allocUnsafe(size)
+    this.buf.copy(larger, 0, 0, this.len)
+    this.buf = larger
   }
 
   /** Every complete head in the buffer: interim ones dropped, the final one parsed. */

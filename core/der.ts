@@ -1,5 +1,6 @@
-// Just enough DER to read the algorithm identifiers of an encrypted PKCS#8 key (RFC 5958, RFC 8018):
-// node:crypto can decrypt such a key but cannot say how it is protected without the passphrase.
+// Just enough DER (X.690) for what node:crypto does not say: the algorithm identifiers of an
+// encrypted PKCS#8 key (RFC 5958, RFC 8018; node can decrypt such a key but cannot say how it is
+// protected without the passphrase), and the peer certificate inside a TLS session (the HSTS probe).
 
 /** Bytes that are not DER (or nest deeper than we read): the only error parseDer throws. */
 export class DerError extends Error {
@@ -25,15 +26,31 @@ function readLength(buf: Buffer, off: number): { len: number; off: number } {
   return { len, off: off + 1 + n }
 }
 
-/** Parses one DER element (and its children, to a bounded depth) at the start of `buf`. */
-export function parseDer(buf: Buffer, depth = 0): DerNode & { size: number } {
-  if (depth > 16) throw new DerError('DER nested too deeply')
+/** One DER element at the start of `buf`, its children (if any) not read; `size`: its bytes in `buf`. */
+export function readDerElement(buf: Buffer): DerNode & { size: number } {
   const tag = buf[0]
   if (tag === undefined) throw new DerError('empty DER')
   const { len, off } = readLength(buf, 1)
   if (off + len > buf.length) throw new DerError('DER element runs past its container')
-  const value = buf.subarray(off, off + len)
-  const node: DerNode & { size: number } = { tag, value, size: off + len }
+  return { tag, value: buf.subarray(off, off + len), size: off + len }
+}
+
+/** The elements one after another in `buf` (a constructed element's value), their children not read. */
+export function derElements(buf: Buffer): (DerNode & { size: number })[] {
+  const out: (DerNode & { size: number })[] = []
+  for (let rest = buf; rest.length; ) {
+    const e = readDerElement(rest)
+    out.push(e)
+    rest = rest.subarray(e.size)
+  }
+  return out
+}
+
+/** Parses one DER element (and its children, to a bounded depth) at the start of `buf`. */
+export function parseDer(buf: Buffer, depth = 0): DerNode & { size: number } {
+  if (depth > 16) throw new DerError('DER nested too deeply')
+  const node = readDerElement(buf)
+  const { tag, value } = node
   if (tag & 0x20) {
     node.children = []
     let rest = value
