@@ -408,7 +408,9 @@ async function judgeInBatches(j: {
         const f = { ...j.waivers.apply(found), evidence: j.evidence.cite(found.evidence) }
         totals[f.status]++
         const at = order.get(f.scenarioKey) ?? j.scenarios.length
-        byScenario.set(at, [...(byScenario.get(at) ?? []), f])
+        const list = byScenario.get(at)
+        if (list) list.push(f)
+        else byScenario.set(at, [f])
       }
       await Promise.all([...[...byScenario].map(([at, fs]) => spool.add(at, fs)), j.evidence.flush()])
     }

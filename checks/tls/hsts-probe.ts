@@ -104,18 +104,18 @@ export function leafMatchesName(leaf: Buffer, hostname: string): boolean {
  * into JS, three fingerprints and the public key included (~60 µs in a loop, ~130 µs per fleet
  * handshake: a fifth of the probe's CPU when it ran on every handshake). Not
  * `getPeerX509Certificate()`: in Node 24.21 it keeps ~7.5 KB of native memory per call that no
- * collection frees (32 MB after 4,000 handshakes, bench/tls.ts). Restores the socket's own
- * getPeerCertificate (see `attempt`).
+ * collection frees (32 MB after 4,000 handshakes, bench/tls.ts). Calls TLSSocket's own
+ * getPeerCertificate past the stand-in `attempt` puts on the socket (deleting that would turn the
+ * socket into a slow dictionary-mode object for the rest of its life).
  */
 function nameMismatch(socket: TLSSocket, hostname: string): Error | undefined {
-  delete (socket as { getPeerCertificate?: unknown }).getPeerCertificate
   const leaf = sessionLeaf(socket.getSession())
   try {
     if (leaf && leafMatchesName(leaf, hostname)) return undefined
   } catch {
     // not a certificate OpenSSL reads: node's own check below says why its way
   }
-  const cert = socket.getPeerCertificate(false)
+  const cert = tls.TLSSocket.prototype.getPeerCertificate.call(socket, false)
   if (!cert?.raw) return new Error('the server sent no certificate')
   return tls.checkServerIdentity(hostname.replace(/^\[|\]$/g, ''), cert)
 }

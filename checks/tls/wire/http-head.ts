@@ -31,11 +31,11 @@ const STATUS_LINE = /^HTTP\/1\.[0-9] ([0-9]{3})(?:[ \t].*)?$/
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
-/** Reads one response head; `push` every chunk until the state is no longer `need-more`. */
 /** The buffer's size at first (most heads fit) and at most: the largest head and the empty line after it. */
 const INITIAL_BYTES = 1024
 const LIMIT_BYTES = MAX_HEAD_BYTES + 4
 
+/** Reads one response head; `push` every chunk until the state is no longer `need-more`. */
 export class HttpHeadReader {
   /**
    * bytes of the head being read, grown on demand (most heads are a few hundred bytes) up to room
