@@ -83,6 +83,9 @@ describe('buildClientHello', () => {
     expect(d.version).toBe(0x0302)
     expect(d.extensions.has(0)).toBe(false)
     expect(d.extensions.has(13)).toBe(false)
+    // IPv6 too; names that only look numeric-ish keep their SNI
+    for (const ip of ['::1', '2001:db8::1', '::ffff:192.0.2.1']) expect(decode(buildClientHello({ version: 'TLSv1.2', suites: [0x002f], serverName: ip, groups: [23] })).extensions.has(0)).toBe(false)
+    for (const name of ['1.2.3.4.example', 'a.b', '123.example.test', 'cafe.example']) expect(decode(buildClientHello({ version: 'TLSv1.2', suites: [0x002f], serverName: name, groups: [23] })).extensions.has(0)).toBe(true)
   })
 
   it('builds a TLS 1.3 hello with supported_versions and an x25519 key share', () => {

@@ -5,6 +5,15 @@ import { generateKeyPairSync, randomFillSync } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { TlsVersion } from '../observation.ts'
 
+/**
+ * Whether a name is an IP address (no SNI for those, RFC 6066). node's isIP runs its IPv6 pattern,
+ * slow to fail, on every name that is not IPv4: a name with no colon that is not all digits and dots
+ * is neither, which is every DNS name a fleet probe sends (~17 hellos per endpoint).
+ */
+function maybeIp(name: string): boolean {
+  return (name.includes(':') || /^[\d.]+$/.test(name)) && isIP(name) !== 0
+}
+
 /** Most suites one hello carries; larger hellos break some servers (testssl.sh uses the same bound). */
 export const MAX_SUITES_PER_HELLO = 128
 
@@ -203,7 +212,7 @@ export function buildClientHello(opts: ClientHelloOptions): Buffer {
   const sessionIdLength = opts.sessionId?.length ?? (tls13 ? 32 : 0)
   // SSLv3 has no extensions; the SCSV stands in for renegotiation_info there
   const suiteCount = opts.suites.length + (ssl3 ? 1 : 0)
-  const serverName = !ssl3 && opts.serverName && !isIP(opts.serverName) ? opts.serverName : undefined
+  const serverName = !ssl3 && opts.serverName && !maybeIp(opts.serverName) ? opts.serverName : undefined
   const common = ssl3 ? undefined : commonExtensions(opts.version, opts.groups ?? [], opts.keyShares)
 
   // version, random, session id, suites, compression methods (one: null)
