@@ -524,7 +524,9 @@ async function observeKeyExchange(s: TlsProbeSession, status: Map<TlsVersion, Ve
   await Promise.all(tasks)
   // a server that broke the protocol did not merely leave a gap: say so
   if (problems.length) return { error: { kind: violated ? 'protocol' : 'inconclusive', message: `key exchange not fully observed: ${problems.join('; ')}` } }
-  const acceptedGroups = [...s.acceptedGroups].map(groupName)
+  // in code order, not the order concurrent hellos happened to finish: two runs of an unchanged
+  // server record the same lists (nightly drift compares them)
+  const acceptedGroups = [...s.acceptedGroups].sort((a, b) => a - b).map(groupName)
   const groupBits: Record<string, number> = {}
   for (const name of acceptedGroups) {
     const g = groupByName(name)
@@ -533,7 +535,7 @@ async function observeKeyExchange(s: TlsProbeSession, status: Map<TlsVersion, Ve
   return {
     dheBits,
     acceptedGroups,
-    refusedGroups: [...s.refusedGroups].filter((g) => !s.acceptedGroups.has(g)).map(groupName),
+    refusedGroups: [...s.refusedGroups].filter((g) => !s.acceptedGroups.has(g)).sort((a, b) => a - b).map(groupName),
     groupBits,
   }
 }

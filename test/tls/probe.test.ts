@@ -8,6 +8,7 @@ import type { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { observeTls } from '../../checks/tls/probe.ts'
 import { TLS_PARTS, type TlsObservation } from '../../checks/tls/observation.ts'
+import { groupByName } from '../../checks/tls/named-groups.ts'
 import type { ObserveContext } from '../../checks/types.ts'
 import { makeLimiter } from '../../runner/observe.ts'
 import { makeThrowawayCert, startOpensslServer, startScriptedServer, type CertFiles, type RunningServer } from './start-openssl-server.ts'
@@ -113,6 +114,9 @@ describe('observeTls against openssl s_server', () => {
     expect(kx.acceptedGroups).toEqual(['x25519'])
     expect(kx.refusedGroups).toContain('secp521r1')
     expect(kx.refusedGroups).toContain('ffdhe2048')
+    // in group-code order, whatever order the concurrent hellos finished in
+    const codes = kx.refusedGroups.map((n) => groupByName(n)!.code)
+    expect(codes).toEqual([...codes].sort((a, b) => a - b))
     expect(kx.groupBits).toEqual({ x25519: 256 })
     const cert = data(obs.certificate)
     expect(cert.source).toBe('node-tls')
