@@ -3,13 +3,15 @@
 // (test/tls/fixtures/*.hex): bit flips, truncations, insertions and corrupted length fields. The
 // parsers may throw only TlsDecodeError; the reader and parseServerKeyExchange throw nothing at all
 // (their problems are data); no input takes a second. The HSTS probe's HTTP response-head reader
-// (checks/tls/wire/http-head.ts) gets random bytes and mutated heads the same way.
+// (checks/tls/wire/http-head.ts) gets random bytes and mutated heads the same way, and its reading of
+// the leaf out of node's session bytes (sessionLeaf) random bytes and mutated sessions.
 import { readdirSync, readFileSync } from 'node:fs'
 import { X509Certificate } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { exchangeHello } from '../../checks/tls/wire/raw-connection.ts'
 import { HttpHeadReader, type HeadState } from '../../checks/tls/wire/http-head.ts'
+import { sessionLeaf } from '../../checks/tls/hsts-probe.ts'
 import {
   ServerFlightReader,
   TlsDecodeError,
@@ -366,6 +368,30 @@ describe('HttpHeadReader (the HSTS probe reads the response head with it)', () =
     fc.assert(
       fc.property(text, fc.array(fc.nat(), { maxLength: 6 }), (b, cuts) => {
         expect(checkHead(chunked(b, cuts))).toEqual(checkHead([b]))
+      }),
+      { numRuns: runs(1000) },
+    )
+  })
+})
+
+describe('sessionLeaf (the HSTS name check reads the leaf out of node\'s session bytes)', () => {
+  const tlv = (tag: number, value: Buffer) => Buffer.concat([Buffer.from([tag]), value.length < 0x80 ? Buffer.from([value.length]) : Buffer.from([0x82, ...u16(value.length)]), value])
+  // the shape OpenSSL writes (version, ssl_version, cipher, id, master key, [1] time, [2] timeout, [3] peer), bare and behind node's prefix
+  const session = tlv(0x30, Buffer.concat([tlv(0x02, Buffer.from([1])), tlv(0x02, u16(0x0304)), tlv(0x04, u16(0x1302)), tlv(0x04, Buffer.alloc(32)), tlv(0x04, Buffer.alloc(48)), tlv(0xa1, tlv(0x02, Buffer.from([1]))), tlv(0xa2, tlv(0x02, Buffer.from([2]))), tlv(0xa3, servedCert)]))
+  const seeds = [session, Buffer.concat([Buffer.from('\0nodejs:tls:session:1\0', 'latin1'), u16(9), Buffer.from('localhost'), session])]
+
+  it('reads the leaf from both seeds', () => {
+    for (const s of seeds) expect(sessionLeaf(s)?.equals(servedCert)).toBe(true)
+  })
+
+  it('throws nothing on random and on mutated sessions; what it returns is a DER SEQUENCE inside the input', () => {
+    fc.assert(
+      fc.property(fc.oneof(bytes(512).map((b) => ({ b })), mutation(seeds.length).map((m) => ({ b: applyMutation(seeds[m.seed]!, m.ops) }))), ({ b }) => {
+        const r = only(() => sessionLeaf(b), nothing, 'sessionLeaf')
+        if (r.ok && r.value) {
+          expect(r.value[0]).toBe(0x30)
+          expect(r.value.buffer === b.buffer && r.value.byteOffset >= b.byteOffset && r.value.byteOffset + r.value.length <= b.byteOffset + b.length).toBe(true)
+        }
       }),
       { numRuns: runs(1000) },
     )
