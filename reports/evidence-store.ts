@@ -24,6 +24,16 @@ export function evidenceContent(data: unknown): string {
 
 export type EvidenceRef = Finding['evidence'][number]
 
+/**
+ * An evidence.jsonl line, `JSON.stringify({ sha256, mediaType?, data })` to the byte; content that is
+ * not a string goes in as the JSON text its hash was taken over (`content`, when at hand), not
+ * serialized a second time.
+ */
+export function blobLine(sha: string, mediaType: string | undefined, data: unknown, content?: string): string {
+  const head = `{"sha256":${JSON.stringify(sha)}${mediaType ? `,"mediaType":${JSON.stringify(mediaType)}` : ''},"data":`
+  return head + (typeof data === 'string' || content === undefined ? JSON.stringify(data ?? null) : content) + '}'
+}
+
 /** Writes evidence.jsonl: each distinct content once, in the order first cited. */
 export class EvidenceWriter {
   private readonly seen = new Set<string>()
@@ -44,8 +54,9 @@ export class EvidenceWriter {
     return items.map((item) => {
       const object = typeof item.data === 'object' && item.data !== null ? item.data : undefined
       let known = object && this.byObject.get(object)
+      let content: string | undefined
       if (!known) {
-        const content = evidenceContent(item.data)
+        content = evidenceContent(item.data)
         known = this.recent.get(content)
         if (!known) this.recent.set(content, (known = { sha256: sha256(content), bytes: Buffer.byteLength(content) }))
         if (object) this.byObject.set(object, known)
@@ -53,8 +64,7 @@ export class EvidenceWriter {
       const hash = known.sha256
       if (!this.seen.has(hash)) {
         this.seen.add(hash)
-        const blob: EvidenceBlob = { sha256: hash, ...(item.mediaType ? { mediaType: item.mediaType } : {}), data: item.data ?? null }
-        this.pending.push(JSON.stringify(blob) + '\n')
+        this.pending.push(blobLine(hash, item.mediaType, item.data, content) + '\n')
       }
       return { kind: item.kind, description: item.description, ...(item.mediaType ? { mediaType: item.mediaType } : {}), sha256: hash, bytes: known.bytes }
     })

@@ -11,7 +11,7 @@ import { sha256, sha256File } from '../../core/hash.ts'
 import { ObservationJournal } from '../../runner/observation-journal.ts'
 import type { StoredObservation } from '../../runner/observe.ts'
 import { FindingsSpool } from '../../reports/findings-spool.ts'
-import { EvidenceWriter, readEvidence } from '../../reports/evidence-store.ts'
+import { EvidenceWriter, blobLine, evidenceContent, readEvidence } from '../../reports/evidence-store.ts'
 import type { Finding } from '../../reports/model.ts'
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'vigil-stream-'))
@@ -177,5 +177,16 @@ describe('evidence store', () => {
     const tampered = readEvidence(file)
     expect(tampered.problems).toEqual([expect.stringMatching(/evidence\.jsonl:1: the content does not hash to/)])
     expect(tampered.blobs.has(a[0]!.sha256!)).toBe(false)
+  })
+
+  it('writes each line as JSON.stringify of the blob would, to the byte, reusing the hashed text', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.string(), fc.constant(undefined)), fc.option(fc.constantFrom('application/x-pem-file', 'application/json', 'text/plain'), { nil: undefined }), (data, mediaType) => {
+        const expected = JSON.stringify({ sha256: 'ab12', ...(mediaType ? { mediaType } : {}), data: data ?? null })
+        expect(blobLine('ab12', mediaType, data, evidenceContent(data))).toBe(expected)
+        expect(blobLine('ab12', mediaType, data)).toBe(expected)
+      }),
+      { numRuns: 300 },
+    )
   })
 })
