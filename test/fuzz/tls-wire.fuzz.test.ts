@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { exchangeHello } from '../../checks/tls/wire/raw-connection.ts'
 import { HttpHeadReader, type HeadState } from '../../checks/tls/wire/http-head.ts'
 import { sessionLeaf } from '../../checks/tls/hsts-probe.ts'
+import { nodeSession, opensslSession } from '../tls/session-bytes.ts'
 import {
   ServerFlightReader,
   TlsDecodeError,
@@ -375,10 +376,8 @@ describe('HttpHeadReader (the HSTS probe reads the response head with it)', () =
 })
 
 describe('sessionLeaf (the HSTS name check reads the leaf out of node\'s session bytes)', () => {
-  const tlv = (tag: number, value: Buffer) => Buffer.concat([Buffer.from([tag]), value.length < 0x80 ? Buffer.from([value.length]) : Buffer.from([0x82, ...u16(value.length)]), value])
-  // the shape OpenSSL writes (version, ssl_version, cipher, id, master key, [1] time, [2] timeout, [3] peer), bare and behind node's prefix
-  const session = tlv(0x30, Buffer.concat([tlv(0x02, Buffer.from([1])), tlv(0x02, u16(0x0304)), tlv(0x04, u16(0x1302)), tlv(0x04, Buffer.alloc(32)), tlv(0x04, Buffer.alloc(48)), tlv(0xa1, tlv(0x02, Buffer.from([1]))), tlv(0xa2, tlv(0x02, Buffer.from([2]))), tlv(0xa3, servedCert)]))
-  const seeds = [session, Buffer.concat([Buffer.from('\0nodejs:tls:session:1\0', 'latin1'), u16(9), Buffer.from('localhost'), session])]
+  const session = opensslSession(servedCert)
+  const seeds = [session, nodeSession(session, 'localhost')]
 
   it('reads the leaf from both seeds', () => {
     for (const s of seeds) expect(sessionLeaf(s)?.equals(servedCert)).toBe(true)

@@ -13,6 +13,7 @@ import { ProbeError, knownGroups } from '../../checks/tls/certificate.ts'
 import { leafMatchesName, probeHsts, sessionLeaf } from '../../checks/tls/hsts-probe.ts'
 import type { ObserveContext } from '../../checks/types.ts'
 import { generateLabPki, type LabPki } from '../../lab/tls/certificates.ts'
+import { derTlv, nodeSession, opensslSession } from './session-bytes.ts'
 import { deadPort, startGarbageServer, startNodeTlsServer, startSilentServer, type NodeTlsServerOptions, type RunningServer } from '../../lab/tls/servers.ts'
 
 let pki: LabPki
@@ -226,23 +227,18 @@ describe('the HSTS name check (leafMatchesName on the leaf read from the session
 
   it('sessionLeaf: OpenSSL session bytes with or without node\'s prefix; anything else is undefined, never a throw', () => {
     const leaf = certificate('n-sess', '/CN=sess.example.test')
-    const tlv = (tag: number, value: Buffer) => {
-      const len = value.length < 0x80 ? Buffer.from([value.length]) : Buffer.from([0x82, value.length >> 8, value.length & 0xff])
-      return Buffer.concat([Buffer.from([tag]), len, value])
-    }
-    // version, ssl_version, cipher, session id, master key, [1] time, [2] timeout, [3] peer
-    const session = tlv(0x30, Buffer.concat([tlv(0x02, Buffer.from([1])), tlv(0x02, Buffer.from([3, 4])), tlv(0x04, Buffer.from([0x13, 0x02])), tlv(0x04, Buffer.alloc(0)), tlv(0x04, Buffer.alloc(48)), tlv(0xa1, tlv(0x02, Buffer.from([1]))), tlv(0xa2, tlv(0x02, Buffer.from([2]))), tlv(0xa3, leaf)]))
-    const prefixed = Buffer.concat([Buffer.from('\0nodejs:tls:session:1\0', 'latin1'), Buffer.from([0, 4]), Buffer.from('host'), session])
+    const session = opensslSession(leaf)
+    const prefixed = nodeSession(session, 'host')
     expect(sessionLeaf(session)?.equals(leaf)).toBe(true)
     expect(sessionLeaf(prefixed)?.equals(leaf)).toBe(true)
     expect(sessionLeaf(undefined)).toBeUndefined()
     expect(sessionLeaf(Buffer.alloc(0))).toBeUndefined()
     // no peer, a truncated session, a prefix cut short, garbage
-    expect(sessionLeaf(tlv(0x30, tlv(0x02, Buffer.from([1]))))).toBeUndefined()
+    expect(sessionLeaf(derTlv(0x30, derTlv(0x02, Buffer.from([1]))))).toBeUndefined()
     expect(sessionLeaf(session.subarray(0, session.length - 10))).toBeUndefined()
     expect(sessionLeaf(prefixed.subarray(0, 23))).toBeUndefined()
     expect(sessionLeaf(Buffer.from('not a session at all'))).toBeUndefined()
     // a [3] that is not a certificate-shaped element
-    expect(sessionLeaf(tlv(0x30, tlv(0xa3, Buffer.from([0x02, 0x01, 0x00]))))).toBeUndefined()
+    expect(sessionLeaf(derTlv(0x30, derTlv(0xa3, Buffer.from([0x02, 0x01, 0x00]))))).toBeUndefined()
   })
 })
